@@ -1,0 +1,25 @@
+// Git pre-commit hook (installed by install-hooks.mjs through simple-git-hooks). The ERD is derived from
+// drizzle-kit's snapshots, so only a commit that touches the schema or the migrations can make it stale;
+// every other commit pays nothing.
+import { execFileSync, spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+const WATCHED = ["db/", "drizzle/"];
+
+const staged = execFileSync("git", ["diff", "--cached", "--name-only", "--diff-filter=ACMRD"], {
+  encoding: "utf8",
+})
+  .split("\n")
+  .filter((file) => WATCHED.some((dir) => file.startsWith(dir)));
+
+if (staged.length > 0) {
+  const tsx = join(process.cwd(), "node_modules", ".bin", process.platform === "win32" ? "tsx.cmd" : "tsx");
+  const result = spawnSync(tsx, ["scripts/erd.ts", "--check"], { stdio: "inherit" });
+  if (result.status !== 0) {
+    console.error(
+      "\n[pre-commit] docs/database/erd.{mmd,md} do not match the newest drizzle snapshot.\n" +
+        "Run `npm run erd` and stage docs/database/, or skip once with SKIP_SIMPLE_GIT_HOOKS=1.",
+    );
+    process.exit(1);
+  }
+}
