@@ -1,0 +1,18 @@
+import { defineConfig } from "drizzle-kit";
+
+// Migrations run as the owner of the schema (MIGRATION_DATABASE_URL), never as the app's login role.
+// Without a URL they go to the embedded PGlite database the API uses by default.
+const url = process.env.MIGRATION_DATABASE_URL;
+
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./db/schema/index.ts",
+  out: "./drizzle",
+  ...(url
+    ? { dbCredentials: { url } }
+    : { driver: "pglite", dbCredentials: { url: process.env.PGLITE_DATA_DIR ?? ".data/pglite" } }),
+  entities: { roles: true },
+  migrations: { schema: "drizzle", table: "__drizzle_migrations" },
+  strict: true,
+  verbose: true,
+});
