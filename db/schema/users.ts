@@ -1,0 +1,33 @@
+import { sql } from "drizzle-orm";
+import { boolean, check, pgTable, text, uniqueIndex, varchar } from "drizzle-orm/pg-core";
+import { timestamps, uuidPrimaryKey } from "./columns";
+import { currentUserId, superuserPolicy, userPolicies } from "./rls";
+
+const isSelf = sql`${sql.identifier("id")} = ${currentUserId}`;
+
+/**
+ * Accounts. Protected by RLS like any user-owned table: a user sees and changes only its own row.
+ * Nobody inserts through a policy: registration goes through app_auth.register_user (drizzle/0002).
+ * Which columns a user may change is decided by column GRANTs in drizzle/0002 (never is_superuser).
+ */
+export const users = pgTable(
+  "users",
+  {
+    ...uuidPrimaryKey,
+    email: varchar("email", { length: 255 }).notNull(),
+    hashed_password: text("hashed_password").notNull(),
+    full_name: varchar("full_name", { length: 255 }),
+    is_active: boolean("is_active").notNull().default(true),
+    is_superuser: boolean("is_superuser").notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("uq_users_email").on(t.email),
+    check("chk_users_email_lowercase", sql`${t.email} = lower(${t.email})`),
+    check("chk_users_email_format", sql`position('@' in ${t.email}) > 1`),
+    ...userPolicies("users", { select: isSelf, update: isSelf }),
+    superuserPolicy("users"),
+  ],
+).enableRLS();
+
+export type User = typeof users.$inferSelect;
