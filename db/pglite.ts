@@ -1,0 +1,33 @@
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle } from "drizzle-orm/pglite";
+import { migrate } from "drizzle-orm/pglite/migrator";
+import type { Database } from "./client";
+import { migrationConfig } from "./migrations";
+import * as schema from "./schema";
+import { roleNames } from "./schema/roles";
+
+/**
+ * The embedded database: Postgres compiled to WASM, in this process, data kept in `dataDir` (in memory
+ * when undefined). PGlite is one session; drizzle's PGlite transactions serialise access to it.
+ *
+ * It starts as the superuser `postgres` to migrate, then becomes the app's login role for the rest of its
+ * life (SET SESSION AUTHORIZATION), so the embedded API fails closed exactly as it does on a server.
+ * `asOwner` runs setup work (seeding, test assertions) as `postgres` for one transaction only.
+ */
+export async function openPglite(dataDir?: string) {
+  const client = await PGlite.create(dataDir);
+  const ownerDb = drizzle(client, { schema });
+  await migrate(ownerDb, migrationConfig);
+  await client.exec(`SET SESSION AUTHORIZATION ${roleNames.authenticator}`);
+  const db = ownerDb as unknown as Database;
+  return {
+    client,
+    db,
+    asOwner: <T>(fn: (tx: Parameters<Parameters<Database["transaction"]>[0]>[0]) => Promise<T>) =>
+      db.transaction(async (tx) => {
+        await tx.execute("SET LOCAL SESSION AUTHORIZATION postgres");
+        return fn(tx);
+      }),
+    close: () => client.close(),
+  };
+}

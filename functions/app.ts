@@ -1,0 +1,83 @@
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { authRoutes } from "./auth/routes";
+import { loadConfig } from "./config";
+import type { OpenDatabase } from "./env";
+import { healthRoutes } from "./health/routes";
+import { itemsRoutes } from "./items/routes";
+import { handleError, handleNotFound } from "./lib/error-handler";
+import { log } from "./lib/log";
+import { createRouter } from "./lib/openapi";
+import { usersRoutes } from "./users/routes";
+
+/**
+ * The Hono app, the same on Workers, on Node and in tests; only how a request gets its database differs.
+ * Settings come from the `env` handed to `app.fetch` (Worker bindings, or process.env on Node).
+ */
+export function createApp({ openDatabase }: { openDatabase: OpenDatabase }) {
+  const app = createRouter();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    log("info", "request", {
+      requestId: c.var.requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
+  });
+  app.use(secureHeaders());
+  app.use(async (c, next) => {
+    c.set("config", loadConfig(c.env ?? {}));
+    await next();
+  });
+  app.use("/api/*", async (c, next) => {
+    const origins = c.var.config.CORS_ORIGINS.split(",")
+      .map((origin) => origin.trim())
+      .filter(Boolean);
+    if (origins.length === 0) return next();
+    return cors({ origin: origins.includes("*") ? "*" : origins, maxAge: 600 })(c, next);
+  });
+  app.use("/api/*", async (c, next) => {
+    const { db, close } = openDatabase(c.var.config, c.env ?? {});
+    c.set("db", db);
+    try {
+      await next();
+    } finally {
+      if (close) {
+        const closing = close().catch((error) => log("warn", "closing the database failed", { error: String(error) }));
+        // On Workers the pool ends after the response is sent; elsewhere there is no execution context.
+        try {
+          c.executionCtx.waitUntil(closing);
+        } catch {
+          await closing;
+        }
+      }
+    }
+  });
+
+  const routes = app
+    .route("/api/v1/health", healthRoutes)
+    .route("/api/v1/auth", authRoutes)
+    .route("/api/v1/users", usersRoutes)
+    .route("/api/v1/items", itemsRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Hono + Drizzle + RLS API", version: "0.1.0" },
+  });
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+  return routes;
+}
+
+export type App = ReturnType<typeof createApp>;

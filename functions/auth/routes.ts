@@ -1,0 +1,53 @@
+import { createRoute } from "@hono/zod-openapi";
+import { unsupportedMediaType } from "../lib/errors";
+import { createRouter } from "../lib/openapi";
+import { conflictError, ErrorSchema, errors, json } from "../lib/schemas";
+import { UserSchema } from "../users/schemas";
+import { LoginFormSchema, LoginJsonSchema, RegisterSchema, TokenSchema } from "./schemas";
+import { authService } from "./service";
+
+const tags = ["auth"];
+
+const register = createRoute({
+  method: "post",
+  path: "/register",
+  tags,
+  summary: "Create an account",
+  request: { body: { content: { "application/json": { schema: RegisterSchema } }, required: true } },
+  responses: { 201: json(UserSchema, "The new user"), 422: errors[422], ...conflictError },
+});
+
+const login = createRoute({
+  method: "post",
+  path: "/login",
+  tags,
+  summary: "Exchange e-mail and password for a bearer token",
+  description: "JSON `{email, password}`, or the OAuth2 password flow's form fields `username` and `password`.",
+  request: {
+    body: {
+      content: {
+        "application/json": { schema: LoginJsonSchema },
+        "application/x-www-form-urlencoded": { schema: LoginFormSchema },
+      },
+      // Not `required`: each validator then runs only for its own content type, and the handler answers
+      // 415 for any other.
+      required: false,
+    },
+  },
+  responses: {
+    200: json(TokenSchema, "A bearer token"),
+    401: json(ErrorSchema, "Incorrect e-mail or password"),
+    403: json(ErrorSchema, "Inactive user"),
+    415: json(ErrorSchema, "Neither JSON nor a form"),
+    422: errors[422],
+  },
+});
+
+export const authRoutes = createRouter()
+  .openapi(register, async (c) => c.json(await authService.register(c.var.db, c.req.valid("json")), 201))
+  .openapi(login, async (c) => {
+    const body = c.req.valid("json") ?? c.req.valid("form");
+    if (!body) throw unsupportedMediaType("Send JSON or application/x-www-form-urlencoded");
+    const credentials = "username" in body ? { email: body.username, password: body.password } : body;
+    return c.json(await authService.login(c.var.db, c.var.config, credentials), 200);
+  });

@@ -1,0 +1,44 @@
+import { sql } from "drizzle-orm";
+import { type Database, rowsOf } from "../../db/client";
+import { withAnon } from "../../db/session";
+import type { Config } from "../config";
+import { forbidden, unauthorized } from "../lib/errors";
+import type { PublicUser } from "../users/schemas";
+import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
+import type { Register } from "./schemas";
+import { issueAccessToken } from "./tokens";
+
+type LoginRow = { id: string; hashed_password: string; is_active: boolean };
+
+// Nobody is signed in yet, so both run as rls_anon, which may execute exactly two SECURITY DEFINER
+// functions (drizzle/0002_security.sql) and read no table.
+export const authService = {
+  register: async (db: Database, input: Register) => {
+    const hashed = await hashPassword(input.password);
+    return withAnon(db, async (tx) => {
+      const result = await tx.execute(
+        sql`select * from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null})`,
+      );
+      const user = rowsOf<PublicUser>(result)[0];
+      if (!user) throw new Error("register_user returned no row");
+      return { ...user, created_at: new Date(user.created_at), updated_at: new Date(user.updated_at) };
+    });
+  },
+
+  login: async (db: Database, config: Config, credentials: { email: string; password: string }) => {
+    const user = await withAnon(
+      db,
+      async (tx) =>
+        rowsOf<LoginRow>(await tx.execute(sql`select * from app_auth.login_lookup(${credentials.email})`))[0],
+      { readOnly: true },
+    );
+    const wrong = unauthorized("Incorrect email or password");
+    if (!user) {
+      await burnPasswordCheck(credentials.password);
+      throw wrong;
+    }
+    if (!(await verifyPassword(credentials.password, user.hashed_password))) throw wrong;
+    if (!user.is_active) throw forbidden("Inactive user");
+    return issueAccessToken(config, user.id);
+  },
+};

@@ -1,0 +1,43 @@
+import { z } from "zod";
+
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** Every setting the API reads, from Worker bindings or process.env. Unknown keys are ignored. */
+export const configSchema = z.object({
+  /** Login role URL (rls_authenticator). Required on Workers; on Node, unset means embedded PGlite. */
+  DATABASE_URL: z.string().url().optional(),
+  /** `host:port/v1` of scripts/ws-relay.ts, to reach a plain local Postgres with the neon driver. */
+  NEON_WS_PROXY: z.string().optional(),
+  JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
+  JWT_ISSUER: z.string().min(1).default("hono-drizzle-rls"),
+  JWT_AUDIENCE: z.string().min(1).default("hono-drizzle-rls-api"),
+  ACCESS_TOKEN_TTL_SECONDS: int(3600, 60, 60 * 60 * 24 * 30),
+  /** Comma-separated origins allowed by CORS; `*` for any; empty for none. */
+  CORS_ORIGINS: z.string().default(""),
+  MAINTENANCE_RETENTION_DAYS: int(30, 0, 3650),
+  MAINTENANCE_BATCH_SIZE: int(500, 1, 10_000),
+  MAINTENANCE_MAX_BATCHES: int(20, 1, 1000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const cache = new WeakMap<object, Config>();
+
+/** Parses once per environment object (Workers hand the same `env` to every request of an isolate). */
+export function loadConfig(env: object): Config {
+  let config = cache.get(env);
+  if (!config) {
+    const result = configSchema.safeParse(env);
+    if (!result.success) {
+      const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+      throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+    }
+    config = result.data;
+    cache.set(env, config);
+  }
+  return config;
+}

@@ -1,0 +1,185 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rowsOf } from "../../db/client";
+import { startTestApp, type TestApp } from "../testing/harness";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+type Item = { id: string; owner_id: string; title: string; description: string | null };
+
+const createItem = async (token: string, json: unknown) => {
+  const response = await t.request("/api/v1/items", { method: "POST", token, json });
+  expect(response.status).toBe(201);
+  return (await response.json()) as Item;
+};
+
+describe("items CRUD", () => {
+  it("creates, reads, lists, updates and deletes an item of the signed-in user", async () => {
+    const alice = await t.signUp();
+    const item = await createItem(alice.token, { title: "First", description: "hello" });
+    expect(Object.keys(item).sort()).toEqual(["created_at", "description", "id", "owner_id", "title", "updated_at"]);
+    expect(item).toMatchObject({ owner_id: alice.id, title: "First", description: "hello" });
+
+    const read = await t.request(`/api/v1/items/${item.id}`, { token: alice.token });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual(item);
+
+    const list = await t.request("/api/v1/items", { token: alice.token });
+    expect(await list.json()).toEqual({ data: [item], total_count: 1, offset: 0, limit: 20 });
+
+    const patched = await t.request(`/api/v1/items/${item.id}`, {
+      method: "PATCH",
+      token: alice.token,
+      json: { title: "Renamed" },
+    });
+    expect(patched.status).toBe(200);
+    const changed = (await patched.json()) as Item & { updated_at: string; created_at: string };
+    expect(changed).toMatchObject({ id: item.id, title: "Renamed", description: "hello" });
+    expect(new Date(changed.updated_at) >= new Date(changed.created_at)).toBe(true);
+
+    const deleted = await t.request(`/api/v1/items/${item.id}`, { method: "DELETE", token: alice.token });
+    expect(deleted.status).toBe(204);
+    expect(await deleted.text()).toBe("");
+  });
+
+  it("soft-deletes: the row stays in the table with deleted_at, but reads, lists and writes see 404", async () => {
+    const alice = await t.signUp();
+    const item = await createItem(alice.token, { title: "Doomed" });
+    expect((await t.request(`/api/v1/items/${item.id}`, { method: "DELETE", token: alice.token })).status).toBe(204);
+
+    expect((await t.request(`/api/v1/items/${item.id}`, { token: alice.token })).status).toBe(404);
+    expect((await t.request(`/api/v1/items/${item.id}`, { method: "DELETE", token: alice.token })).status).toBe(404);
+    const patch = await t.request(`/api/v1/items/${item.id}`, {
+      method: "PATCH",
+      token: alice.token,
+      json: { title: "x" },
+    });
+    expect(patch.status).toBe(404);
+    const list = (await (await t.request("/api/v1/items", { token: alice.token })).json()) as { total_count: number };
+    expect(list.total_count).toBe(0);
+
+    const [row] = await t.asOwner(async (tx) =>
+      rowsOf<{ deleted_at: unknown }>(await tx.execute(sql`select deleted_at from items where id = ${item.id}`)),
+    );
+    expect(row?.deleted_at).not.toBeNull();
+  });
+
+  it("pages with offset and limit, newest first, with the total count", async () => {
+    const alice = await t.signUp();
+    for (let i = 0; i < 5; i++) await createItem(alice.token, { title: `item ${i}` });
+    const response = await t.request("/api/v1/items?offset=1&limit=2", { token: alice.token });
+    const page = (await response.json()) as { data: Item[]; total_count: number; offset: number; limit: number };
+    expect(page).toMatchObject({ total_count: 5, offset: 1, limit: 2 });
+    expect(page.data.map((item) => item.title)).toEqual(["item 3", "item 2"]);
+  });
+
+  it("rejects bad paging parameters with 422 naming the parameter", async () => {
+    const alice = await t.signUp();
+    for (const [query, field] of [
+      ["limit=101", "limit"],
+      ["limit=0", "limit"],
+      ["offset=-1", "offset"],
+      ["limit=abc", "limit"],
+    ] as const) {
+      const response = await t.request(`/api/v1/items?${query}`, { token: alice.token });
+      expect(response.status, query).toBe(422);
+      const body = (await response.json()) as { error: { details: { field: string; location: string }[] } };
+      expect(body.error.details[0]).toMatchObject({ field, location: "query" });
+    }
+  });
+});
+
+describe("items validation", () => {
+  it.each([
+    [{}, "title"],
+    [{ title: "" }, "title"],
+    [{ title: "   " }, "title"],
+    [{ title: "x".repeat(256) }, "title"],
+    [{ title: 42 }, "title"],
+    [{ title: "ok", description: 7 }, "description"],
+    [{ title: "ok", owner_id: "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" }, ""],
+  ])("POST %j -> 422 naming %s, and nothing is written", async (json, field) => {
+    const alice = await t.signUp();
+    const response = await t.request("/api/v1/items", { method: "POST", token: alice.token, json });
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as { error: { code: string; details: { field: string }[] } };
+    expect(body.error.code).toBe("validation_error");
+    if (field) expect(body.error.details.map((d) => d.field)).toContain(field);
+    const list = (await (await t.request("/api/v1/items", { token: alice.token })).json()) as { total_count: number };
+    expect(list.total_count).toBe(0);
+  });
+
+  it("answers 422 naming the path parameter for a malformed UUID", async () => {
+    const alice = await t.signUp();
+    for (const method of ["GET", "PATCH", "DELETE"]) {
+      const json = method === "PATCH" ? { title: "x" } : undefined;
+      const response = await t.request("/api/v1/items/not-a-uuid", { method, token: alice.token, json });
+      expect(response.status, method).toBe(422);
+      const body = (await response.json()) as { error: { details: { field: string; location: string }[] } };
+      expect(body.error.details[0]).toMatchObject({ field: "id", location: "path" });
+    }
+  });
+
+  it("answers 400 JSON for a malformed JSON body", async () => {
+    const alice = await t.signUp();
+    const response = await t.request("/api/v1/items", {
+      method: "POST",
+      token: alice.token,
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("bad_request");
+  });
+
+  it("requires a token", async () => {
+    const response = await t.request("/api/v1/items");
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+  });
+});
+
+describe("items isolation between users (RLS at the HTTP layer)", () => {
+  it("another user can neither list, read, update nor delete the owner's item", async () => {
+    const alice = await t.signUp();
+    const mallory = await t.signUp();
+    const item = await createItem(alice.token, { title: "Alice's", description: "private" });
+
+    const list = (await (await t.request("/api/v1/items", { token: mallory.token })).json()) as { total_count: number };
+    expect(list.total_count).toBe(0);
+    expect((await t.request(`/api/v1/items/${item.id}`, { token: mallory.token })).status).toBe(404);
+    const patch = await t.request(`/api/v1/items/${item.id}`, {
+      method: "PATCH",
+      token: mallory.token,
+      json: { title: "pwned" },
+    });
+    expect(patch.status).toBe(404);
+    expect((await t.request(`/api/v1/items/${item.id}`, { method: "DELETE", token: mallory.token })).status).toBe(404);
+
+    const still = await t.request(`/api/v1/items/${item.id}`, { token: alice.token });
+    expect(await still.json()).toMatchObject({ title: "Alice's", description: "private" });
+  });
+
+  it("a superuser sees and manages every user's items", async () => {
+    const alice = await t.signUp();
+    const admin = await t.signUp({ superuser: true });
+    const item = await createItem(alice.token, { title: "Alice's" });
+
+    const list = (await (await t.request("/api/v1/items?limit=100", { token: admin.token })).json()) as {
+      data: Item[];
+    };
+    expect(list.data.map((i) => i.id)).toContain(item.id);
+    const patch = await t.request(`/api/v1/items/${item.id}`, {
+      method: "PATCH",
+      token: admin.token,
+      json: { title: "Moderated" },
+    });
+    expect(await patch.json()).toMatchObject({ title: "Moderated", owner_id: alice.id });
+    expect((await t.request(`/api/v1/items/${item.id}`, { method: "DELETE", token: admin.token })).status).toBe(204);
+    expect((await t.request(`/api/v1/items/${item.id}`, { token: alice.token })).status).toBe(404);
+  });
+});

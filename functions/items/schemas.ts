@@ -1,0 +1,26 @@
+import { z } from "@hono/zod-openapi";
+import { createInsertSchema, createSelectSchema } from "drizzle-zod";
+import { items } from "../../db/schema";
+import { pageOf, timestamp } from "../lib/schemas";
+
+const title = z.string().trim().min(1).max(255);
+const description = z.string().max(10_000).nullable().optional();
+
+export const ItemSchema = createSelectSchema(items, {
+  created_at: timestamp,
+  updated_at: timestamp,
+})
+  .omit({ deleted_at: true })
+  .openapi("Item");
+
+export const ItemCreateSchema = createInsertSchema(items, { title, description })
+  .pick({ title: true, description: true })
+  .strict()
+  .openapi("ItemCreate");
+
+export const ItemUpdateSchema = ItemCreateSchema.partial().strict().openapi("ItemUpdate");
+
+export const ItemPageSchema = pageOf(ItemSchema, "ItemPage");
+
+export type ItemCreate = z.infer<typeof ItemCreateSchema>;
+export type ItemUpdate = z.infer<typeof ItemUpdateSchema>;

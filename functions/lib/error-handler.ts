@@ -1,0 +1,42 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ConfigError } from "../config";
+import type { AppEnv } from "../env";
+import { ApiError } from "./errors";
+import { log } from "./log";
+import { mapDatabaseError } from "./pg-errors";
+
+const toApiError = (error: unknown): ApiError | undefined => {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    // Hono's own refusals, e.g. a malformed JSON body in a validator.
+    const status = error.status as ContentfulStatusCode;
+    return new ApiError(status, status === 400 ? "bad_request" : "http_error", error.message || "Bad request");
+  }
+  return mapDatabaseError(error);
+};
+
+/** The one place errors become responses: `{"error": {"code", "message", "details"?}}`, never a stack. */
+export function handleError(error: unknown, c: Context<AppEnv>) {
+  let apiError = toApiError(error);
+  if (!apiError || apiError.status >= 500) {
+    log("error", "request failed", {
+      requestId: c.get("requestId"),
+      path: c.req.path,
+      error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error,
+    });
+  }
+  if (!apiError) {
+    apiError =
+      error instanceof ConfigError
+        ? new ApiError(500, "misconfigured", "Server is misconfigured")
+        : new ApiError(500, "internal_error", "Internal server error");
+  }
+  const { status, code, message, details, headers } = apiError;
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  return c.json({ error: { code, message, ...(details === undefined ? {} : { details }) } }, status);
+}
+
+export const handleNotFound = (c: Context<AppEnv>) =>
+  c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404);

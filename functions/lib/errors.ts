@@ -1,0 +1,42 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export type FieldError = { field: string; location: string; message: string };
+
+/**
+ * The one error type handlers and services throw. functions/lib/error-handler.ts turns it (and database
+ * errors) into the single JSON shape `{"error": {"code", "message", "details"?}}`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const badRequest = (message: string, details?: unknown) => new ApiError(400, "bad_request", message, details);
+
+/** RFC 6750: a 401 names the scheme, and says `invalid_token` when a token was sent but refused. */
+export const unauthorized = (message = "Not authenticated", bearerError?: "invalid_token") =>
+  new ApiError(401, "unauthorized", message, undefined, {
+    "WWW-Authenticate": bearerError ? `Bearer error="${bearerError}"` : "Bearer",
+  });
+
+export const forbidden = (message = "Not enough privileges") => new ApiError(403, "forbidden", message);
+
+export const notFound = (what = "Resource") => new ApiError(404, "not_found", `${what} not found`);
+
+export const conflict = (message: string, details?: unknown) => new ApiError(409, "conflict", message, details);
+
+export const unsupportedMediaType = (message: string) => new ApiError(415, "unsupported_media_type", message);
+
+export const validationError = (details: FieldError[]) =>
+  new ApiError(422, "validation_error", "Request validation failed", details);
+
+export const serviceUnavailable = (message: string, retryAfterSeconds = 5) =>
+  new ApiError(503, "service_unavailable", message, undefined, { "Retry-After": String(retryAfterSeconds) });

@@ -1,0 +1,63 @@
+import { ApiError, conflict, forbidden, serviceUnavailable, validationError } from "./errors";
+
+/** The fields of a Postgres error that both drivers (neon, PGlite) expose. */
+type PgError = { code: string; message: string; detail?: string; constraint?: string; column?: string };
+
+/** Drizzle wraps driver errors (DrizzleQueryError.cause); look through the chain for the Postgres one. */
+export function findPgError(error: unknown): PgError | undefined {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return e as PgError;
+  }
+  return undefined;
+}
+
+/** "Key (email)=(a@b.c) already exists." -> "email" */
+const keyColumns = (detail?: string) => detail?.match(/Key \(([^)]+)\)=/)?.[1];
+
+const CONNECTION_FAILURE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|WebSocket|socket hang up|Connection terminated/i;
+
+/**
+ * Database errors become stable API errors: the caller learns which rule it broke, never the SQL.
+ * Returns undefined for errors that are bugs (they stay 500s).
+ */
+export function mapDatabaseError(error: unknown): ApiError | undefined {
+  const pg = findPgError(error);
+  if (!pg) {
+    const message = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : "";
+    return CONNECTION_FAILURE.test(message) ? serviceUnavailable("Database unavailable") : undefined;
+  }
+  const field = keyColumns(pg.detail) ?? pg.column ?? pg.constraint ?? "unknown";
+  switch (pg.code) {
+    case "23505":
+      return conflict(`A record with this ${field} already exists`, [
+        { field, location: "body", message: "already exists" },
+      ]);
+    case "23503":
+      return conflict(`Referenced record does not exist or is still referenced (${field})`, [
+        { field, location: "body", message: "foreign key violation" },
+      ]);
+    case "23514":
+    case "23502":
+    case "22001":
+      return validationError([{ field, location: "body", message: pg.message }]);
+    case "22P02":
+      return validationError([{ field, location: "path", message: "invalid input syntax" }]);
+    // RLS WITH CHECK refusals and missing privileges: the caller may not write this row.
+    case "42501":
+      return forbidden("Not allowed to write this record");
+    case "40001":
+    case "40P01":
+      return serviceUnavailable("Database busy, please retry", 1);
+    case "57P01":
+    case "57P03":
+    case "08000":
+    case "08003":
+    case "08006":
+    case "53300":
+      return serviceUnavailable("Database unavailable");
+    default:
+      return undefined;
+  }
+}

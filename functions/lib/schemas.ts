@@ -1,0 +1,56 @@
+import { z } from "@hono/zod-openapi";
+
+// Shared HTTP shapes: the error body, paging, path ids. Feature schemas derive from their tables.
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "validation_error" }),
+      message: z.string(),
+      details: z
+        .array(z.object({ field: z.string(), location: z.string(), message: z.string() }))
+        .optional()
+        .openapi({ description: "For validation errors: one entry per offending field" }),
+    }),
+  })
+  .openapi("Error");
+
+export const IdParam = z.object({
+  id: z.uuid().openapi({ param: { name: "id", in: "path" }, example: "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" }),
+});
+
+export const PageQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0).openapi({ example: 0 }),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+});
+
+export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
+  z
+    .object({
+      data: z.array(item),
+      total_count: z.number().int(),
+      offset: z.number().int(),
+      limit: z.number().int(),
+    })
+    .openapi(name);
+
+/** Timestamps travel as ISO 8601 strings; in code they are Dates until JSON serialises them. */
+export const timestamp = () => z.date().openapi({ type: "string", format: "date-time" });
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+
+const error = (description: string) => json(ErrorSchema, description);
+
+/** The error responses most routes share, for the OpenAPI document. */
+export const errors = {
+  401: error("Missing, invalid or expired token"),
+  403: error("Inactive user or not enough privileges"),
+  422: error("Validation error; `details` names each offending field"),
+} as const;
+
+export const notFoundError = { 404: error("Not found, or not visible to this user") } as const;
+export const conflictError = { 409: error("Conflicts with an existing record") } as const;
+export const bearer = [{ bearer: [] }];

@@ -1,0 +1,76 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { serve } from "@hono/node-server";
+import { sql } from "drizzle-orm";
+import { rowsOf } from "../db/client";
+import { openNodeDatabase } from "../db/node";
+import { ensureFirstSuperuser } from "../db/seed";
+import { createApp } from "./app";
+import { loadConfig } from "./config";
+import { log } from "./lib/log";
+
+// `npm start`: the same Hono app on Node. No DATABASE_URL: embedded PGlite kept in PGLITE_DATA_DIR, so a
+// fresh clone runs with nothing to install. With DATABASE_URL: that Postgres, as the app's login role.
+
+const env: Record<string, string | undefined> = { ...process.env };
+const embedded = !env.DATABASE_URL;
+const dataDir = env.PGLITE_DATA_DIR ?? ".data/pglite";
+
+/** The embedded default may make up its signing key, once, and keep it beside the data. */
+function embeddedJwtSecret() {
+  const file = join(dirname(dataDir), "jwt-secret");
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    mkdirSync(dirname(file), { recursive: true });
+    const secret = randomBytes(48).toString("base64url");
+    writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+    log("warn", `JWT_SECRET not set: generated one and kept it in ${file}. Set JWT_SECRET outside local use.`);
+    return secret;
+  }
+}
+
+if (!env.JWT_SECRET && embedded) env.JWT_SECRET = embeddedJwtSecret();
+const config = loadConfig(env);
+
+const { db, close, description } = await openNodeDatabase({
+  databaseUrl: config.DATABASE_URL,
+  migrationUrl: env.MIGRATION_DATABASE_URL,
+  dataDir: embedded ? dataDir : undefined,
+  wsProxy: config.NEON_WS_PROXY,
+});
+
+// Fail closed: the login role must not be able to read around RLS on its own.
+const [role] = rowsOf<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
+  await db.execute(sql`select rolname, rolsuper, rolbypassrls from pg_roles where rolname = current_user`),
+);
+if (!role || role.rolsuper || role.rolbypassrls) {
+  log("error", `refusing to serve: the login role ${role?.rolname} is a superuser or bypasses RLS`);
+  process.exit(1);
+}
+
+const firstSuperuser = {
+  email: env.FIRST_SUPERUSER_EMAIL ?? "admin@example.com",
+  password: env.FIRST_SUPERUSER_PASSWORD ?? "changethis",
+};
+if (await ensureFirstSuperuser(db, firstSuperuser)) {
+  log("info", `created the first superuser ${firstSuperuser.email}`);
+  if (!env.FIRST_SUPERUSER_PASSWORD) log("warn", "the first superuser has the default password: change it");
+}
+
+const app = createApp({ openDatabase: () => ({ db }) });
+const port = Number(env.PORT ?? 8787);
+const server = serve({ fetch: (request) => app.fetch(request, env), port, hostname: env.HOST ?? "127.0.0.1" }, () =>
+  log(
+    "info",
+    `API on http://${env.HOST ?? "127.0.0.1"}:${port} (database: ${description}, login role ${role.rolname})`,
+  ),
+);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    server.close();
+    void close().finally(() => process.exit(0));
+  });
+}

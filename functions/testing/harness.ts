@@ -1,0 +1,113 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import type { Database, Tx } from "../../db/client";
+import { openNeon } from "../../db/client";
+import { openNodeDatabase } from "../../db/node";
+import { openPglite } from "../../db/pglite";
+import { users } from "../../db/schema";
+import { startRelay } from "../../scripts/ws-relay";
+import { createApp } from "../app";
+
+/** Settings every test app gets; tests may add their own. */
+export const testEnv = {
+  JWT_SECRET: "test-secret-that-is-long-enough-for-hs256-0123456789",
+  JWT_ISSUER: "test-issuer",
+  JWT_AUDIENCE: "test-audience",
+};
+
+export type TestDatabase = {
+  kind: "pglite" | "postgres";
+  /** The app's database: the login role, which reads nothing until withRls/withAnon/withAdmin switch role. */
+  db: Database;
+  /** Runs `fn` as the schema owner (setup and assertions that must see past RLS). */
+  asOwner: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+  /** Applies the migrations again (they must be a no-op). */
+  migrateAgain: () => Promise<void>;
+  close: () => Promise<void>;
+};
+
+/**
+ * A fresh, migrated database for one test file: in-memory PGlite by default, or a new database on the
+ * Postgres server named by TEST_DATABASE_URL (dropped again on close). Roles are cluster-wide, so every
+ * file after the first also proves that migrations run cleanly on a second database of the same cluster.
+ */
+export async function openTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const pglite = await openPglite();
+    return {
+      kind: "pglite",
+      db: pglite.db,
+      asOwner: pglite.asOwner,
+      migrateAgain: async () => {
+        const again = await openPglite();
+        await again.close();
+      },
+      close: pglite.close,
+    };
+  }
+
+  const relay = await startRelay();
+  const name = `rls_test_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const ownerUrl = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
+  const appUrl = Object.assign(new URL(ownerUrl), { username: "rls_authenticator", password: "unused" }).toString();
+
+  const admin = await openNodeDatabase({ databaseUrl: serverUrl, wsProxy: relay.proxy });
+  await admin.db.execute(sql.raw(`create database ${name}`));
+  const app = await openNodeDatabase({ databaseUrl: appUrl, migrationUrl: ownerUrl, wsProxy: relay.proxy });
+  const owner = openNeon(ownerUrl, { max: 2 });
+  return {
+    kind: "postgres",
+    db: app.db,
+    asOwner: (fn) => owner.db.transaction(fn),
+    migrateAgain: async () => {
+      const again = await openNodeDatabase({ databaseUrl: appUrl, migrationUrl: ownerUrl, wsProxy: relay.proxy });
+      await again.close();
+    },
+    close: async () => {
+      await app.close();
+      await owner.close();
+      await admin.db.execute(sql.raw(`drop database if exists ${name} with (force)`));
+      await admin.close();
+      await relay.close();
+    },
+  };
+}
+
+export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+
+/** The real app on a fresh test database, called in-process through Hono's `app.request`. */
+export async function startTestApp(env: Record<string, string> = {}) {
+  const database = await openTestDatabase();
+  const app = createApp({ openDatabase: () => ({ db: database.db }) });
+  const bindings = { ...testEnv, ...env };
+  const request = (path: string, init: RequestInit & { json?: unknown; token?: string } = {}) => {
+    const { json, token, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (json !== undefined) headers.set("content-type", "application/json");
+    if (token) headers.set("authorization", `Bearer ${token}`);
+    return app.request(
+      path,
+      { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json) }) },
+      bindings,
+    );
+  };
+
+  let counter = 0;
+  /** Registers a new user, signs it in, and returns its id and token. */
+  const signUp = async (options: { superuser?: boolean; email?: string } = {}) => {
+    const email = options.email ?? `user${++counter}-${randomUUID().slice(0, 8)}@example.com`;
+    const password = "password-123";
+    const registered = await request("/api/v1/auth/register", { method: "POST", json: { email, password } });
+    if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
+    const user = (await registered.json()) as { id: string };
+    if (options.superuser) {
+      await database.asOwner((tx) => tx.update(users).set({ is_superuser: true }).where(sql`id = ${user.id}`));
+    }
+    const login = await request("/api/v1/auth/login", { method: "POST", json: { email, password } });
+    const { access_token: token } = (await login.json()) as { access_token: string };
+    return { id: user.id, email, password, token };
+  };
+
+  return { ...database, app, env: bindings, request, signUp };
+}

@@ -1,0 +1,46 @@
+import { createRoute } from "@hono/zod-openapi";
+import { requireUser } from "../auth/middleware";
+import { createRouter } from "../lib/openapi";
+import { bearer, conflictError, errors, json, PageQuery } from "../lib/schemas";
+import { scopeOf } from "../lib/scope";
+import { UserPageSchema, UserSchema, UserUpdateMeSchema } from "./schemas";
+import { usersService } from "./service";
+
+const tags = ["users"];
+
+const me = createRoute({
+  method: "get",
+  path: "/me",
+  tags,
+  security: bearer,
+  summary: "The signed-in user",
+  responses: { 200: json(UserSchema, "You"), ...errors },
+});
+
+const updateMe = createRoute({
+  method: "patch",
+  path: "/me",
+  tags,
+  security: bearer,
+  summary: "Change your e-mail address, name or password",
+  request: { body: { content: { "application/json": { schema: UserUpdateMeSchema } }, required: true } },
+  responses: { 200: json(UserSchema, "You, changed"), ...errors, ...conflictError },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  security: bearer,
+  summary: "List all users (superusers only)",
+  request: { query: PageQuery },
+  responses: { 200: json(UserPageSchema, "A page of users"), ...errors },
+});
+
+const router = createRouter();
+router.use("*", requireUser);
+
+export const usersRoutes = router
+  .openapi(me, async (c) => c.json(await usersService.me(scopeOf(c)), 200))
+  .openapi(updateMe, async (c) => c.json(await usersService.updateMe(scopeOf(c), c.req.valid("json")), 200))
+  .openapi(list, async (c) => c.json(await usersService.list(scopeOf(c), c.req.valid("query")), 200));

@@ -1,0 +1,27 @@
+import { z } from "@hono/zod-openapi";
+import { createSelectSchema } from "drizzle-zod";
+import { users } from "../../db/schema";
+import { pageOf, timestamp } from "../lib/schemas";
+
+export const email = z
+  .email()
+  .max(255)
+  .transform((value) => value.trim().toLowerCase())
+  .openapi({ example: "ada@example.com" });
+export const password = z.string().min(8).max(128).openapi({ example: "correct horse battery" });
+const fullName = z.string().trim().max(255).nullable();
+
+export const UserSchema = createSelectSchema(users, { created_at: timestamp, updated_at: timestamp })
+  .omit({ hashed_password: true })
+  .openapi("User");
+
+export const UserUpdateMeSchema = z
+  .object({ email, password, full_name: fullName })
+  .partial()
+  .strict()
+  .openapi("UserUpdateMe");
+
+export const UserPageSchema = pageOf(UserSchema, "UserPage");
+
+export type PublicUser = z.infer<typeof UserSchema>;
+export type UserUpdateMe = z.infer<typeof UserUpdateMeSchema>;
