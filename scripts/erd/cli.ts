@@ -43,26 +43,26 @@ export interface Options {
   drizzleDir: string;
 }
 
-export function parseOptions(argv: string[], cwd: string): Options {
-  let values;
+const OPTIONS = {
+  check: { type: "boolean", default: false },
+  validate: { type: "boolean", default: false },
+  verbose: { type: "boolean", short: "v", default: false },
+  help: { type: "boolean", short: "h", default: false },
+  "output-path": { type: "string", default: "docs/database/erd.mmd" },
+  snapshot: { type: "string" },
+  "drizzle-dir": { type: "string", default: "drizzle" },
+} as const;
+
+function parseFlags(argv: string[]) {
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        check: { type: "boolean", default: false },
-        validate: { type: "boolean", default: false },
-        verbose: { type: "boolean", short: "v", default: false },
-        help: { type: "boolean", short: "h", default: false },
-        "output-path": { type: "string", default: "docs/database/erd.mmd" },
-        snapshot: { type: "string" },
-        "drizzle-dir": { type: "string", default: "drizzle" },
-      },
-    }));
+    return parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS }).values;
   } catch (error) {
     throw new ErdError(`${(error as Error).message}\n\n${USAGE}`);
   }
+}
+
+export function parseOptions(argv: string[], cwd: string): Options {
+  const values = parseFlags(argv);
   const output = resolve(cwd, values["output-path"]);
   const mmdPath = output.endsWith(".mmd") ? output : join(output, "erd.mmd");
   return {
@@ -98,10 +98,15 @@ async function readIfExists(path: string): Promise<string | undefined> {
 
 async function execute(options: Options, io: Io): Promise<number> {
   const started = performance.now();
-  const log = (line: string) => options.verbose && io.err(`[erd] ${line} (${(performance.now() - started).toFixed(1)} ms)`);
+  const log = (line: string) =>
+    options.verbose && io.err(`[erd] ${line} (${(performance.now() - started).toFixed(1)} ms)`);
   const rel = (path: string) => (path.startsWith(`${io.cwd}/`) ? path.slice(io.cwd.length + 1) : path);
 
-  const input = await readInput({ drizzleDir: options.drizzleDir, cwd: io.cwd, ...(options.snapshot ? { snapshot: options.snapshot } : {}) });
+  const input = await readInput({
+    drizzleDir: options.drizzleDir,
+    cwd: io.cwd,
+    ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+  });
   log(`read ${input.source} (snapshot ${input.snapshot.id})`);
   const docs = generate(input.snapshot, input.source, input.sql);
   log(`generated ${docs.model.entities.length} tables, ${docs.model.relationships.length} relationships`);

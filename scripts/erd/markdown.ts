@@ -1,5 +1,5 @@
-import type { Entity, Model, Relationship } from "./model";
 import { entityLabel } from "./mermaid";
+import type { Entity, ManyToMany, Model, Relationship } from "./model";
 
 // The human half of the ERD: the diagram, then one section per table and the roles. Only facts from
 // the snapshot (and the migrations' SQL for FORCE, GRANT, COMMENT) are printed, never a date, so the file
@@ -26,13 +26,43 @@ function anchor(entity: Entity): string {
   return `table-${entity.key.replace(/[^\w-]/g, "-").toLowerCase()}`;
 }
 
-function purpose(entity: Entity, model: Model): string {
+/** Relationships looked up per table once, so the page is linear in the schema's size. */
+interface Index {
+  asChild: Map<string, Relationship[]>;
+  asParent: Map<string, Relationship[]>;
+  joins: Map<string, ManyToMany[]>;
+  joinTable: Map<string, ManyToMany>;
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function indexModel(model: Model): Index {
+  const index: Index = { asChild: new Map(), asParent: new Map(), joins: new Map(), joinTable: new Map() };
+  for (const r of model.relationships) {
+    push(index.asChild, r.child, r);
+    if (r.parent !== r.child) push(index.asParent, r.parent, r);
+  }
+  for (const m of model.manyToMany) {
+    index.joinTable.set(m.join, m);
+    push(index.joins, m.left, m);
+    if (m.right !== m.left) push(index.joins, m.right, m);
+  }
+  return index;
+}
+
+function purpose(entity: Entity, index: Index): string {
   if (entity.comment) return entity.comment;
-  const join = model.manyToMany.find((m) => m.join === entity.key);
+  const join = index.joinTable.get(entity.key);
   if (join) return `Join table: links ${short(join.left)} and ${short(join.right)} (many-to-many).`;
-  const owner = model.relationships.find((r) => r.child === entity.key && r.columns.includes("owner_id"));
-  if (owner && entity.rls.enabled) return `Rows owned by a ${short(owner.parent)} row (\`owner_id\`), isolated by row-level security.`;
-  const parents = model.relationships.filter((r) => r.child === entity.key).map((r) => short(r.parent));
+  const asChild = index.asChild.get(entity.key) ?? [];
+  const owner = asChild.find((r) => r.columns.includes("owner_id"));
+  if (owner && entity.rls.enabled)
+    return `Rows owned by a ${short(owner.parent)} row (\`owner_id\`), isolated by row-level security.`;
+  const parents = asChild.map((r) => short(r.parent));
   return parents.length > 0
     ? `Stores ${short(entity.key)} rows, each linked to ${[...new Set(parents)].join(", ")}.`
     : `Stores ${short(entity.key)} rows.`;
@@ -47,8 +77,15 @@ function describeRelationship(r: Relationship, from: "parent" | "child"): string
   return `- ${kind} with **${other}**${self}: ${code(link)}, ${need}, on delete ${r.onDelete}, on update ${r.onUpdate} (${code(r.name)})`;
 }
 
-function tableSection(entity: Entity, model: Model): string[] {
-  const out = [`### ${entityLabel(entity)}`, "", `<a id="${anchor(entity)}"></a>`, "", `**Purpose:** ${purpose(entity, model)}`, ""];
+function tableSection(entity: Entity, index: Index): string[] {
+  const out = [
+    `### ${entityLabel(entity)}`,
+    "",
+    `<a id="${anchor(entity)}"></a>`,
+    "",
+    `**Purpose:** ${purpose(entity, index)}`,
+    "",
+  ];
 
   out.push("| Column | Type | Null | Default | Keys |", "| --- | --- | --- | --- | --- |");
   for (const c of entity.columns) {
@@ -60,7 +97,7 @@ function tableSection(entity: Entity, model: Model): string[] {
         : c.default !== undefined
           ? code(c.default)
           : "";
-    const note = c.comment ? ` ${c.comment}` : "";
+    const note = c.comment ? ` — ${c.comment}` : "";
     out.push(
       `| ${code(c.name)}${cell(note)} | ${cell(code(c.type))}${enumInfo} | ${c.notNull ? "NOT NULL" : "null"} | ${cell(dflt)} | ${c.keys.join(", ")} |`,
     );
@@ -74,7 +111,9 @@ function tableSection(entity: Entity, model: Model): string[] {
       : "- Primary key: **none**",
   );
   for (const u of entity.uniques) {
-    out.push(`- Unique (${u.kind}${u.nullsNotDistinct ? ", nulls not distinct" : ""}) ${code(u.name)}: ${columnsOf(u.columns)}`);
+    out.push(
+      `- Unique (${u.kind}${u.nullsNotDistinct ? ", nulls not distinct" : ""}) ${code(u.name)}: ${columnsOf(u.columns)}`,
+    );
   }
   for (const fk of entity.foreignKeys) {
     out.push(
@@ -88,13 +127,19 @@ function tableSection(entity: Entity, model: Model): string[] {
     out.push("**Indexes**", "");
     for (const i of entity.indexes) {
       const where = i.where ? ` where ${code(i.where)}` : "";
-      out.push(`- ${code(i.name)}: ${i.unique ? "unique " : ""}${i.method} (${i.columns.map(code).join(", ")})${where}`);
+      out.push(
+        `- ${code(i.name)}: ${i.unique ? "unique " : ""}${i.method} (${i.columns.map(code).join(", ")})${where}`,
+      );
     }
     out.push("");
   }
 
   const rls = entity.rls;
-  const status = !rls.enabled ? "disabled" : rls.forced ? "enabled and forced 🔒" : "enabled 🔒 (no FORCE found in the migrations: the table owner bypasses it)";
+  const status = !rls.enabled
+    ? "disabled"
+    : rls.forced
+      ? "enabled and forced 🔒"
+      : "enabled 🔒 (no FORCE found in the migrations: the table owner bypasses it)";
   out.push(`**Row-level security:** ${status}`, "");
   if (rls.policies.length > 0) {
     out.push("| Policy | Command | Roles | As | Using | With check |", "| --- | --- | --- | --- | --- | --- |");
@@ -111,9 +156,9 @@ function tableSection(entity: Entity, model: Model): string[] {
     out.push(`**Grants:** ${entity.grants.map((g) => `${g.role} (${g.privileges.join(", ")})`).join("; ")}`, "");
   }
 
-  const asChild = model.relationships.filter((r) => r.child === entity.key);
-  const asParent = model.relationships.filter((r) => r.parent === entity.key && r.child !== entity.key);
-  const joins = model.manyToMany.filter((m) => m.left === entity.key || m.right === entity.key);
+  const asChild = index.asChild.get(entity.key) ?? [];
+  const asParent = index.asParent.get(entity.key) ?? [];
+  const joins = index.joins.get(entity.key) ?? [];
   out.push("**Relationships**", "");
   if (asChild.length + asParent.length + joins.length === 0) out.push("- none");
   for (const r of asChild) out.push(describeRelationship(r, "child"));
@@ -147,13 +192,16 @@ export function renderMarkdown(model: Model, mermaid: string, source: string): s
     "| Table | Columns | RLS | Policies | References |",
     "| --- | --- | --- | --- | --- |",
   ];
+  const index = indexModel(model);
   for (const e of model.entities) {
-    const refs = [...new Set(model.relationships.filter((r) => r.child === e.key).map((r) => short(r.parent)))];
+    const refs = [...new Set((index.asChild.get(e.key) ?? []).map((r) => short(r.parent)))];
     const rls = e.rls.enabled ? (e.rls.forced ? "🔒 forced" : "🔒") : "no";
-    out.push(`| [${short(e.key)}](#${anchor(e)}) | ${e.columns.length} | ${rls} | ${e.rls.policies.length} | ${refs.join(", ")} |`);
+    out.push(
+      `| [${short(e.key)}](#${anchor(e)}) | ${e.columns.length} | ${rls} | ${e.rls.policies.length} | ${refs.join(", ")} |`,
+    );
   }
   out.push("");
-  for (const e of model.entities) out.push(...tableSection(e, model));
+  for (const e of model.entities) out.push(...tableSection(e, index));
 
   if (model.manyToMany.length > 0) {
     out.push("## Many-to-many", "");
@@ -176,12 +224,19 @@ export function renderMarkdown(model: Model, mermaid: string, source: string): s
   out.push("## Roles", "");
   if (model.roles.length === 0) out.push("No roles are named by the schema's policies.", "");
   for (const role of model.roles) {
-    const attrs = role.attributes.length > 0 ? role.attributes.join(", ") : "attributes not declared in the migrations";
+    const attrs =
+      role.attributes.length > 0
+        ? role.attributes.join(", ")
+        : role.declared
+          ? "created by drizzle-kit from the schema's pgRole, default attributes"
+          : "not created in the migrations (an existing role)";
     const rlsNote = role.attributes.includes("BYPASSRLS") ? " Bypasses row-level security." : "";
     out.push(`### ${role.name}`, "", `- Attributes: ${attrs}.${rlsNote}`);
     if (role.grantedTo.length > 0) out.push(`- Granted to (may SET ROLE to it): ${role.grantedTo.join(", ")}`);
     if (role.tables.length > 0) {
-      out.push(`- Table privileges: ${role.tables.map((t) => `${short(t.table)} (${t.privileges.join(", ")})`).join("; ")}`);
+      out.push(
+        `- Table privileges: ${role.tables.map((t) => `${short(t.table)} (${t.privileges.join(", ")})`).join("; ")}`,
+      );
     }
     out.push(
       role.policies.length > 0

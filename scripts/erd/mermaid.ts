@@ -5,7 +5,19 @@ import type { Column, Entity, Model, Relationship } from "./model";
 // keywords. Everything here maps SQL names onto that grammar without losing what a reader needs.
 
 // Measured against mermaid 11's lexer: these words break an entity id (matched case-insensitively)...
-const RESERVED_ENTITY = new Set(["erdiagram", "style", "classdef", "class", "subgraph", "end", "one", "many", "to", "accdescr", "acctitle"]);
+const RESERVED_ENTITY = new Set([
+  "erdiagram",
+  "style",
+  "classdef",
+  "class",
+  "subgraph",
+  "end",
+  "one",
+  "many",
+  "to",
+  "accdescr",
+  "acctitle",
+]);
 // ...and these an attribute name or type, because they lex as key markers.
 const RESERVED_ATTRIBUTE = new Set(["pk", "fk", "uk"]);
 
@@ -32,7 +44,10 @@ const attributeName = (text: string) => word(text, RESERVED_ATTRIBUTE);
 export function attributeType(sqlType: string): string {
   let type = sqlType.trim();
   for (const [pattern, short] of SHORT_TYPES) type = type.replace(pattern, short);
-  type = type.replace(/\s*([(),[\]])\s*/g, "$1").replace(/\s+/g, "_").replace(/[^\w\-[\]().,]/g, "_");
+  type = type
+    .replace(/\s*([(),[\]])\s*/g, "$1")
+    .replace(/\s+/g, "_")
+    .replace(/[^\w\-[\]().,]/g, "_");
   type = /^[A-Za-z_*]/.test(type) ? type : `_${type}`;
   return RESERVED_ATTRIBUTE.has(type.toLowerCase()) ? `${type}_` : type;
 }
@@ -47,7 +62,8 @@ export function entityIds(model: Model): Map<string, string> {
     const [schema, ...rest] = key.split(".");
     const name = rest.join(".");
     let id = entityWord(schema === "public" ? name : `${schema}__${name}`);
-    for (let n = 2; used.has(id.toLowerCase()); n++) id = `${entityWord(schema === "public" ? name : `${schema}__${name}`)}_${n}`;
+    for (let n = 2; used.has(id.toLowerCase()); n++)
+      id = `${entityWord(schema === "public" ? name : `${schema}__${name}`)}_${n}`;
     used.add(id.toLowerCase());
     ids.set(key, id);
   }

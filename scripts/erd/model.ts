@@ -96,6 +96,8 @@ export interface ManyToMany {
 
 export interface Role {
   name: string;
+  /** drizzle-kit manages it (a pgRole without `.existing()`). */
+  declared: boolean;
   attributes: string[];
   grantedTo: string[];
   policies: { table: string; policy: string; for: string }[];
@@ -143,14 +145,21 @@ function keyConstraints(table: SnapshotTable): { primaryKey?: KeyConstraint; uni
   const uniques: KeyConstraint[] = [
     ...columns
       .filter((c) => c.isUnique === true || (typeof c.isUnique === "string" && c.isUnique !== ""))
-      .map((c): KeyConstraint => ({
-        name: c.uniqueName ?? `${table.name}_${c.name}_unique`,
-        columns: [c.name],
-        kind: "unique column",
-        nullsNotDistinct: c.nullsNotDistinct ?? false,
-      })),
+      .map(
+        (c): KeyConstraint => ({
+          name: c.uniqueName ?? `${table.name}_${c.name}_unique`,
+          columns: [c.name],
+          kind: "unique column",
+          nullsNotDistinct: c.nullsNotDistinct ?? false,
+        }),
+      ),
     ...Object.values(table.uniqueConstraints).map(
-      (u): KeyConstraint => ({ name: u.name, columns: u.columns, kind: "unique constraint", nullsNotDistinct: u.nullsNotDistinct }),
+      (u): KeyConstraint => ({
+        name: u.name,
+        columns: u.columns,
+        kind: "unique constraint",
+        nullsNotDistinct: u.nullsNotDistinct,
+      }),
     ),
     // A partial or expression index does not make its columns a key, so it stays an index only.
     ...Object.values(table.indexes)
@@ -174,21 +183,24 @@ function toPolicy(p: SnapshotPolicy): Policy {
 function toEntity(key: string, table: SnapshotTable, snapshot: Snapshot, sql: SqlFacts): Entity {
   const { primaryKey, uniques } = keyConstraints(table);
   const foreignKeys = Object.values(table.foreignKeys)
-    .map((fk): ForeignKey => ({
-      name: fk.name,
-      columns: fk.columnsFrom,
-      target: qualify(fk.schemaTo, fk.tableTo),
-      targetColumns: fk.columnsTo,
-      onDelete: fk.onDelete ?? "no action",
-      onUpdate: fk.onUpdate ?? "no action",
-    }))
+    .map(
+      (fk): ForeignKey => ({
+        name: fk.name,
+        columns: fk.columnsFrom,
+        target: qualify(fk.schemaTo, fk.tableTo),
+        targetColumns: fk.columnsTo,
+        onDelete: fk.onDelete ?? "no action",
+        onUpdate: fk.onUpdate ?? "no action",
+      }),
+    )
     .sort((a, b) => byString(a.name, b.name));
   const fkColumns = new Set(foreignKeys.flatMap((fk) => fk.columns));
   const pkColumns = new Set(primaryKey?.columns ?? []);
   const ukColumns = new Set(uniques.filter((u) => u.columns.length === 1).flatMap((u) => u.columns));
 
   const columns = Object.values(table.columns).map((c): Column => {
-    const enumKey = c.typeSchema !== undefined || snapshot.enums[`public.${c.type}`] ? qualify(c.typeSchema, c.type) : undefined;
+    const enumKey =
+      c.typeSchema !== undefined || snapshot.enums[`public.${c.type}`] ? qualify(c.typeSchema, c.type) : undefined;
     const keys: KeyMarker[] = [];
     if (pkColumns.has(c.name)) keys.push("PK");
     if (fkColumns.has(c.name)) keys.push("FK");
@@ -231,13 +243,15 @@ function toEntity(key: string, table: SnapshotTable, snapshot: Snapshot, sql: Sq
     uniques,
     foreignKeys,
     indexes: Object.values(table.indexes)
-      .map((i): Index => ({
-        name: i.name,
-        columns: i.columns.map((c) => c.expression + (c.asc ? "" : " DESC")),
-        unique: i.isUnique,
-        method: i.method,
-        ...(i.where ? { where: i.where } : {}),
-      }))
+      .map(
+        (i): Index => ({
+          name: i.name,
+          columns: i.columns.map((c) => c.expression + (c.asc ? "" : " DESC")),
+          unique: i.isUnique,
+          method: i.method,
+          ...(i.where ? { where: i.where } : {}),
+        }),
+      )
       .sort((a, b) => byString(a.name, b.name)),
     checks: Object.values(table.checkConstraints)
       .map((c) => ({ name: c.name, expression: c.value }))
@@ -305,6 +319,7 @@ function toRoles(snapshot: Snapshot, entities: Entity[], sql: SqlFacts): Role[] 
       if (declared?.inherit === false) attributes.push("NOINHERIT");
       return {
         name,
+        declared: declared !== undefined,
         attributes: [...new Set(attributes)],
         grantedTo: [...(facts?.grantedTo ?? [])].sort(byString),
         policies: entities.flatMap((e) =>

@@ -32,7 +32,11 @@ export async function parseErDiagram(text: string): Promise<ParsedErDiagram> {
     const entities = [...db.getEntities().values()];
     const nameOf = new Map(entities.map((e) => [e.id, e.label]));
     return {
-      entities: entities.map((e) => ({ id: e.label, attributes: e.attributes.length, keys: e.attributes.map((a) => a.keys ?? []) })),
+      entities: entities.map((e) => ({
+        id: e.label,
+        attributes: e.attributes.length,
+        keys: e.attributes.map((a) => a.keys ?? []),
+      })),
       relationships: db.getRelationships().map((r) => ({
         from: nameOf.get(r.entityA) ?? r.entityA,
         to: nameOf.get(r.entityB) ?? r.entityB,

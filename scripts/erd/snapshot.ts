@@ -84,7 +84,9 @@ const snapshotSchema = z.object({
   tables: z.record(z.string(), table),
   enums: z.record(z.string(), z.object({ name: z.string(), schema: z.string(), values: z.array(z.string()) })),
   schemas: z.record(z.string(), z.string()),
-  views: z.record(z.string(), z.object({ name: z.string(), schema: z.string(), materialized: z.boolean() }).loose()).default({}),
+  views: z
+    .record(z.string(), z.object({ name: z.string(), schema: z.string(), materialized: z.boolean() }).loose())
+    .default({}),
   sequences: z.record(z.string(), z.object({ name: z.string(), schema: z.string() }).loose()).default({}),
   roles: z
     .record(
@@ -122,7 +124,9 @@ async function readJson(path: string, what: string): Promise<unknown> {
     text = await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ErdError(code === "ENOENT" ? `${what} not found: ${path}` : `cannot read ${what} ${path}: ${code ?? error}`);
+    throw new ErdError(
+      code === "ENOENT" ? `${what} not found: ${path}` : `cannot read ${what} ${path}: ${code ?? error}`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -150,7 +154,8 @@ export function parseSnapshot(data: unknown, path: string): Snapshot {
     }
   }
   const result = snapshotSchema.safeParse(data);
-  if (!result.success) throw new ErdError(`${path} is not a valid drizzle-kit snapshot:\n${describeIssues(result.error)}`);
+  if (!result.success)
+    throw new ErdError(`${path} is not a valid drizzle-kit snapshot:\n${describeIssues(result.error)}`);
   return result.data;
 }
 
@@ -165,7 +170,8 @@ export async function loadSnapshot(path: string): Promise<Snapshot> {
 export async function resolveLatestSnapshot(drizzleDir: string): Promise<SnapshotSource> {
   const journalPath = join(drizzleDir, "meta", "_journal.json");
   const parsed = journalSchema.safeParse(await readJson(journalPath, "drizzle-kit journal"));
-  if (!parsed.success) throw new ErdError(`${journalPath} is not a drizzle-kit journal:\n${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new ErdError(`${journalPath} is not a drizzle-kit journal:\n${describeIssues(parsed.error)}`);
   const entries = [...parsed.data.entries].sort((a, b) => a.idx - b.idx);
   const last = entries.at(-1);
   if (!last) throw new ErdError(`${journalPath} lists no migrations yet: run drizzle-kit generate first`);

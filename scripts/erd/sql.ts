@@ -106,55 +106,84 @@ function list(text: string): string[] {
     .filter(Boolean);
 }
 
-function readStatement(statement: string, facts: SqlFacts): void {
-  const s = statement.trim().replace(/\s+/g, " ");
-  let m: RegExpMatchArray | null;
+type Reader = [RegExp, (m: RegExpMatchArray, facts: SqlFacts) => void];
 
-  if ((m = s.match(new RegExp(String.raw`^CREATE ROLE (${IDENT})(?: WITH)?((?: [A-Z]+)*)$`, "i")))) {
-    const role = roleFacts(facts, unquote(m[1] ?? ""));
-    for (const word of (m[2] ?? "").trim().split(" ")) {
-      const attribute = word.toUpperCase();
-      if (ROLE_ATTRIBUTES.has(attribute)) addUnique(role.attributes, attribute);
-    }
-    return;
-  }
-  if ((m = s.match(new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(${QUALIFIED}) (NO )?FORCE ROW LEVEL SECURITY$`, "i")))) {
-    const key = tableKey(m[1] ?? "");
-    if (m[2]) facts.forcedRls.delete(key);
-    else facts.forcedRls.add(key);
-    return;
-  }
-  if ((m = s.match(/^GRANT (.+?) ON (?:TABLE )?(.+?) TO (.+?)(?: WITH GRANT OPTION)?$/i))) {
-    if (/^ALL (TABLES|SEQUENCES|FUNCTIONS)/i.test(m[2] ?? "") || /^(SEQUENCE|FUNCTION|SCHEMA|DATABASE)\b/i.test(m[2] ?? "")) return;
-    // Column privileges keep their column list: "UPDATE (email, full_name)".
-    const privileges = list(m[1] ?? "").map((p) => p.replace(/^\w+/, (word) => word.toUpperCase()).replace(/\s*\(\s*/, " (").replace(/\s*,\s*/g, ", "));
-    for (const table of list(m[2] ?? "")) {
-      const key = tableKey(table);
-      const byRole = facts.tableGrants.get(key) ?? new Map<string, Set<string>>();
-      facts.tableGrants.set(key, byRole);
-      for (const grantee of list(m[3] ?? "")) {
-        const role = unquote(grantee);
-        const set = byRole.get(role) ?? new Set<string>();
-        for (const privilege of privileges) set.add(privilege);
-        byRole.set(role, set);
+// First match wins, so the GRANT ... ON form is tried before role membership (GRANT role TO role).
+const READERS: Reader[] = [
+  [
+    new RegExp(String.raw`^CREATE ROLE (${IDENT})(?: WITH)?((?: [A-Z]+)*)$`, "i"),
+    (m, facts) => {
+      const role = roleFacts(facts, unquote(m[1] ?? ""));
+      for (const word of (m[2] ?? "").trim().split(" ")) {
+        const attribute = word.toUpperCase();
+        if (ROLE_ATTRIBUTES.has(attribute)) addUnique(role.attributes, attribute);
       }
-    }
-    return;
-  }
-  if ((m = s.match(/^GRANT ([^;]+?) TO ([^;]+?)(?: WITH (?:ADMIN|INHERIT|SET) \w+)?$/i))) {
-    for (const granted of list(m[1] ?? "")) {
-      const role = roleFacts(facts, unquote(granted));
-      for (const grantee of list(m[2] ?? "")) addUnique(role.grantedTo, unquote(grantee));
-    }
-    return;
-  }
-  if ((m = s.match(new RegExp(String.raw`^COMMENT ON (TABLE|COLUMN) (${QUALIFIED}(?:\s*\.\s*${IDENT})?) IS '((?:[^']|'')*)'$`, "i")))) {
-    const parts = splitQualified(m[2] ?? "");
-    const text = (m[3] ?? "").replace(/''/g, "'");
-    if ((m[1] ?? "").toUpperCase() === "TABLE") facts.tableComments.set(tableKey(m[2] ?? ""), text);
-    else {
+    },
+  ],
+  [
+    new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(${QUALIFIED}) (NO )?FORCE ROW LEVEL SECURITY$`, "i"),
+    (m, facts) => {
+      const key = tableKey(m[1] ?? "");
+      if (m[2]) facts.forcedRls.delete(key);
+      else facts.forcedRls.add(key);
+    },
+  ],
+  [
+    /^GRANT (.+?) ON (?:TABLE )?(.+?) TO (.+?)(?: WITH GRANT OPTION)?$/i,
+    (m, facts) => {
+      const target = m[2] ?? "";
+      if (/^(ALL (TABLES|SEQUENCES|FUNCTIONS)|SEQUENCE|FUNCTION|SCHEMA|DATABASE)\b/i.test(target)) return;
+      // Column privileges keep their column list: "UPDATE (email, full_name)".
+      const privileges = list(m[1] ?? "").map((p) =>
+        p
+          .replace(/^\w+/, (word) => word.toUpperCase())
+          .replace(/\s*\(\s*/, " (")
+          .replace(/\s*,\s*/g, ", "),
+      );
+      for (const table of list(target)) {
+        const key = tableKey(table);
+        const byRole = facts.tableGrants.get(key) ?? new Map<string, Set<string>>();
+        facts.tableGrants.set(key, byRole);
+        for (const grantee of list(m[3] ?? "")) {
+          const role = unquote(grantee);
+          const set = byRole.get(role) ?? new Set<string>();
+          for (const privilege of privileges) set.add(privilege);
+          byRole.set(role, set);
+        }
+      }
+    },
+  ],
+  [
+    /^GRANT ([^;]+?) TO ([^;]+?)(?: WITH (?:ADMIN|INHERIT|SET) \w+)?$/i,
+    (m, facts) => {
+      for (const granted of list(m[1] ?? "")) {
+        const role = roleFacts(facts, unquote(granted));
+        for (const grantee of list(m[2] ?? "")) addUnique(role.grantedTo, unquote(grantee));
+      }
+    },
+  ],
+  [
+    new RegExp(String.raw`^COMMENT ON (TABLE|COLUMN) (${QUALIFIED}(?:\s*\.\s*${IDENT})?) IS '((?:[^']|'')*)'$`, "i"),
+    (m, facts) => {
+      const text = (m[3] ?? "").replace(/''/g, "'");
+      if ((m[1] ?? "").toUpperCase() === "TABLE") {
+        facts.tableComments.set(tableKey(m[2] ?? ""), text);
+        return;
+      }
+      const parts = splitQualified(m[2] ?? "");
       const [schema, table, column] = parts.length >= 3 ? parts : ["public", ...parts];
       facts.columnComments.set(`${schema}.${table}.${column}`, text);
+    },
+  ],
+];
+
+function readStatement(statement: string, facts: SqlFacts): void {
+  const s = statement.trim().replace(/\s+/g, " ");
+  for (const [pattern, read] of READERS) {
+    const m = s.match(pattern);
+    if (m) {
+      read(m, facts);
+      return;
     }
   }
 }
@@ -166,7 +195,10 @@ function readStatement(statement: string, facts: SqlFacts): void {
  */
 function helperTemplates(sql: string): Map<string, string[]> {
   const helpers = new Map<string, string[]>();
-  const fn = new RegExp(String.raw`CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+(${QUALIFIED})\s*\([^)]*\)[\s\S]*?\$(\w*)\$([\s\S]*?)\$\2\$`, "gi");
+  const fn = new RegExp(
+    String.raw`CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+(${QUALIFIED})\s*\([^)]*\)[\s\S]*?\$(\w*)\$([\s\S]*?)\$\2\$`,
+    "gi",
+  );
   for (const m of sql.matchAll(fn)) {
     const templates = [...(m[3] ?? "").matchAll(/format\(\s*'((?:[^']|'')*)'\s*,\s*\w+\s*\)/gi)].map((t) =>
       (t[1] ?? "").replace(/''/g, "'"),

@@ -1,5 +1,5 @@
-import type { Model } from "./model";
 import { entityIds } from "./mermaid";
+import type { Model } from "./model";
 import { MermaidSyntaxError, parseErDiagram } from "./parse-mermaid";
 
 // `--validate`: the model must be a diagram worth drawing (fields, primary keys, FKs that land on real
@@ -47,7 +47,8 @@ export async function validateMermaid(model: Model, text: string): Promise<strin
   const known = new Set(parsed.entities.filter((e) => e.attributes > 0).map((e) => e.id));
   for (const r of parsed.relationships) {
     for (const end of [r.from, r.to]) {
-      if (!known.has(end) || !declared.has(end)) problems.push(`relationship "${r.label}" references unknown entity ${end}`);
+      if (!known.has(end) || !declared.has(end))
+        problems.push(`relationship "${r.label}" references unknown entity ${end}`);
     }
   }
   for (const entity of model.entities) {
@@ -55,7 +56,9 @@ export async function validateMermaid(model: Model, text: string): Promise<strin
     if (entity.columns.length > 0 && !known.has(id)) problems.push(`${entity.key}: missing from the Mermaid diagram`);
   }
   if (parsed.relationships.length !== model.relationships.length) {
-    problems.push(`the diagram draws ${parsed.relationships.length} relationship(s), the snapshot has ${model.relationships.length}`);
+    problems.push(
+      `the diagram draws ${parsed.relationships.length} relationship(s), the snapshot has ${model.relationships.length}`,
+    );
   }
   return problems;
 }
