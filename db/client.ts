@@ -2,6 +2,7 @@ import { neonConfig, Pool } from "@neondatabase/serverless";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { log } from "../functions/lib/log";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -30,6 +31,9 @@ export function useLocalRelay(proxy: string) {
  */
 export function openNeon(connectionString: string, options: { max?: number } = {}) {
   const pool = new Pool({ connectionString, max: options.max ?? 5 });
+  // An idle client whose connection the server ends (restart, failover, a dropped database) makes the
+  // pool emit "error"; unheard, that event would crash the process. The next query simply reconnects.
+  pool.on("error", (error) => log("warn", "idle database connection lost", { error: error.message }));
   const db = drizzle(pool, { schema }) as unknown as Database;
   return { db, close: () => pool.end() };
 }

@@ -17,12 +17,21 @@ import { roleNames } from "./schema/roles";
 export async function openPglite(dataDir?: string) {
   const client = await PGlite.create(dataDir);
   const ownerDb = drizzle(client, { schema });
-  await migrate(ownerDb, migrationConfig);
-  await client.exec(`SET SESSION AUTHORIZATION ${roleNames.authenticator}`);
+  const migrateAsOwner = async () => {
+    // PGlite ignores RESET SESSION AUTHORIZATION (single-user mode), so name the owner.
+    await client.exec("SET SESSION AUTHORIZATION postgres");
+    try {
+      await migrate(ownerDb, migrationConfig);
+    } finally {
+      await client.exec(`SET SESSION AUTHORIZATION ${roleNames.authenticator}`);
+    }
+  };
+  await migrateAsOwner();
   const db = ownerDb as unknown as Database;
   return {
     client,
     db,
+    migrate: migrateAsOwner,
     asOwner: <T>(fn: (tx: Parameters<Parameters<Database["transaction"]>[0]>[0]) => Promise<T>) =>
       db.transaction(async (tx) => {
         await tx.execute("SET LOCAL SESSION AUTHORIZATION postgres");

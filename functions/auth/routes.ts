@@ -3,7 +3,14 @@ import { unsupportedMediaType } from "../lib/errors";
 import { createRouter } from "../lib/openapi";
 import { conflictError, ErrorSchema, errors, json } from "../lib/schemas";
 import { UserSchema } from "../users/schemas";
-import { LoginFormSchema, LoginJsonSchema, RegisterSchema, TokenSchema } from "./schemas";
+import {
+  type LoginForm,
+  LoginFormSchema,
+  type LoginJson,
+  LoginJsonSchema,
+  RegisterSchema,
+  TokenSchema,
+} from "./schemas";
 import { authService } from "./service";
 
 const tags = ["auth"];
@@ -46,8 +53,13 @@ const login = createRoute({
 export const authRoutes = createRouter()
   .openapi(register, async (c) => c.json(await authService.register(c.var.db, c.req.valid("json")), 201))
   .openapi(login, async (c) => {
-    const body = c.req.valid("json") ?? c.req.valid("form");
-    if (!body) throw unsupportedMediaType("Send JSON or application/x-www-form-urlencoded");
-    const credentials = "username" in body ? { email: body.username, password: body.password } : body;
+    const type = c.req.header("content-type") ?? "";
+    let credentials: { email: string; password: string };
+    // The validated value's type is the union of both media types' schemas; the content type says which.
+    if (/^application\/json/i.test(type)) credentials = c.req.valid("json") as LoginJson;
+    else if (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
+      const form = c.req.valid("form") as LoginForm;
+      credentials = { email: form.username, password: form.password };
+    } else throw unsupportedMediaType("Send JSON or application/x-www-form-urlencoded");
     return c.json(await authService.login(c.var.db, c.var.config, credentials), 200);
   });

@@ -27,3 +27,5 @@ export const TokenSchema = z
   .openapi("Token");
 
 export type Register = z.infer<typeof RegisterSchema>;
+export type LoginJson = z.infer<typeof LoginJsonSchema>;
+export type LoginForm = z.infer<typeof LoginFormSchema>;

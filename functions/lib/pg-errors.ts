@@ -1,7 +1,14 @@
 import { ApiError, conflict, forbidden, serviceUnavailable, validationError } from "./errors";
 
 /** The fields of a Postgres error that both drivers (neon, PGlite) expose. */
-type PgError = { code: string; message: string; detail?: string; constraint?: string; column?: string };
+type PgError = {
+  code: string;
+  message: string;
+  detail?: string;
+  table?: string;
+  constraint?: string;
+  column?: string;
+};
 
 /** Drizzle wraps driver errors (DrizzleQueryError.cause); look through the chain for the Postgres one. */
 export function findPgError(error: unknown): PgError | undefined {
@@ -12,8 +19,20 @@ export function findPgError(error: unknown): PgError | undefined {
   return undefined;
 }
 
-/** "Key (email)=(a@b.c) already exists." -> "email" */
-const keyColumns = (detail?: string) => detail?.match(/Key \(([^)]+)\)=/)?.[1];
+/**
+ * The column(s) a constraint error is about: from the detail ("Key (email)=(a@b.c) already exists.") when
+ * the driver passes it on, else from our constraint naming convention (uq_users_email -> email).
+ */
+function fieldOf(pg: PgError) {
+  const fromDetail = pg.detail?.match(/Key \(([^)]+)\)=/)?.[1];
+  if (fromDetail) return fromDetail;
+  if (pg.column) return pg.column;
+  const prefix = pg.table && pg.constraint?.match(/^(uq|fk|chk|ix)_/)?.[0];
+  if (prefix && pg.constraint?.startsWith(`${prefix}${pg.table}_`)) {
+    return pg.constraint.slice(`${prefix}${pg.table}_`.length);
+  }
+  return pg.constraint ?? "unknown";
+}
 
 const CONNECTION_FAILURE =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|WebSocket|socket hang up|Connection terminated/i;
@@ -28,7 +47,7 @@ export function mapDatabaseError(error: unknown): ApiError | undefined {
     const message = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : "";
     return CONNECTION_FAILURE.test(message) ? serviceUnavailable("Database unavailable") : undefined;
   }
-  const field = keyColumns(pg.detail) ?? pg.column ?? pg.constraint ?? "unknown";
+  const field = fieldOf(pg);
   switch (pg.code) {
     case "23505":
       return conflict(`A record with this ${field} already exists`, [

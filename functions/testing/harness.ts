@@ -19,6 +19,8 @@ export type TestDatabase = {
   kind: "pglite" | "postgres";
   /** The app's database: the login role, which reads nothing until withRls/withAnon/withAdmin switch role. */
   db: Database;
+  /** Postgres only: the login role's (rls_authenticator) URL of the fresh database, for a separate process. */
+  appUrl?: string;
   /** Runs `fn` as the schema owner (setup and assertions that must see past RLS). */
   asOwner: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
   /** Applies the migrations again (they must be a no-op). */
@@ -39,10 +41,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       kind: "pglite",
       db: pglite.db,
       asOwner: pglite.asOwner,
-      migrateAgain: async () => {
-        const again = await openPglite();
-        await again.close();
-      },
+      migrateAgain: pglite.migrate,
       close: pglite.close,
     };
   }
@@ -59,6 +58,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   return {
     kind: "postgres",
     db: app.db,
+    appUrl,
     asOwner: (fn) => owner.db.transaction(fn),
     migrateAgain: async () => {
       const again = await openNodeDatabase({ databaseUrl: appUrl, migrationUrl: ownerUrl, wsProxy: relay.proxy });

@@ -1,0 +1,178 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findPgError } from "../functions/lib/pg-errors";
+import { openTestDatabase, type TestDatabase } from "../functions/testing/harness";
+import { rowsOf } from "./client";
+import { items, users } from "./schema";
+import { withAdmin, withAnon, withRls } from "./session";
+
+// The same isolation the HTTP tests show, asserted at the SQL layer: whatever query the code runs, the
+// database refuses. Each expectation on a refusal names the Postgres error code.
+
+let t: TestDatabase;
+let alice: string;
+let bob: string;
+let admin: string;
+let aliceItem: string;
+
+const newUser = (email: string, isSuperuser = false) =>
+  t.asOwner(async (tx) => {
+    const [row] = await tx
+      .insert(users)
+      .values({ email, hashed_password: "x", is_superuser: isSuperuser })
+      .returning({ id: users.id });
+    return row?.id as string;
+  });
+
+const codeOf = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+  } catch (error) {
+    return findPgError(error)?.code ?? String(error);
+  }
+  return "no error";
+};
+
+beforeAll(async () => {
+  t = await openTestDatabase();
+  alice = await newUser("alice@example.com");
+  bob = await newUser("bob@example.com");
+  admin = await newUser("admin@example.com", true);
+  aliceItem = await withRls(t.db, alice, async (tx) => {
+    const [row] = await tx.insert(items).values({ title: "alice's" }).returning();
+    return row?.id as string;
+  });
+});
+afterAll(() => t.close());
+
+describe("fail closed", () => {
+  it("the login role alone reads and writes nothing", async () => {
+    expect(await codeOf(t.db.select().from(items))).toBe("42501");
+    expect(await codeOf(t.db.select().from(users))).toBe("42501");
+    expect(await codeOf(t.db.insert(items).values({ title: "x", owner_id: alice }))).toBe("42501");
+    expect(await codeOf(t.db.delete(items))).toBe("42501");
+  });
+
+  it("an anonymous transaction reads no table", async () => {
+    expect(await codeOf(withAnon(t.db, (tx) => tx.select().from(users)))).toBe("42501");
+    expect(await codeOf(withAnon(t.db, (tx) => tx.select().from(items)))).toBe("42501");
+  });
+
+  it("leaves no identity on the connection after the transaction", async () => {
+    await withRls(t.db, alice, (tx) => tx.select().from(items));
+    const [state] = rowsOf<{ role: string; uid: string | null }>(
+      await t.db.execute(sql`select current_user as role, current_setting('app.current_user_id', true) as uid`),
+    );
+    expect(state?.role).toBe("rls_authenticator");
+    expect(state?.uid ?? "").toBe("");
+  });
+
+  it("every table is under forced RLS and the login role holds no table privilege", async () => {
+    const tables = await t.asOwner(async (tx) =>
+      rowsOf<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean; login_can: boolean }>(
+        await tx.execute(sql`
+          select c.relname, c.relrowsecurity, c.relforcerowsecurity,
+            has_table_privilege('rls_authenticator', c.oid, 'SELECT, INSERT, UPDATE, DELETE') as login_can
+          from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relkind = 'r'`),
+      ),
+    );
+    expect(tables.map((table) => table.relname).sort()).toEqual(["items", "users"]);
+    for (const table of tables) {
+      expect(table, table.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true, login_can: false });
+    }
+  });
+});
+
+describe("items under RLS", () => {
+  it("another user sees none of the owner's rows", async () => {
+    const seen = await withRls(t.db, bob, (tx) => tx.select().from(items));
+    expect(seen).toEqual([]);
+    const byId = await withRls(t.db, bob, (tx) => tx.select().from(items).where(eq(items.id, aliceItem)));
+    expect(byId).toEqual([]);
+  });
+
+  it("another user's UPDATE and DELETE hit no row, and the row is unchanged", async () => {
+    const updated = await withRls(t.db, bob, (tx) =>
+      tx.update(items).set({ title: "pwned" }).where(eq(items.id, aliceItem)).returning(),
+    );
+    const deleted = await withRls(t.db, bob, (tx) => tx.delete(items).where(eq(items.id, aliceItem)).returning());
+    expect(updated).toEqual([]);
+    expect(deleted).toEqual([]);
+    const [row] = await withRls(t.db, alice, (tx) => tx.select().from(items).where(eq(items.id, aliceItem)));
+    expect(row?.title).toBe("alice's");
+  });
+
+  it("a user can neither insert a row for someone else nor hand its row over", async () => {
+    expect(await codeOf(withRls(t.db, bob, (tx) => tx.insert(items).values({ title: "x", owner_id: alice })))).toBe(
+      "42501",
+    );
+    expect(
+      await codeOf(
+        withRls(t.db, alice, (tx) => tx.update(items).set({ owner_id: bob }).where(eq(items.id, aliceItem))),
+      ),
+    ).toBe("42501");
+  });
+
+  it("owner_id defaults to the current user", async () => {
+    const [row] = await withRls(t.db, bob, (tx) => tx.insert(items).values({ title: "bob's" }).returning());
+    expect(row?.owner_id).toBe(bob);
+  });
+
+  it("a superuser sees every row through its own role; the maintenance role bypasses RLS", async () => {
+    const asSuperuser = await withRls(t.db, admin, async (tx, principal) => {
+      expect(principal.isSuperuser).toBe(true);
+      return tx.select().from(items);
+    });
+    expect(asSuperuser.map((item) => item.id)).toContain(aliceItem);
+    const asAdmin = await withAdmin(t.db, (tx) => tx.select().from(items));
+    expect(asAdmin.map((item) => item.id)).toContain(aliceItem);
+  });
+});
+
+describe("users under RLS", () => {
+  it("a user sees only its own row", async () => {
+    const seen = await withRls(t.db, bob, (tx) => tx.select({ id: users.id }).from(users));
+    expect(seen).toEqual([{ id: bob }]);
+  });
+
+  it("a user cannot change another user's row, nor its own privileges", async () => {
+    const updated = await withRls(t.db, bob, (tx) =>
+      tx.update(users).set({ full_name: "pwned" }).where(eq(users.id, alice)).returning(),
+    );
+    expect(updated).toEqual([]);
+    expect(
+      await codeOf(withRls(t.db, bob, (tx) => tx.update(users).set({ is_superuser: true }).where(eq(users.id, bob)))),
+    ).toBe("42501");
+    expect(
+      await codeOf(withRls(t.db, bob, (tx) => tx.update(users).set({ is_active: true }).where(eq(users.id, bob)))),
+    ).toBe("42501");
+    expect(await codeOf(withRls(t.db, bob, (tx) => tx.delete(users).where(eq(users.id, bob))))).toBe("42501");
+  });
+
+  it("anonymous requests may only call the auth functions", async () => {
+    const [found] = await withAnon(t.db, async (tx) =>
+      rowsOf<{ id: string }>(await tx.execute(sql`select id from app_auth.login_lookup('ALICE@example.com')`)),
+    );
+    expect(found?.id).toBe(alice);
+    expect(
+      await codeOf(withAnon(t.db, (tx) => tx.execute(sql`select * from app_auth.principal(${alice}::uuid)`))),
+    ).toBe("42501");
+  });
+
+  it("a read-only transaction refuses writes", async () => {
+    expect(
+      await codeOf(withRls(t.db, alice, (tx) => tx.insert(items).values({ title: "x" }), { readOnly: true })),
+    ).toBe("25006");
+  });
+});
+
+describe("migrations", () => {
+  it("applying them again is a no-op", async () => {
+    await t.migrateAgain();
+    const [count] = await t.asOwner(async (tx) =>
+      rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from users`)),
+    );
+    expect(count?.n).toBe(3);
+  });
+});

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../testing/harness";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+type ErrorBody = { error: { code: string; details?: { field: string }[] } };
+
+describe("/users/me", () => {
+  it("reads the signed-in user", async () => {
+    const user = await t.signUp();
+    const response = await t.request("/api/v1/users/me", { token: user.token });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ id: user.id, email: user.email, is_superuser: false, is_active: true });
+    expect(body).not.toHaveProperty("hashed_password");
+  });
+
+  it("changes name, e-mail and password; the new password signs in, the old one not", async () => {
+    const user = await t.signUp();
+    const email = `renamed-${user.email}`;
+    const response = await t.request("/api/v1/users/me", {
+      method: "PATCH",
+      token: user.token,
+      json: { full_name: "New Name", email: email.toUpperCase(), password: "brand new password" },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ full_name: "New Name", email });
+
+    const login = (password: string) => t.request("/api/v1/auth/login", { method: "POST", json: { email, password } });
+    expect((await login("brand new password")).status).toBe(200);
+    expect((await login(user.password)).status).toBe(401);
+  });
+
+  it("refuses is_superuser and is_active with 422, naming nothing it would accept", async () => {
+    const user = await t.signUp();
+    for (const json of [{ is_superuser: true }, { is_active: false }, { id: user.id }]) {
+      const response = await t.request("/api/v1/users/me", { method: "PATCH", token: user.token, json });
+      expect(response.status).toBe(422);
+    }
+    const after = await t.request("/api/v1/users/me", { token: user.token });
+    expect(await after.json()).toMatchObject({ is_superuser: false, is_active: true });
+  });
+
+  it("answers 409 naming email when the address belongs to someone else, and changes nothing", async () => {
+    const alice = await t.signUp();
+    const bob = await t.signUp();
+    const response = await t.request("/api/v1/users/me", {
+      method: "PATCH",
+      token: bob.token,
+      json: { email: alice.email, full_name: "Not Saved" },
+    });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as ErrorBody).error.details?.[0]?.field).toBe("email");
+    const after = await t.request("/api/v1/users/me", { token: bob.token });
+    expect(await after.json()).toMatchObject({ email: bob.email, full_name: null });
+  });
+
+  it("validates the new values", async () => {
+    const user = await t.signUp();
+    for (const [json, field] of [
+      [{ email: "nope" }, "email"],
+      [{ password: "short" }, "password"],
+      [{ full_name: "x".repeat(256) }, "full_name"],
+    ] as const) {
+      const response = await t.request("/api/v1/users/me", { method: "PATCH", token: user.token, json });
+      expect(response.status).toBe(422);
+      expect(((await response.json()) as ErrorBody).error.details?.map((d) => d.field)).toContain(field);
+    }
+  });
+});
+
+describe("GET /users", () => {
+  it("is for superusers only", async () => {
+    const user = await t.signUp();
+    const response = await t.request("/api/v1/users", { token: user.token });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as ErrorBody).error.code).toBe("forbidden");
+  });
+
+  it("lists every user to a superuser, paged like items", async () => {
+    const admin = await t.signUp({ superuser: true });
+    const others = [await t.signUp(), await t.signUp()];
+    const response = await t.request("/api/v1/users?limit=100", { token: admin.token });
+    expect(response.status).toBe(200);
+    const page = (await response.json()) as { data: { id: string }[]; total_count: number; limit: number };
+    const ids = page.data.map((user) => user.id);
+    for (const user of [admin, ...others]) expect(ids).toContain(user.id);
+    expect(page.total_count).toBeGreaterThanOrEqual(3);
+    expect(page.limit).toBe(100);
+    expect(page.data[0]).not.toHaveProperty("hashed_password");
+
+    const small = (await (await t.request("/api/v1/users?limit=1", { token: admin.token })).json()) as {
+      data: unknown[];
+    };
+    expect(small.data).toHaveLength(1);
+  });
+});
