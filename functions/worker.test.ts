@@ -1,0 +1,161 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Unstable_DevWorker } from "wrangler";
+import { rowsOf } from "../db/client";
+import { startRelay } from "../scripts/ws-relay";
+import { openTestDatabase, type TestDatabase, testEnv } from "./testing/harness";
+
+// The deployed artefact, end to end: functions/worker.ts bundled by wrangler and run in workerd, reaching a
+// fresh database on the TEST_DATABASE_URL server with the neon driver through scripts/ws-relay.ts, as
+// `npm run dev` does. Nothing here is in-process: every call is real HTTP. Needs a Postgres server, so it
+// only runs with TEST_DATABASE_URL (the in-process suites cover the same routes on PGlite).
+
+type Item = { id: string; owner_id: string; title: string };
+
+describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the Worker in workerd (wrangler dev) on Postgres", () => {
+  let database: TestDatabase | undefined;
+  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+  let worker: Unstable_DevWorker | undefined;
+
+  const call = (path: string, init: RequestInit & { json?: unknown; token?: string } = {}) => {
+    if (!worker) throw new Error("the worker did not start");
+    const { json, token, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (json !== undefined) headers.set("content-type", "application/json");
+    if (token) headers.set("authorization", `Bearer ${token}`);
+    return fetch(`http://${worker.address}:${worker.port}${path}`, {
+      ...rest,
+      headers,
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+    });
+  };
+
+  const signUp = async () => {
+    const email = `worker-${randomUUID().slice(0, 8)}@example.com`;
+    const password = "password-123";
+    const registered = await call("/api/v1/auth/register", { method: "POST", json: { email, password } });
+    expect(registered.status).toBe(201);
+    const { id } = (await registered.json()) as { id: string };
+    const login = await call("/api/v1/auth/login", { method: "POST", json: { email, password } });
+    expect(login.status).toBe(200);
+    const { access_token: token } = (await login.json()) as { access_token: string };
+    return { id, token };
+  };
+
+  const createItem = async (token: string, title: string) => {
+    const response = await call("/api/v1/items", { method: "POST", token, json: { title } });
+    expect(response.status).toBe(201);
+    return (await response.json()) as Item;
+  };
+
+  const itemExists = async (id: string) => {
+    if (!database) throw new Error("no database");
+    const rows = await database.asOwner(async (tx) =>
+      rowsOf<{ id: string }>(await tx.execute(sql`select id from items where id = ${id}`)),
+    );
+    return rows.length === 1;
+  };
+
+  beforeAll(async () => {
+    // wrangler must stay offline: no telemetry, no update check, no login.
+    process.env.WRANGLER_SEND_METRICS = "false";
+    process.env.WRANGLER_SEND_ERROR_REPORTS = "false";
+    database = await openTestDatabase();
+    if (!database.appUrl) throw new Error("openTestDatabase() returned no appUrl for Postgres");
+    relay = await startRelay();
+    const { unstable_dev } = await import("wrangler");
+    const started = performance.now();
+    worker = await unstable_dev("functions/worker.ts", {
+      config: "wrangler.toml",
+      ip: "127.0.0.1",
+      // These override wrangler.toml and a developer's .dev.vars alike; the retention is what the cron test assumes.
+      vars: {
+        ...testEnv,
+        DATABASE_URL: database.appUrl,
+        NEON_WS_PROXY: relay.proxy,
+        MAINTENANCE_RETENTION_DAYS: "30",
+        LOG_LEVEL: "warn",
+      },
+      logLevel: "warn",
+      experimental: { testScheduled: true, disableExperimentalWarning: true, disableDevRegistry: true, watch: false },
+    });
+    // Ready means answering HTTP, not just "started".
+    const ready = performance.now() + 60_000;
+    for (;;) {
+      const answer = await call("/").catch(() => undefined);
+      if (answer) {
+        await answer.body?.cancel();
+        break;
+      }
+      if (performance.now() > ready) throw new Error("wrangler dev did not answer within 60 s");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    console.info(`wrangler dev answered after ${Math.round(performance.now() - started)} ms on port ${worker.port}`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await relay?.close();
+    await database?.close();
+  }, 60_000);
+
+  it("reports the database as reachable", async () => {
+    const response = await call("/api/v1/health");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok", database: "ok" });
+  });
+
+  it("lets each user see only their own items: RLS through the neon driver in workerd", async () => {
+    const alice = await signUp();
+    const bob = await signUp();
+    const item = await createItem(alice.token, "Alice's");
+    expect(item).toMatchObject({ owner_id: alice.id, title: "Alice's" });
+
+    const read = await call(`/api/v1/items/${item.id}`, { token: alice.token });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual(item);
+
+    const stolen = await call(`/api/v1/items/${item.id}`, { token: bob.token });
+    expect(stolen.status).toBe(404);
+    expect(((await stolen.json()) as { error: { code: string } }).error.code).toBe("not_found");
+
+    const list = await call("/api/v1/items", { token: bob.token });
+    expect(list.status).toBe(200);
+    expect(await list.json()).toMatchObject({ data: [], total_count: 0 });
+  });
+
+  it("answers an unknown route with the JSON error shape", async () => {
+    const response = await call("/api/v1/no-such-route");
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toMatch(/application\/json/);
+    expect(await response.json()).toEqual({
+      error: { code: "not_found", message: "No route for GET /api/v1/no-such-route" },
+    });
+  });
+
+  it("purges rows soft-deleted past the retention when the cron trigger fires", async () => {
+    const alice = await signUp();
+    const old = await createItem(alice.token, "deleted long ago");
+    const recent = await createItem(alice.token, "deleted just now");
+    const kept = await createItem(alice.token, "still here");
+    for (const item of [old, recent]) {
+      expect((await call(`/api/v1/items/${item.id}`, { method: "DELETE", token: alice.token })).status).toBe(204);
+    }
+    // wrangler.toml keeps soft-deleted rows 30 days.
+    await database?.asOwner((tx) =>
+      tx.execute(sql`update items set deleted_at = now() - interval '31 days' where id = ${old.id}`),
+    );
+
+    const cron = await call("/__scheduled?cron=17+3+*+*+*");
+    expect(cron.status).toBe(200);
+    // The purge runs in ctx.waitUntil, which may outlive the /__scheduled response: poll for its effect.
+    const deadline = Date.now() + 15_000;
+    while ((await itemExists(old.id)) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(await itemExists(old.id)).toBe(false);
+    expect(await itemExists(recent.id)).toBe(true);
+    expect(await itemExists(kept.id)).toBe(true);
+  });
+});
