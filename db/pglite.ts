@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
@@ -15,6 +16,7 @@ import { roleNames } from "./schema/roles";
  * `asOwner` runs setup work (seeding, test assertions) as `postgres` for one transaction only.
  */
 export async function openPglite(dataDir?: string) {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
   const ownerDb = drizzle(client, { schema });
   const migrateAsOwner = async () => {
