@@ -11,9 +11,7 @@ export default defineConfig({
   dialect: "postgresql",
   schema: "./db/schema/index.ts",
   out: "./drizzle",
-  ...(url
-    ? { dbCredentials: { url } }
-    : { driver: "pglite", dbCredentials: { url: dataDir } }),
+  ...(url ? { dbCredentials: { url } } : { driver: "pglite", dbCredentials: { url: dataDir } }),
   entities: { roles: true },
   migrations: { schema: "drizzle", table: "__drizzle_migrations" },
   strict: true,

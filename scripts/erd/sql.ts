@@ -111,7 +111,7 @@ type Reader = [RegExp, (m: RegExpMatchArray, facts: SqlFacts) => void];
 // First match wins, so the GRANT ... ON form is tried before role membership (GRANT role TO role).
 const READERS: Reader[] = [
   [
-    new RegExp(String.raw`^CREATE ROLE (${IDENT})(?: WITH)?((?: [A-Z]+)*)$`, "i"),
+    new RegExp(`^CREATE ROLE (${IDENT})(?: WITH)?((?: [A-Z]+)*)$`, "i"),
     (m, facts) => {
       const role = roleFacts(facts, unquote(m[1] ?? ""));
       for (const word of (m[2] ?? "").trim().split(" ")) {
@@ -121,7 +121,7 @@ const READERS: Reader[] = [
     },
   ],
   [
-    new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(${QUALIFIED}) (NO )?FORCE ROW LEVEL SECURITY$`, "i"),
+    new RegExp(`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?(${QUALIFIED}) (NO )?FORCE ROW LEVEL SECURITY$`, "i"),
     (m, facts) => {
       const key = tableKey(m[1] ?? "");
       if (m[2]) facts.forcedRls.delete(key);
