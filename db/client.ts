@@ -33,7 +33,7 @@ export function openNeon(connectionString: string, options: { max?: number } = {
   const pool = new Pool({ connectionString, max: options.max ?? 5 });
   // An idle client whose connection the server ends (restart, failover, a dropped database) makes the
   // pool emit "error"; unheard, that event would crash the process. The next query simply reconnects.
-  pool.on("error", (error) => log("warn", "idle database connection lost", { error: error.message }));
+  pool.on("error", (error: Error) => log("warn", "idle database connection lost", { error: error.message }));
   const db = drizzle(pool, { schema }) as unknown as Database;
   return { db, close: () => pool.end() };
 }

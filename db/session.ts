@@ -8,7 +8,21 @@ export type Principal = { userId: string; isSuperuser: boolean };
 
 type Options = { readOnly?: boolean };
 
-const transactionConfig = (options: Options) => (options.readOnly ? ({ accessMode: "read only" } as const) : undefined);
+/**
+ * db.transaction with its failures made Errors: the neon driver rejects with the WebSocket's ErrorEvent when
+ * it cannot connect, and Hono hands only Error instances to the app's error mapper.
+ */
+async function transaction<T>(db: Database, fn: (tx: Tx) => Promise<T>, options: Options): Promise<T> {
+  try {
+    return await db.transaction(fn, options.readOnly ? { accessMode: "read only" } : undefined);
+  } catch (error) {
+    if (error instanceof Error) throw error;
+    const message = (error as { message?: unknown })?.message;
+    throw new Error(`Database connection failed: ${typeof message === "string" ? message : String(error)}`, {
+      cause: error,
+    });
+  }
+}
 
 /**
  * Runs `fn` in a transaction as the signed-in user `userId`, under RLS.
@@ -26,7 +40,7 @@ export function withRls<T>(
   fn: (tx: Tx, principal: Principal) => Promise<T>,
   options: Options = {},
 ): Promise<T> {
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const result = await tx.execute(sql`
       select p.is_active, p.is_superuser,
         case when p.is_active then set_config('role',
@@ -38,21 +52,21 @@ export function withRls<T>(
     if (!row) throw unauthorized("Could not validate credentials", "invalid_token");
     if (!row.is_active) throw forbidden("Inactive user");
     return fn(tx, { userId, isSuperuser: row.is_superuser });
-  }, transactionConfig(options));
+  }, options);
 }
 
 /** Runs `fn` for a request nobody has signed in to: it may only execute the app_auth functions. */
 export function withAnon<T>(db: Database, fn: (tx: Tx) => Promise<T>, options: Options = {}): Promise<T> {
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     await tx.execute(sql`select set_config('role', ${roleNames.anon}, true)`);
     return fn(tx);
-  }, transactionConfig(options));
+  }, options);
 }
 
 /** Runs `fn` as rls_maintenance_admin (BYPASSRLS): maintenance jobs only, never request code. */
 export function withAdmin<T>(db: Database, fn: (tx: Tx) => Promise<T>, options: Options = {}): Promise<T> {
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     await tx.execute(sql`select set_config('role', ${roleNames.maintenanceAdmin}, true)`);
     return fn(tx);
-  }, transactionConfig(options));
+  }, options);
 }

@@ -1,0 +1,72 @@
+import { neonConfig } from "@neondatabase/serverless";
+import { describe, expect, it } from "vitest";
+import ws from "ws";
+import { openNeon, useLocalRelay } from "../../db/client";
+import { createApp } from "../app";
+import { testEnv } from "../testing/harness";
+import { mapDatabaseError } from "./pg-errors";
+
+const pgError = (fields: Record<string, string>) =>
+  Object.assign(new Error("Failed query"), { cause: Object.assign(new Error(fields.message ?? "pg"), fields) });
+
+describe("mapDatabaseError", () => {
+  it("maps constraint violations to stable API errors naming the field", () => {
+    const unique = mapDatabaseError(
+      pgError({ code: "23505", detail: "Key (email)=(a@b.c) already exists.", constraint: "uq_users_email" }),
+    );
+    expect(unique).toMatchObject({ status: 409, code: "conflict", details: [{ field: "email" }] });
+    const uniqueNoDetail = mapDatabaseError(pgError({ code: "23505", table: "users", constraint: "uq_users_email" }));
+    expect(uniqueNoDetail).toMatchObject({ status: 409, details: [{ field: "email" }] });
+    expect(mapDatabaseError(pgError({ code: "23503", constraint: "fk_items_owner_id", table: "items" }))).toMatchObject(
+      {
+        status: 409,
+        details: [{ field: "owner_id" }],
+      },
+    );
+    expect(
+      mapDatabaseError(pgError({ code: "23514", table: "items", constraint: "chk_items_title_not_blank" })),
+    ).toMatchObject({ status: 422, code: "validation_error", details: [{ field: "title_not_blank" }] });
+    expect(mapDatabaseError(pgError({ code: "23502", column: "title" }))).toMatchObject({
+      status: 422,
+      details: [{ field: "title" }],
+    });
+  });
+
+  it("maps RLS refusals to 403, contention and shutdown to 503 with Retry-After", () => {
+    expect(mapDatabaseError(pgError({ code: "42501" }))).toMatchObject({ status: 403, code: "forbidden" });
+    for (const code of ["40001", "40P01", "57P01", "53300"]) {
+      const error = mapDatabaseError(pgError({ code }));
+      expect(error?.status, code).toBe(503);
+      expect(error?.headers["Retry-After"], code).toMatch(/^\d+$/);
+    }
+  });
+
+  it("leaves bugs alone (they stay 500s)", () => {
+    expect(mapDatabaseError(new TypeError("x is undefined"))).toBeUndefined();
+    expect(mapDatabaseError(pgError({ code: "42P01" }))).toBeUndefined();
+  });
+});
+
+describe("an unreachable database", () => {
+  it("answers 503 with Retry-After and the error shape, not a 500", async () => {
+    neonConfig.webSocketConstructor = ws;
+    useLocalRelay("127.0.0.1:9/v1"); // nothing listens on the discard port
+    const app = createApp({ openDatabase: () => openNeon("postgres://rls_authenticator:x@127.0.0.1:5432/none") });
+    const response = await app.request(
+      "/api/v1/auth/login",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "a@example.com", password: "whatever" }),
+      },
+      testEnv,
+    );
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(await response.json()).toMatchObject({ error: { code: "service_unavailable" } });
+
+    const health = await app.request("/api/v1/health", {}, testEnv);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({ status: "error", database: "unavailable" });
+  });
+});
