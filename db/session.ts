@@ -40,33 +40,45 @@ export function withRls<T>(
   fn: (tx: Tx, principal: Principal) => Promise<T>,
   options: Options = {},
 ): Promise<T> {
-  return transaction(db, async (tx) => {
-    const result = await tx.execute(sql`
+  return transaction(
+    db,
+    async (tx) => {
+      const result = await tx.execute(sql`
       select p.is_active, p.is_superuser,
         case when p.is_active then set_config('role',
           case when p.is_superuser then ${roleNames.appSuperuser} else ${roleNames.appUser} end, true) end,
         case when p.is_active then set_config('app.current_user_id', p.id::text, true) end,
         case when p.is_active then set_config('app.is_superuser', p.is_superuser::text, true) end
       from app_auth.principal(${userId}::uuid) p`);
-    const row = rowsOf<{ is_active: boolean; is_superuser: boolean }>(result)[0];
-    if (!row) throw unauthorized("Could not validate credentials", "invalid_token");
-    if (!row.is_active) throw forbidden("Inactive user");
-    return fn(tx, { userId, isSuperuser: row.is_superuser });
-  }, options);
+      const row = rowsOf<{ is_active: boolean; is_superuser: boolean }>(result)[0];
+      if (!row) throw unauthorized("Could not validate credentials", "invalid_token");
+      if (!row.is_active) throw forbidden("Inactive user");
+      return fn(tx, { userId, isSuperuser: row.is_superuser });
+    },
+    options,
+  );
 }
 
 /** Runs `fn` for a request nobody has signed in to: it may only execute the app_auth functions. */
 export function withAnon<T>(db: Database, fn: (tx: Tx) => Promise<T>, options: Options = {}): Promise<T> {
-  return transaction(db, async (tx) => {
-    await tx.execute(sql`select set_config('role', ${roleNames.anon}, true)`);
-    return fn(tx);
-  }, options);
+  return transaction(
+    db,
+    async (tx) => {
+      await tx.execute(sql`select set_config('role', ${roleNames.anon}, true)`);
+      return fn(tx);
+    },
+    options,
+  );
 }
 
 /** Runs `fn` as rls_maintenance_admin (BYPASSRLS): maintenance jobs only, never request code. */
 export function withAdmin<T>(db: Database, fn: (tx: Tx) => Promise<T>, options: Options = {}): Promise<T> {
-  return transaction(db, async (tx) => {
-    await tx.execute(sql`select set_config('role', ${roleNames.maintenanceAdmin}, true)`);
-    return fn(tx);
-  }, options);
+  return transaction(
+    db,
+    async (tx) => {
+      await tx.execute(sql`select set_config('role', ${roleNames.maintenanceAdmin}, true)`);
+      return fn(tx);
+    },
+    options,
+  );
 }
