@@ -1,3 +1,4 @@
 export * from "./items";
+export * from "./relations";
 export * from "./roles";
 export * from "./users";

@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
+import { parseListQuery } from "../../db/crud";
 import { requireUser } from "../auth/middleware";
 import { createRouter } from "../lib/openapi";
-import { bearer, errors, IdParam, json, notFoundError, PageQuery } from "../lib/schemas";
+import { bearer, errors, IdParam, json, ListQueryParams, notFoundError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
-import { ItemCreateSchema, ItemPageSchema, ItemSchema, ItemUpdateSchema } from "./schemas";
+import { ItemCreateSchema, ItemPageSchema, ItemSchema, ItemUpdateSchema, itemsListSpec } from "./schemas";
 import { itemsService } from "./service";
 
 const tags = ["items"];
@@ -14,8 +15,8 @@ const list = createRoute({
   path: "/",
   tags,
   security: bearer,
-  summary: "List your items (all items for a superuser), newest first",
-  request: { query: PageQuery },
+  summary: "List your items (all items for a superuser), newest first; filter, sort, page",
+  request: { query: ListQueryParams },
   responses: { 200: json(ItemPageSchema, "A page of items"), ...errors },
 });
 
@@ -63,7 +64,9 @@ const router = createRouter();
 router.use("*", requireUser);
 
 export const itemsRoutes = router
-  .openapi(list, async (c) => c.json(await itemsService.list(scopeOf(c), c.req.valid("query")), 200))
+  .openapi(list, async (c) =>
+    c.json(await itemsService.list(scopeOf(c), parseListQuery(c.req.queries(), itemsListSpec)), 200),
+  )
   .openapi(create, async (c) => c.json(await itemsService.create(scopeOf(c), c.req.valid("json")), 201))
   .openapi(get, async (c) => c.json(await itemsService.get(scopeOf(c), c.req.valid("param").id), 200))
   .openapi(update, async (c) =>

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
+import { fieldsOf } from "../../db/crud";
 import { items } from "../../db/schema";
-import { pageOf, timestamp } from "../lib/schemas";
+import { listOf, timestamp } from "../lib/schemas";
 
 const title = z.string().trim().min(1).max(255);
 const description = z.string().max(10_000).nullable().optional();
@@ -20,7 +21,13 @@ export const ItemCreateSchema = createInsertSchema(items, { title, description }
 
 export const ItemUpdateSchema = ItemCreateSchema.partial().strict().openapi("ItemUpdate");
 
-export const ItemPageSchema = pageOf(ItemSchema, "ItemPage");
+export const ItemPageSchema = listOf(ItemSchema, "ItemPage");
+
+/** What GET /items may filter and sort on (docs/crud.md). */
+export const itemsListSpec = {
+  fields: fieldsOf(items, ["id", "owner_id", "title", "description", "created_at", "updated_at"]),
+  defaultSort: "-created_at",
+};
 
 export type ItemCreate = z.infer<typeof ItemCreateSchema>;
 export type ItemUpdate = z.infer<typeof ItemUpdateSchema>;

@@ -1,4 +1,4 @@
-import { crud } from "../../db/crud";
+import { crud, type ListQuery } from "../../db/crud";
 import { type Item, items } from "../../db/schema";
 import { withRls } from "../../db/session";
 import { notFound } from "../lib/errors";
@@ -17,13 +17,13 @@ const found = (item: Item | undefined) => {
 // Ownership is never checked here: RLS shows a user only its rows (a superuser all of them), so another
 // user's item is simply not found. owner_id defaults to the current user in the database.
 export const itemsService = {
-  list: ({ db, userId }: Scope, page: { offset: number; limit: number }) =>
+  list: ({ db, userId }: Scope, query: ListQuery) =>
     withRls(
       db,
       userId,
       async (tx) => {
-        const result = await itemsCrud.getMulti(tx, page);
-        return { ...result, data: result.data.map(toPublic) };
+        const page = await itemsCrud.list(tx, query);
+        return { ...page, data: page.data.map(toPublic) };
       },
       { readOnly: true },
     ),

@@ -54,3 +54,33 @@ export const errors = {
 export const notFoundError = { 404: error("Not found, or not visible to this user") } as const;
 export const conflictError = { 409: error("Conflicts with an existing record") } as const;
 export const bearer = [{ bearer: [] }];
+
+/**
+ * The query of a list endpoint, for the OpenAPI document and the first validation pass; filters are any
+ * further `field__op=value` parameters, read by db/crud parseListQuery (see docs/crud.md).
+ */
+export const ListQueryParams = PageQuery.extend({
+  sort: z.string().optional().openapi({ example: "-created_at,title", description: "Fields, `-` for descending" }),
+  cursor: z
+    .string()
+    .optional()
+    .openapi({ description: "Keyset paging: empty for the first page, then the previous page's next_cursor" }),
+})
+  .loose()
+  .openapi({ description: "Filters: `field=value`, `field__op=value`, `field__or=op:value`, `field__not=op:value`" });
+
+/** A page by offset (`total_count`, `offset`) or by cursor (`next_cursor`). */
+export const listOf = <T extends z.ZodType>(item: T, name: string) =>
+  z
+    .object({
+      data: z.array(item),
+      limit: z.number().int(),
+      total_count: z.number().int().optional().openapi({ description: "Offset paging only" }),
+      offset: z.number().int().optional().openapi({ description: "Offset paging only" }),
+      next_cursor: z
+        .string()
+        .nullable()
+        .optional()
+        .openapi({ description: "Cursor paging only; null on the last page" }),
+    })
+    .openapi(name);

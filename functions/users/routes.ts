@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
+import { parseListQuery } from "../../db/crud";
 import { requireUser } from "../auth/middleware";
 import { createRouter } from "../lib/openapi";
-import { bearer, conflictError, errors, json, PageQuery } from "../lib/schemas";
+import { bearer, conflictError, errors, json, ListQueryParams } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
-import { UserPageSchema, UserSchema, UserUpdateMeSchema } from "./schemas";
+import { UserPageSchema, UserSchema, UserUpdateMeSchema, usersListSpec } from "./schemas";
 import { usersService } from "./service";
 
 const tags = ["users"];
@@ -33,7 +34,7 @@ const list = createRoute({
   tags,
   security: bearer,
   summary: "List all users (superusers only)",
-  request: { query: PageQuery },
+  request: { query: ListQueryParams },
   responses: { 200: json(UserPageSchema, "A page of users"), ...errors },
 });
 
@@ -43,4 +44,6 @@ router.use("*", requireUser);
 export const usersRoutes = router
   .openapi(me, async (c) => c.json(await usersService.me(scopeOf(c)), 200))
   .openapi(updateMe, async (c) => c.json(await usersService.updateMe(scopeOf(c), c.req.valid("json")), 200))
-  .openapi(list, async (c) => c.json(await usersService.list(scopeOf(c), c.req.valid("query")), 200));
+  .openapi(list, async (c) =>
+    c.json(await usersService.list(scopeOf(c), parseListQuery(c.req.queries(), usersListSpec)), 200),
+  );

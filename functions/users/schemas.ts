@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { createSelectSchema } from "drizzle-zod";
+import { fieldsOf } from "../../db/crud";
 import { users } from "../../db/schema";
-import { pageOf, timestamp } from "../lib/schemas";
+import { listOf, timestamp } from "../lib/schemas";
 
 // Addresses are stored trimmed and lowercased (a CHECK in the table holds the database to it).
 export const email = z.string().trim().toLowerCase().pipe(z.email().max(255)).openapi({ example: "ada@example.com" });
@@ -18,7 +19,13 @@ export const UserUpdateMeSchema = z
   .strict()
   .openapi("UserUpdateMe");
 
-export const UserPageSchema = pageOf(UserSchema, "UserPage");
+export const UserPageSchema = listOf(UserSchema, "UserPage");
+
+/** What GET /users may filter and sort on: never hashed_password. */
+export const usersListSpec = {
+  fields: fieldsOf(users, ["id", "email", "full_name", "is_active", "is_superuser", "created_at", "updated_at"]),
+  defaultSort: "-created_at",
+};
 
 export type PublicUser = z.infer<typeof UserSchema>;
 export type UserUpdateMe = z.infer<typeof UserUpdateMeSchema>;

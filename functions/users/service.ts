@@ -1,4 +1,4 @@
-import { crud } from "../../db/crud";
+import { crud, type ListQuery } from "../../db/crud";
 import { type User, users } from "../../db/schema";
 import { withRls } from "../../db/session";
 import { hashPassword } from "../auth/password";
@@ -28,14 +28,14 @@ export const usersService = {
       return found(await usersCrud.update(tx, userId, values));
     }),
 
-  list: ({ db, userId }: Scope, page: { offset: number; limit: number }) =>
+  list: ({ db, userId }: Scope, query: ListQuery) =>
     withRls(
       db,
       userId,
       async (tx, principal) => {
         if (!principal.isSuperuser) throw forbidden("Only superusers may list users");
-        const result = await usersCrud.getMulti(tx, page);
-        return { ...result, data: result.data.map(toPublicUser) };
+        const page = await usersCrud.list(tx, query);
+        return { ...page, data: page.data.map(toPublicUser) };
       },
       { readOnly: true },
     ),

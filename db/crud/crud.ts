@@ -1,0 +1,263 @@
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  getTableColumns,
+  getTableName,
+  isNotNull,
+  isNull,
+  Many,
+  or,
+  type SQL,
+  sql,
+  type TableRelationalConfig,
+} from "drizzle-orm";
+import type { AnyPgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from "drizzle-orm/pg-core";
+import { validationError } from "../../functions/lib/errors";
+import type { Tx } from "../client";
+import type { ListQuery, SortKey } from "./list-query";
+
+type CrudTable = PgTable & { id: AnyPgColumn; created_at: AnyPgColumn };
+type Row<T extends CrudTable> = T["$inferSelect"];
+type Column<T extends CrudTable> = keyof Row<T> & string;
+
+export type Page<R> = { data: R[]; total_count: number; offset: number; limit: number };
+export type CursorPage<R> = { data: R[]; next_cursor: string | null; limit: number };
+
+type ReadOptions<T extends CrudTable> = {
+  where?: SQL;
+  /** Soft-deleted rows are left out of every read unless a caller asks for them. */
+  withDeleted?: boolean;
+  /** Only these columns; all when omitted. */
+  columns?: readonly Column<T>[];
+};
+type ListOptions<T extends CrudTable> = ReadOptions<T> & { sort?: SortKey[] };
+
+const encodeCursor = (values: string[]) => btoa(JSON.stringify(values)).replace(/\+/g, "-").replace(/\//g, "_");
+function decodeCursor(cursor: string, length: number): string[] {
+  try {
+    const values = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
+    if (Array.isArray(values) && values.length === length && values.every((v) => typeof v === "string")) return values;
+  } catch {}
+  throw validationError([{ field: "cursor", location: "query", message: "is not a cursor this list issued" }]);
+}
+
+/**
+ * Generic CRUD over one table, the FastCRUD surface on Drizzle, used by every feature's service. It never
+ * opens or commits a transaction: it runs in the one the service opened with withRls/withAdmin, so RLS
+ * decides what it sees, and a failed step rolls back every step before it.
+ */
+export function crud<T extends CrudTable>(table: T) {
+  const columns = getTableColumns(table) as Record<string, AnyPgColumn>;
+  const deletedAt = columns.deleted_at;
+  const live = (where: SQL | undefined, withDeleted = false) =>
+    deletedAt && !withDeleted ? and(isNull(deletedAt), where) : where;
+  const byId = (id: string) => eq(table.id, id);
+  const selection = (picked?: readonly string[]) =>
+    picked ? Object.fromEntries(picked.map((name) => [name, columns[name] as AnyPgColumn])) : columns;
+  const orderBy = (sort: SortKey[] = []) => [
+    ...sort.map((key) => (key.descending ? desc(key.field.column) : asc(key.field.column))),
+    asc(table.id), // a total order: equal sort keys never make pages overlap
+  ];
+  // Drizzle's builders are typed per concrete table; for a generic table the row type is stated once here.
+  const rows = (result: unknown) => result as Row<T>[];
+  const from = table as PgTable;
+
+  const self = {
+    table,
+    name: getTableName(table),
+    softDeletes: Boolean(deletedAt),
+
+    async create(tx: Tx, values: PgInsertValue<T>): Promise<Row<T>> {
+      return rows(await tx.insert(table).values(values).returning())[0] as Row<T>;
+    },
+
+    /** One INSERT for all rows: all are written or none. */
+    async createMany(tx: Tx, values: PgInsertValue<T>[]): Promise<Row<T>[]> {
+      if (values.length === 0) return [];
+      return rows(await tx.insert(table).values(values).returning());
+    },
+
+    async get(tx: Tx, id: string, options: ReadOptions<T> = {}): Promise<Row<T> | undefined> {
+      const where = live(and(byId(id), options.where), options.withDeleted);
+      return rows(await tx.select(selection(options.columns)).from(from).where(where).limit(1))[0];
+    },
+
+    /** A page by offset/limit, sorted (then by id), with the total count of matching rows. */
+    async getMulti(tx: Tx, options: ListOptions<T> & { offset: number; limit: number }): Promise<Page<Row<T>>> {
+      const where = live(options.where, options.withDeleted);
+      const data = rows(
+        await tx
+          .select(selection(options.columns))
+          .from(from)
+          .where(where)
+          .orderBy(...orderBy(options.sort))
+          .offset(options.offset)
+          .limit(options.limit),
+      );
+      return { data, total_count: await self.count(tx, options), offset: options.offset, limit: options.limit };
+    },
+
+    /**
+     * A page by keyset: rows strictly after the cursor in (sort keys..., id) order. Stable under inserts
+     * and deletes, and as fast on page 1000 as on page 1 when an index covers the sort. Sort keys must be
+     * NOT NULL. Values travel in the cursor as Postgres text, so timestamps keep their microseconds.
+     */
+    async getMultiByCursor(
+      tx: Tx,
+      options: ListOptions<T> & { cursor?: string; limit: number },
+    ): Promise<CursorPage<Row<T>>> {
+      const keys = [...(options.sort ?? []).map((k) => ({ column: k.field.column, descending: k.descending }))];
+      keys.push({ column: table.id, descending: false });
+      let after: SQL | undefined;
+      if (options.cursor) {
+        const values = decodeCursor(options.cursor, keys.length);
+        const typed = (i: number) => sql`cast(${values[i]} as ${sql.raw(keys[i]?.column.getSQLType() ?? "text")})`;
+        after = or(
+          ...keys.map((key, i) =>
+            and(
+              ...keys.slice(0, i).map((previous, j) => sql`${previous.column} = ${typed(j)}`),
+              key.descending ? sql`${key.column} < ${typed(i)}` : sql`${key.column} > ${typed(i)}`,
+            ),
+          ),
+        );
+      }
+      const cursorColumns = Object.fromEntries(
+        keys.map((key, i) => [`__cursor${i}`, sql<string>`${key.column}::text`]),
+      );
+      const found = (await tx
+        .select({ ...selection(options.columns), ...cursorColumns })
+        .from(from)
+        .where(live(and(options.where, after), options.withDeleted))
+        .orderBy(...orderBy(options.sort))
+        .limit(options.limit + 1)) as Record<string, unknown>[];
+      const page = found.slice(0, options.limit);
+      const last = found.length > options.limit ? page[page.length - 1] : undefined;
+      const data = page.map((row) => {
+        const copy = { ...row };
+        for (const name of Object.keys(cursorColumns)) delete copy[name];
+        return copy;
+      });
+      return {
+        data: rows(data),
+        next_cursor: last ? encodeCursor(keys.map((_, i) => String(last[`__cursor${i}`]))) : null,
+        limit: options.limit,
+      };
+    },
+
+    /**
+     * One row with related rows (`{ items: true }`, nested `{ owner: { columns: {...} } }` ...) in a single
+     * statement, through Drizzle's relational queries and the relations in db/schema/relations.ts.
+     * Soft-deleted related rows are left out unless `withDeleted`.
+     */
+    async getJoined(
+      tx: Tx,
+      id: string,
+      include: Record<string, true | Record<string, unknown>>,
+      options: { withDeleted?: boolean } = {},
+    ): Promise<Record<string, unknown> | undefined> {
+      const config = (tx._.schema as Record<string, TableRelationalConfig> | undefined)?.[self.name];
+      const query = (tx.query as unknown as Record<string, { findFirst: (q: object) => Promise<unknown> }>)[self.name];
+      if (!config || !query)
+        throw new Error(`no relational query for ${self.name}: export its relations from db/schema`);
+      const withClause = Object.fromEntries(
+        Object.entries(include).map(([name, value]) => {
+          const relation = config.relations[name];
+          if (!relation) throw new Error(`${self.name} has no relation ${name}`);
+          const childDeletedAt = (getTableColumns(relation.referencedTable) as Record<string, AnyPgColumn>).deleted_at;
+          if (!(relation instanceof Many) || !childDeletedAt || options.withDeleted) return [name, value];
+          return [name, { ...(value === true ? {} : value), where: isNull(childDeletedAt) }];
+        }),
+      );
+      return (await query.findFirst({ where: live(byId(id), options.withDeleted), with: withClause })) as
+        | Record<string, unknown>
+        | undefined;
+    },
+
+    /** What a list endpoint needs: a parsed URL query (parseListQuery) becomes an offset or a cursor page. */
+    async list(tx: Tx, query: ListQuery, options: ReadOptions<T> = {}): Promise<Page<Row<T>> | CursorPage<Row<T>>> {
+      const base = { ...options, where: and(options.where, query.where), sort: query.sort };
+      return query.paging.mode === "cursor"
+        ? self.getMultiByCursor(tx, { ...base, cursor: query.paging.cursor, limit: query.paging.limit })
+        : self.getMulti(tx, { ...base, offset: query.paging.offset, limit: query.paging.limit });
+    },
+
+    async count(tx: Tx, options: { where?: SQL; withDeleted?: boolean } = {}): Promise<number> {
+      const [total] = await tx.select({ n: count() }).from(from).where(live(options.where, options.withDeleted));
+      return total?.n ?? 0;
+    },
+
+    async exists(tx: Tx, options: { where?: SQL; withDeleted?: boolean } = {}): Promise<boolean> {
+      const found = await tx
+        .select({ one: sql`1` })
+        .from(from)
+        .where(live(options.where, options.withDeleted))
+        .limit(1);
+      return found.length > 0;
+    },
+
+    /** Insert, or update `set` (default: every given column) where `target` conflicts. */
+    async upsertMany(
+      tx: Tx,
+      values: PgInsertValue<T>[],
+      options: { target: AnyPgColumn | AnyPgColumn[]; set?: readonly Column<T>[] },
+    ): Promise<Row<T>[]> {
+      if (values.length === 0) return [];
+      const names = options.set ?? (Object.keys(values[0] as object) as Column<T>[]);
+      const set = Object.fromEntries(
+        names.map((name) => [name, sql.raw(`excluded.${(columns[name] as AnyPgColumn).name}`)]),
+      ) as PgUpdateSetSource<T>;
+      return rows(
+        await tx.insert(table).values(values).onConflictDoUpdate({ target: options.target, set }).returning(),
+      );
+    },
+
+    async upsert(
+      tx: Tx,
+      values: PgInsertValue<T>,
+      options: { target: AnyPgColumn | AnyPgColumn[]; set?: readonly Column<T>[] },
+    ): Promise<Row<T>> {
+      return (await self.upsertMany(tx, [values], options))[0] as Row<T>;
+    },
+
+    async update(tx: Tx, id: string, values: PgUpdateSetSource<T>, options: { where?: SQL } = {}) {
+      return rows(
+        await tx
+          .update(table)
+          .set(values)
+          .where(live(and(byId(id), options.where)))
+          .returning(),
+      )[0];
+    },
+
+    /** Soft delete when the table has deleted_at, else a real DELETE. Returns whether a row was hit. */
+    async delete(tx: Tx, id: string): Promise<boolean> {
+      if (!deletedAt) return self.hardDelete(tx, id);
+      const hit = await tx
+        .update(table)
+        .set({ deleted_at: sql`now()` } as PgUpdateSetSource<T>)
+        .where(live(byId(id)))
+        .returning({ id: table.id });
+      return hit.length > 0;
+    },
+
+    async hardDelete(tx: Tx, id: string): Promise<boolean> {
+      const hit = await tx.delete(table).where(byId(id)).returning({ id: table.id });
+      return hit.length > 0;
+    },
+
+    /** Undoes a soft delete. */
+    async restore(tx: Tx, id: string): Promise<Row<T> | undefined> {
+      if (!deletedAt) throw new Error(`${getTableName(table)} has no deleted_at`);
+      const restored = await tx
+        .update(table)
+        .set({ deleted_at: null } as PgUpdateSetSource<T>)
+        .where(and(byId(id), isNotNull(deletedAt)))
+        .returning();
+      return rows(restored)[0];
+    },
+  };
+  return self;
+}

@@ -1,0 +1,4 @@
+export { type CursorPage, crud, type Page } from "./crud";
+export { type Field, type Fields, fieldsOf } from "./fields";
+export { OPERATORS, type Operator } from "./filters";
+export { type ListQuery, type ListSpec, parseListQuery, type SortKey } from "./list-query";

@@ -1,0 +1,101 @@
+import { and, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { type FieldError, validationError } from "../../functions/lib/errors";
+import type { Field, Fields } from "./fields";
+import { condition, FilterError, group, OPERATORS, type Operator } from "./filters";
+
+export type SortKey = { field: Field; descending: boolean };
+export type Paging =
+  | { mode: "offset"; offset: number; limit: number }
+  | { mode: "cursor"; cursor?: string; limit: number };
+export type ListQuery = { where?: SQL; sort: SortKey[]; paging: Paging };
+
+export type ListSpec = {
+  fields: Fields;
+  /** Fields a client may sort on; all filterable fields when omitted. */
+  sortable?: readonly string[];
+  /** e.g. "-created_at": newest first. */
+  defaultSort: string;
+};
+
+const RESERVED = new Set(["offset", "limit", "cursor", "sort"]);
+const PAGING = z.object({
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+function parseSort(raw: string, spec: ListSpec): SortKey[] {
+  const sortable = new Set(spec.sortable ?? Object.keys(spec.fields));
+  const seen = new Set<string>();
+  return raw.split(",").map((part) => {
+    const name = part.trim().replace(/^[-+]/, "");
+    const field = spec.fields[name];
+    if (!field || !sortable.has(name)) throw new FilterError(`cannot sort by ${name || "an empty field"}`);
+    if (seen.has(name)) throw new FilterError(`sorts by ${name} twice`);
+    seen.add(name);
+    return { field, descending: part.trim().startsWith("-") };
+  });
+}
+
+/**
+ * Reads a list endpoint's query string: `field=value` or `field__op=value` filters (ANDed), `field__or=op:v`
+ * and `field__not=op:v` groups (repeatable), `sort=-created_at,title`, and paging by `offset`/`limit` or
+ * by `cursor`/`limit`. Everything not allowed is a 422 naming the parameter, all of them at once.
+ */
+export function parseListQuery(query: Record<string, string[]>, spec: ListSpec): ListQuery {
+  const errors: FieldError[] = [];
+  const fail = (field: string, message: string) => errors.push({ field, location: "query", message });
+  const conditions: SQL[] = [];
+
+  for (const [param, values] of Object.entries(query)) {
+    if (RESERVED.has(param)) {
+      if (values.length > 1) fail(param, "is given more than once");
+      continue;
+    }
+    const separator = param.lastIndexOf("__");
+    const name = separator === -1 ? param : param.slice(0, separator);
+    const op = separator === -1 ? "eq" : param.slice(separator + 2);
+    const field = spec.fields[name];
+    if (!field) {
+      fail(param, `unknown field ${name}; filterable: ${Object.keys(spec.fields).join(", ")}`);
+      continue;
+    }
+    try {
+      if (op === "or" || op === "not") conditions.push(group(field, op, values));
+      else if (!OPERATORS.includes(op as Operator))
+        fail(param, `unknown operator ${op}; one of ${OPERATORS.join(", ")}, or, not`);
+      else if (values.length > 1) fail(param, "is given more than once");
+      else conditions.push(condition(field, op as Operator, values[0] ?? ""));
+    } catch (error) {
+      if (!(error instanceof FilterError)) throw error;
+      fail(param, error.message);
+    }
+  }
+
+  let sort: SortKey[] = [];
+  try {
+    sort = parseSort(query.sort?.[0] ?? spec.defaultSort, spec);
+  } catch (error) {
+    if (!(error instanceof FilterError)) throw error;
+    fail("sort", error.message);
+  }
+
+  const paging = PAGING.safeParse({ offset: query.offset?.[0], limit: query.limit?.[0] });
+  if (!paging.success) for (const issue of paging.error.issues) fail(String(issue.path[0]), issue.message);
+  const cursor = query.cursor?.[0];
+  if (cursor !== undefined && query.offset) fail("cursor", "cannot be combined with offset");
+  if (cursor !== undefined) {
+    for (const key of sort)
+      if (key.field.nullable) fail("sort", `cursor paging cannot sort by ${key.field.name}: it may be null`);
+  }
+
+  if (errors.length > 0 || !paging.success) throw validationError(errors);
+  return {
+    where: conditions.length > 0 ? and(...conditions) : undefined,
+    sort,
+    paging:
+      cursor === undefined
+        ? { mode: "offset", ...paging.data }
+        : { mode: "cursor", cursor: cursor || undefined, limit: paging.data.limit },
+  };
+}
