@@ -3,6 +3,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { authRoutes } from "./auth/routes";
 import { loadConfig } from "./config";
+import { docsRoutes } from "./docs/routes";
 import type { OpenDatabase } from "./env";
 import { healthRoutes } from "./health/routes";
 import { itemsRoutes } from "./items/routes";
@@ -75,6 +76,7 @@ export function createApp({ openDatabase }: { openDatabase: OpenDatabase }) {
     openapi: "3.1.0",
     info: { title: "Hono + Drizzle + RLS API", version: "0.1.0" },
   });
+  app.route("/", docsRoutes);
   app.onError(handleError);
   app.notFound(handleNotFound);
   return routes;
