@@ -183,3 +183,68 @@ describe("items isolation between users (RLS at the HTTP layer)", () => {
     expect((await t.request(`/api/v1/items/${item.id}`, { token: alice.token })).status).toBe(404);
   });
 });
+
+describe("items list filters (URL)", () => {
+  it("filters, sorts and pages from the query string", async () => {
+    const alice = await t.signUp();
+    for (const title of ["apple pie", "Apple tart", "banana bread", "cherry cake"]) {
+      await createItem(alice.token, { title, description: title.includes("apple") ? "fruit" : null });
+    }
+    const titles = async (query: string) => {
+      const response = await t.request(`/api/v1/items?${query}`, { token: alice.token });
+      expect(response.status, query).toBe(200);
+      return ((await response.json()) as { data: Item[] }).data.map((item) => item.title);
+    };
+    expect(await titles("title__ilike=apple%25&sort=title")).toEqual(["Apple tart", "apple pie"]);
+    expect(await titles("title__startswith=b")).toEqual(["banana bread"]);
+    expect(await titles("description__is=null&sort=-title")).toEqual(["cherry cake", "banana bread", "Apple tart"]);
+    expect(await titles("title__or=eq:cherry%20cake&title__or=contains:nana&sort=title")).toEqual([
+      "banana bread",
+      "cherry cake",
+    ]);
+    expect(await titles("title__in=apple%20pie,cherry%20cake&sort=-title")).toEqual(["cherry cake", "apple pie"]);
+  });
+
+  it("pages by cursor", async () => {
+    const alice = await t.signUp();
+    for (let i = 0; i < 3; i++) await createItem(alice.token, { title: `c${i}` });
+    const first = (await (await t.request("/api/v1/items?cursor=&limit=2", { token: alice.token })).json()) as {
+      data: Item[];
+      next_cursor: string;
+    };
+    expect(first.data.map((item) => item.title)).toEqual(["c2", "c1"]);
+    const second = (await (
+      await t.request(`/api/v1/items?cursor=${first.next_cursor}&limit=2`, { token: alice.token })
+    ).json()) as { data: Item[]; next_cursor: string | null };
+    expect(second).toEqual({ data: [expect.objectContaining({ title: "c0" })], next_cursor: null, limit: 2 });
+  });
+
+  it.each([
+    ["hashed_password=x", "hashed_password"],
+    ["nope=1", "nope"],
+    ["title__regex=.*", "title__regex"],
+    ["created_at__gt=yesterday", "created_at__gt"],
+    ["id=42", "id"],
+    ["id__ilike=%25", "id__ilike"],
+    ["created_at__between=2026-01-01", "created_at__between"],
+    ["title__or=bogus", "title__or"],
+    ["sort=owner_password", "sort"],
+    ["sort=title,title", "sort"],
+    ["cursor=not-a-cursor", "cursor"],
+    ["cursor=&offset=3", "cursor"],
+  ])("GET /items?%s -> 422 naming %s", async (query, param) => {
+    const alice = await t.signUp();
+    const response = await t.request(`/api/v1/items?${query}`, { token: alice.token });
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as { error: { details: { field: string; location: string }[] } };
+    expect(body.error.details).toContainEqual(expect.objectContaining({ field: param, location: "query" }));
+  });
+
+  it("filters never widen what RLS shows", async () => {
+    const alice = await t.signUp();
+    const mallory = await t.signUp();
+    await createItem(alice.token, { title: "secret" });
+    const response = await t.request(`/api/v1/items?owner_id=${alice.id}&title=secret`, { token: mallory.token });
+    expect(((await response.json()) as { data: Item[] }).data).toEqual([]);
+  });
+});

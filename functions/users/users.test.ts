@@ -98,4 +98,17 @@ describe("GET /users", () => {
     };
     expect(small.data).toHaveLength(1);
   });
+
+  it("filters users, but never on the password hash", async () => {
+    const admin = await t.signUp({ superuser: true });
+    const target = await t.signUp();
+    const found = await t.request(`/api/v1/users?email=${encodeURIComponent(target.email)}`, { token: admin.token });
+    expect(((await found.json()) as { data: { id: string }[] }).data.map((user) => user.id)).toEqual([target.id]);
+    const supers = await t.request("/api/v1/users?is_superuser=true&limit=100", { token: admin.token });
+    const ids = ((await supers.json()) as { data: { id: string }[] }).data.map((user) => user.id);
+    expect(ids).toContain(admin.id);
+    expect(ids).not.toContain(target.id);
+    const hash = await t.request("/api/v1/users?hashed_password__startswith=pbkdf2", { token: admin.token });
+    expect(hash.status).toBe(422);
+  });
 });
