@@ -24,16 +24,6 @@ export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
 });
 
-export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
-  z
-    .object({
-      data: z.array(item),
-      total_count: z.number().int(),
-      offset: z.number().int(),
-      limit: z.number().int(),
-    })
-    .openapi(name);
-
 /** Timestamps travel as ISO 8601 strings; in code they are Dates until JSON serialises them. */
 export const timestamp = () => z.date().openapi({ type: "string", format: "date-time" });
 
