@@ -1,4 +1,6 @@
+export * from "./categories";
 export * from "./items";
+export * from "./posts";
 export * from "./relations";
 export * from "./roles";
 export * from "./users";

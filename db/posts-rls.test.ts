@@ -1,0 +1,208 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findPgError } from "../functions/lib/pg-errors";
+import { openTestDatabase, type TestDatabase } from "../functions/testing/harness";
+import { rowsOf } from "./client";
+import { categories, posts, users } from "./schema";
+import { withRls } from "./session";
+
+// Posts and categories at the SQL layer: whatever query the code runs, the database decides. Refusals name
+// their Postgres error code; rows hidden by a policy are simply not there (an UPDATE or DELETE hits 0 rows).
+
+let t: TestDatabase;
+let alice: string;
+let bob: string;
+let admin: string;
+let draft: string;
+let published: string;
+let news: string;
+let archive: string;
+
+const newUser = (email: string, isSuperuser = false) =>
+  t.asOwner(async (tx) => {
+    const [row] = await tx
+      .insert(users)
+      .values({ email, hashed_password: "x", is_superuser: isSuperuser })
+      .returning({ id: users.id });
+    return row?.id as string;
+  });
+
+const codeOf = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+  } catch (error) {
+    return findPgError(error)?.code ?? String(error);
+  }
+  return "no error";
+};
+
+const newPost = (userId: string, values: { slug: string; is_published?: boolean; category_id?: string }) =>
+  withRls(t.db, userId, async (tx) => {
+    const [row] = await tx
+      .insert(posts)
+      .values({
+        title: values.slug,
+        content: "text",
+        ...values,
+        published_at: values.is_published ? new Date() : null,
+      })
+      .returning();
+    return row?.id as string;
+  });
+
+beforeAll(async () => {
+  t = await openTestDatabase();
+  alice = await newUser("alice@example.com");
+  bob = await newUser("bob@example.com");
+  admin = await newUser("admin@example.com", true);
+  const ids = await withRls(t.db, admin, async (tx) =>
+    (
+      await tx
+        .insert(categories)
+        .values([
+          { name: "News", slug: "news" },
+          { name: "Archive", slug: "archive", is_active: false },
+        ])
+        .returning({ id: categories.id })
+    ).map((row) => row.id),
+  );
+  [news, archive] = ids as [string, string];
+  draft = await newPost(alice, { slug: "alice-draft" });
+  published = await newPost(alice, { slug: "alice-published", is_published: true, category_id: news });
+});
+afterAll(() => t.close());
+
+describe("posts under RLS", () => {
+  it("another user sees the author's published posts, never its drafts", async () => {
+    const seen = await withRls(t.db, bob, (tx) => tx.select({ id: posts.id }).from(posts));
+    expect(seen.map((row) => row.id)).toEqual([published]);
+    expect(await withRls(t.db, bob, (tx) => tx.select().from(posts).where(eq(posts.id, draft)))).toEqual([]);
+    const own = await withRls(t.db, alice, (tx) => tx.select({ id: posts.id }).from(posts));
+    expect(own.map((row) => row.id).sort()).toEqual([draft, published].sort());
+  });
+
+  it("another user's UPDATE and DELETE hit no row, draft or published, and the rows are unchanged", async () => {
+    for (const id of [draft, published]) {
+      const updated = await withRls(t.db, bob, (tx) =>
+        tx.update(posts).set({ title: "pwned" }).where(eq(posts.id, id)).returning(),
+      );
+      const softDeleted = await withRls(t.db, bob, (tx) =>
+        tx.update(posts).set({ deleted_at: new Date() }).where(eq(posts.id, id)).returning(),
+      );
+      const deleted = await withRls(t.db, bob, (tx) => tx.delete(posts).where(eq(posts.id, id)).returning());
+      expect([updated, softDeleted, deleted]).toEqual([[], [], []]);
+    }
+    const rows = await withRls(t.db, alice, (tx) => tx.select().from(posts));
+    expect(rows.map((row) => [row.title, row.deleted_at]).sort()).toEqual([
+      ["alice-draft", null],
+      ["alice-published", null],
+    ]);
+  });
+
+  it("a user can neither insert a post for someone else nor hand its post over (42501)", async () => {
+    expect(
+      await codeOf(
+        withRls(t.db, bob, (tx) =>
+          tx.insert(posts).values({ title: "x", slug: "forged", content: "x", owner_id: alice }),
+        ),
+      ),
+    ).toBe("42501");
+    expect(
+      await codeOf(withRls(t.db, alice, (tx) => tx.update(posts).set({ owner_id: bob }).where(eq(posts.id, draft)))),
+    ).toBe("42501");
+  });
+
+  it("owner_id defaults to the current user", async () => {
+    const id = await newPost(bob, { slug: "bob-post" });
+    const [row] = await withRls(t.db, bob, (tx) => tx.select().from(posts).where(eq(posts.id, id)));
+    expect(row?.owner_id).toBe(bob);
+  });
+
+  it("a soft-deleted published post is hidden from readers but still seen, and restorable, by its author", async () => {
+    const id = await newPost(alice, { slug: "alice-soft", is_published: true });
+    await withRls(t.db, alice, (tx) => tx.update(posts).set({ deleted_at: new Date() }).where(eq(posts.id, id)));
+    expect(await withRls(t.db, bob, (tx) => tx.select().from(posts).where(eq(posts.id, id)))).toEqual([]);
+    const restored = await withRls(t.db, alice, (tx) =>
+      tx.update(posts).set({ deleted_at: null }).where(eq(posts.id, id)).returning(),
+    );
+    expect(restored).toHaveLength(1);
+    expect(await withRls(t.db, bob, (tx) => tx.select({ id: posts.id }).from(posts).where(eq(posts.id, id)))).toEqual([
+      { id },
+    ]);
+  });
+
+  it("constraints: a taken slug (23505), a bad slug or a published post without published_at (23514), an unknown category (23503)", async () => {
+    expect(await codeOf(newPost(bob, { slug: "alice-draft" }))).toBe("23505");
+    expect(await codeOf(newPost(bob, { slug: "Not A Slug" }))).toBe("23514");
+    expect(
+      await codeOf(
+        withRls(t.db, bob, (tx) =>
+          tx.insert(posts).values({ title: "x", slug: "no-date", content: "x", is_published: true }),
+        ),
+      ),
+    ).toBe("23514");
+    expect(
+      await codeOf(newPost(bob, { slug: "no-category", category_id: "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" })),
+    ).toBe("23503");
+  });
+
+  it("a superuser sees every post, drafts included", async () => {
+    const seen = await withRls(t.db, admin, (tx) => tx.select({ id: posts.id }).from(posts));
+    expect(seen.map((row) => row.id)).toEqual(expect.arrayContaining([draft, published]));
+  });
+});
+
+describe("categories under RLS", () => {
+  it("a user reads the active categories only", async () => {
+    const seen = await withRls(t.db, bob, (tx) => tx.select({ slug: categories.slug }).from(categories));
+    expect(seen).toEqual([{ slug: "news" }]);
+    expect(await withRls(t.db, bob, (tx) => tx.select().from(categories).where(eq(categories.id, archive)))).toEqual(
+      [],
+    );
+  });
+
+  it("a user may not insert, update or delete a category: no privilege (42501), whatever the row", async () => {
+    expect(await codeOf(withRls(t.db, bob, (tx) => tx.insert(categories).values({ name: "Mine", slug: "mine" })))).toBe(
+      "42501",
+    );
+    for (const id of [news, archive]) {
+      expect(
+        await codeOf(withRls(t.db, bob, (tx) => tx.update(categories).set({ name: "x" }).where(eq(categories.id, id)))),
+      ).toBe("42501");
+      expect(await codeOf(withRls(t.db, bob, (tx) => tx.delete(categories).where(eq(categories.id, id))))).toBe(
+        "42501",
+      );
+    }
+  });
+
+  it("a superuser sees and manages every category; deleting one leaves its posts without a category", async () => {
+    const all = await withRls(t.db, admin, (tx) => tx.select({ slug: categories.slug }).from(categories));
+    expect(all.map((row) => row.slug).sort()).toEqual(["archive", "news"]);
+    const [temp] = await withRls(t.db, admin, (tx) =>
+      tx.insert(categories).values({ name: "Temp", slug: "temp" }).returning(),
+    );
+    const id = await newPost(alice, { slug: "in-temp", category_id: temp?.id });
+    const deleted = await withRls(t.db, admin, (tx) =>
+      tx
+        .delete(categories)
+        .where(eq(categories.id, temp?.id as string))
+        .returning(),
+    );
+    expect(deleted).toHaveLength(1);
+    const [row] = await withRls(t.db, alice, (tx) => tx.select().from(posts).where(eq(posts.id, id)));
+    expect(row?.category_id).toBeNull();
+  });
+
+  it("the login role alone reads nothing", async () => {
+    expect(await codeOf(t.db.select().from(posts))).toBe("42501");
+    expect(await codeOf(t.db.select().from(categories))).toBe("42501");
+    const [grants] = await t.asOwner(async (tx) =>
+      rowsOf<{ user_writes: boolean }>(
+        await tx.execute(
+          sql`select has_table_privilege('rls_app_user', 'public.categories', 'INSERT, UPDATE, DELETE') as user_writes`,
+        ),
+      ),
+    );
+    expect(grants?.user_writes).toBe(false);
+  });
+});
