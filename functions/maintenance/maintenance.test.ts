@@ -59,15 +59,30 @@ describe("maintenance purge", () => {
     await seed(bob, 4, null);
 
     const first = await purgeSoftDeleted(t.db, { retentionDays: 30, batchSize: 5, maxBatches: 2 });
-    expect(first).toEqual([{ table: "items", deleted: 10, batches: 2, complete: false }]);
+    expect(first.find((run) => run.table === "items")).toEqual({
+      table: "items",
+      deleted: 10,
+      batches: 2,
+      complete: false,
+    });
     expect(await counts()).toEqual({ alive: 4, recent: 3, old: 2 });
 
     const second = await purgeSoftDeleted(t.db, { retentionDays: 30, batchSize: 5, maxBatches: 2 });
-    expect(second).toEqual([{ table: "items", deleted: 2, batches: 1, complete: true }]);
+    expect(second.find((run) => run.table === "items")).toEqual({
+      table: "items",
+      deleted: 2,
+      batches: 1,
+      complete: true,
+    });
     expect(await counts()).toEqual({ alive: 4, recent: 3, old: 0 });
 
     const again = await purgeSoftDeleted(t.db, { retentionDays: 30, batchSize: 5, maxBatches: 2 });
-    expect(again).toEqual([{ table: "items", deleted: 0, batches: 1, complete: true }]);
+    expect(again.find((run) => run.table === "items")).toEqual({
+      table: "items",
+      deleted: 0,
+      batches: 1,
+      complete: true,
+    });
   });
 
   it("runs with the configured retention as the cron does", async () => {
@@ -76,7 +91,12 @@ describe("maintenance purge", () => {
     await seed(alice, 1, 2);
     const config = loadConfig({ ...testEnv, MAINTENANCE_RETENTION_DAYS: "7" });
     const { purged } = await runMaintenance(t.db, config);
-    expect(purged).toEqual([{ table: "items", deleted: 2, batches: 1, complete: true }]);
+    expect(purged.find((run) => run.table === "items")).toEqual({
+      table: "items",
+      deleted: 2,
+      batches: 1,
+      complete: true,
+    });
     expect(await counts()).toMatchObject({ alive: 0 });
   });
 
