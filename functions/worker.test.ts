@@ -58,9 +58,11 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the Worker in workerd (w
   };
 
   beforeAll(async () => {
-    // wrangler must stay offline: no telemetry, no update check, no login.
+    // wrangler must stay offline: no telemetry, no update check (it rides on the banner), no Request.cf download.
     process.env.WRANGLER_SEND_METRICS = "false";
     process.env.WRANGLER_SEND_ERROR_REPORTS = "false";
+    process.env.WRANGLER_HIDE_BANNER = "true";
+    process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
     database = await openTestDatabase();
     if (!database.appUrl) throw new Error("openTestDatabase() returned no appUrl for Postgres");
     relay = await startRelay();
