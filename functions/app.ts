@@ -2,6 +2,7 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { authRoutes } from "./auth/routes";
+import { categoriesRoutes } from "./categories/routes";
 import { loadConfig } from "./config";
 import { docsRoutes } from "./docs/routes";
 import type { OpenDatabase } from "./env";
@@ -10,6 +11,7 @@ import { itemsRoutes } from "./items/routes";
 import { handleError, handleNotFound } from "./lib/error-handler";
 import { log } from "./lib/log";
 import { createRouter } from "./lib/openapi";
+import { postsRoutes } from "./posts/routes";
 import { usersRoutes } from "./users/routes";
 
 /**
@@ -65,7 +67,9 @@ export function createApp({ openDatabase }: { openDatabase: OpenDatabase }) {
     .route("/api/v1/health", healthRoutes)
     .route("/api/v1/auth", authRoutes)
     .route("/api/v1/users", usersRoutes)
-    .route("/api/v1/items", itemsRoutes);
+    .route("/api/v1/items", itemsRoutes)
+    .route("/api/v1/categories", categoriesRoutes)
+    .route("/api/v1/posts", postsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -1,0 +1,390 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rowsOf } from "../../db/client";
+import { startTestApp, type TestApp } from "../testing/harness";
+
+let t: TestApp;
+type User = Awaited<ReturnType<TestApp["signUp"]>>;
+let admin: User;
+let news: { id: string; name: string; slug: string };
+let hidden: { id: string };
+beforeAll(async () => {
+  t = await startTestApp();
+  admin = await t.signUp({ superuser: true });
+  const category = async (json: object) =>
+    (await (await t.request("/api/v1/categories", { method: "POST", token: admin.token, json })).json()) as {
+      id: string;
+      name: string;
+      slug: string;
+    };
+  news = await category({ name: "News", slug: "news" });
+  hidden = await category({ name: "Hidden", slug: "hidden", is_active: false });
+});
+afterAll(() => t.close());
+
+type Post = {
+  id: string;
+  owner_id: string;
+  title: string;
+  slug: string;
+  content: string;
+  excerpt: string | null;
+  is_published: boolean;
+  published_at: string | null;
+  category_id: string | null;
+  created_at: string;
+  updated_at: string;
+};
+type Page = { data: Post[]; total_count?: number; next_cursor?: string | null };
+type ErrorBody = { error: { code: string; details?: { field: string; location: string }[] } };
+
+let counter = 0;
+const createPost = async (token: string, json: Partial<Post> = {}) => {
+  const n = ++counter;
+  const response = await t.request("/api/v1/posts", {
+    method: "POST",
+    token,
+    json: { title: `Post ${n}`, slug: `post-${n}`, content: "Body", ...json },
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return (await response.json()) as Post;
+};
+const listPosts = async (token: string, query = "") =>
+  (await (await t.request(`/api/v1/posts${query}`, { token })).json()) as Page;
+
+describe("posts CRUD", () => {
+  it("creates, reads (with author and category), updates, deletes and restores a post", async () => {
+    const alice = await t.signUp();
+    const post = await createPost(alice.token, {
+      title: "Hello",
+      slug: "hello",
+      excerpt: "Hi",
+      category_id: news.id,
+    });
+    expect(Object.keys(post).sort()).toEqual([
+      "category_id",
+      "content",
+      "created_at",
+      "excerpt",
+      "id",
+      "is_published",
+      "owner_id",
+      "published_at",
+      "slug",
+      "title",
+      "updated_at",
+    ]);
+    expect(post).toMatchObject({ owner_id: alice.id, is_published: false, published_at: null, category_id: news.id });
+
+    const read = await t.request(`/api/v1/posts/${post.id}`, { token: alice.token });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual({
+      ...post,
+      author: { id: alice.id, full_name: null },
+      category: { id: news.id, name: "News", slug: "news" },
+    });
+
+    const patched = await t.request(`/api/v1/posts/${post.id}`, {
+      method: "PATCH",
+      token: alice.token,
+      json: { title: "Hello again", is_published: true },
+    });
+    expect(patched.status).toBe(200);
+    const published = (await patched.json()) as Post;
+    expect(published).toMatchObject({ id: post.id, title: "Hello again", is_published: true });
+    expect(published.published_at).not.toBeNull();
+
+    // Unpublishing and publishing again keeps the first publication date.
+    for (const is_published of [false, true]) {
+      const again = await t.request(`/api/v1/posts/${post.id}`, {
+        method: "PATCH",
+        token: alice.token,
+        json: { is_published },
+      });
+      expect(((await again.json()) as Post).published_at).toBe(published.published_at);
+    }
+
+    expect((await t.request(`/api/v1/posts/${post.id}`, { method: "DELETE", token: alice.token })).status).toBe(204);
+    expect((await t.request(`/api/v1/posts/${post.id}`, { token: alice.token })).status).toBe(404);
+    expect((await t.request(`/api/v1/posts/${post.id}`, { method: "DELETE", token: alice.token })).status).toBe(404);
+    const patchDeleted = await t.request(`/api/v1/posts/${post.id}`, {
+      method: "PATCH",
+      token: alice.token,
+      json: { title: "x" },
+    });
+    expect(patchDeleted.status).toBe(404);
+    expect((await listPosts(alice.token)).total_count).toBe(0);
+    const [row] = await t.asOwner(async (tx) =>
+      rowsOf<{ deleted_at: unknown }>(await tx.execute(sql`select deleted_at from posts where id = ${post.id}`)),
+    );
+    expect(row?.deleted_at).not.toBeNull();
+
+    const restored = await t.request(`/api/v1/posts/${post.id}/restore`, { method: "POST", token: alice.token });
+    expect(restored.status).toBe(200);
+    expect(await restored.json()).toMatchObject({ id: post.id, title: "Hello again", is_published: true });
+    expect((await t.request(`/api/v1/posts/${post.id}`, { token: alice.token })).status).toBe(200);
+    // Restoring a post that is not deleted finds nothing to restore.
+    expect((await t.request(`/api/v1/posts/${post.id}/restore`, { method: "POST", token: alice.token })).status).toBe(
+      404,
+    );
+  });
+
+  it("sets published_at when a post is created published without one, and keeps a given one", async () => {
+    const alice = await t.signUp();
+    const before = Date.now();
+    const now = await createPost(alice.token, { is_published: true });
+    expect(new Date(now.published_at ?? 0).getTime()).toBeGreaterThanOrEqual(before - 1000);
+    const given = await createPost(alice.token, { is_published: true, published_at: "2026-01-02T03:04:05.000Z" });
+    expect(given.published_at).toBe("2026-01-02T03:04:05.000Z");
+  });
+
+  it("answers 422 naming published_at when a published post would lose its date (chk_posts_published_at)", async () => {
+    const alice = await t.signUp();
+    const post = await createPost(alice.token, { is_published: true });
+    const response = await t.request(`/api/v1/posts/${post.id}`, {
+      method: "PATCH",
+      token: alice.token,
+      json: { published_at: null },
+    });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as ErrorBody).error.details?.[0]?.field).toBe("published_at");
+  });
+
+  it("answers 409 naming slug for a taken slug, even one of another user's draft", async () => {
+    const alice = await t.signUp();
+    const bob = await t.signUp();
+    const taken = await createPost(alice.token);
+    const response = await t.request("/api/v1/posts", {
+      method: "POST",
+      token: bob.token,
+      json: { title: "Mine", slug: taken.slug, content: "x" },
+    });
+    expect(response.status).toBe(409);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error.code).toBe("conflict");
+    expect(body.error.details?.[0]?.field).toBe("slug");
+  });
+
+  it("answers 409 naming category_id for an unknown category (foreign key violation)", async () => {
+    const alice = await t.signUp();
+    const response = await t.request("/api/v1/posts", {
+      method: "POST",
+      token: alice.token,
+      json: { title: "x", slug: "unknown-category", content: "x", category_id: "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" },
+    });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as ErrorBody).error.details?.[0]?.field).toBe("category_id");
+  });
+});
+
+describe("posts validation", () => {
+  it.each([
+    [{}, "title"],
+    [{ title: "", slug: "ok", content: "x" }, "title"],
+    [{ title: "ok", slug: "Not A Slug", content: "x" }, "slug"],
+    [{ title: "ok", slug: "ok-", content: "x" }, "slug"],
+    [{ title: "x".repeat(201), slug: "ok", content: "x" }, "title"],
+    [{ title: "ok", slug: "ok" }, "content"],
+    [{ title: "ok", slug: "ok", content: "x", excerpt: "x".repeat(501) }, "excerpt"],
+    [{ title: "ok", slug: "ok", content: "x", is_published: "yes" }, "is_published"],
+    [{ title: "ok", slug: "ok", content: "x", published_at: "yesterday" }, "published_at"],
+    [{ title: "ok", slug: "ok", content: "x", category_id: "nope" }, "category_id"],
+    [{ title: "ok", slug: "ok", content: "x", owner_id: "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" }, ""],
+  ])("POST %j -> 422 naming %s, and nothing is written", async (json, field) => {
+    const alice = await t.signUp();
+    const response = await t.request("/api/v1/posts", { method: "POST", token: alice.token, json });
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error.code).toBe("validation_error");
+    if (field) expect(body.error.details?.map((d) => d.field)).toContain(field);
+    expect((await listPosts(alice.token, `?owner_id=${alice.id}`)).total_count).toBe(0);
+  });
+
+  it("answers 422 naming the path parameter for a malformed UUID, and a bad filter", async () => {
+    const alice = await t.signUp();
+    const response = await t.request("/api/v1/posts/not-a-uuid", { token: alice.token });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as ErrorBody).error.details?.[0]).toMatchObject({ field: "id", location: "path" });
+    const filter = await t.request("/api/v1/posts?content=secret", { token: alice.token });
+    expect(filter.status).toBe(422);
+    expect(((await filter.json()) as ErrorBody).error.details?.[0]).toMatchObject({
+      field: "content",
+      location: "query",
+    });
+  });
+
+  it("requires a token", async () => {
+    expect((await t.request("/api/v1/posts")).status).toBe(401);
+  });
+});
+
+describe("posts filters, sort and paging", () => {
+  it("filters on is_published, title, category_id and owner_id, sorts by published_at", async () => {
+    const carol = await t.signUp();
+    const dave = await t.signUp();
+    const old = await createPost(carol.token, {
+      title: "Foo old",
+      is_published: true,
+      published_at: "2026-01-01T00:00:00.000Z",
+      category_id: news.id,
+    });
+    const recent = await createPost(carol.token, {
+      title: "Foo recent",
+      is_published: true,
+      published_at: "2026-06-01T00:00:00.000Z",
+    });
+    const draft = await createPost(carol.token, { title: "foo draft", category_id: news.id });
+
+    const mine = `&owner_id=${carol.id}`;
+    const ids = async (token: string, query: string) => (await listPosts(token, query)).data.map((p) => p.id);
+    expect(await ids(carol.token, `?is_published=true&sort=-published_at${mine}`)).toEqual([recent.id, old.id]);
+    expect(await ids(carol.token, `?is_published=false${mine}`)).toEqual([draft.id]);
+    expect((await ids(carol.token, `?title__ilike=%25foo%25${mine}`)).sort()).toEqual(
+      [old.id, recent.id, draft.id].sort(),
+    );
+    expect((await ids(carol.token, `?category_id=${news.id}${mine}`)).sort()).toEqual([old.id, draft.id].sort());
+    expect(await ids(carol.token, `?published_at__lt=2026-03-01${mine}`)).toEqual([old.id]);
+    // Filters narrow what RLS shows, never widen it: dave sees carol's published posts, not her draft.
+    expect((await ids(dave.token, `?title__ilike=%25foo%25${mine}`)).sort()).toEqual([old.id, recent.id].sort());
+  });
+
+  it("pages through all visible posts by cursor with no duplicates and no gaps", async () => {
+    const erin = await t.signUp();
+    const made = [];
+    for (let i = 0; i < 7; i++) made.push((await createPost(erin.token, { is_published: i % 2 === 0 })).id);
+    const seen: string[] = [];
+    let cursor = "";
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await listPosts(erin.token, `?owner_id=${erin.id}&limit=3&cursor=${cursor}`);
+      seen.push(...page.data.map((p) => p.id));
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen).size).toBe(7);
+    expect(seen).toEqual([...made].reverse());
+
+    const all: string[] = [];
+    cursor = "";
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await listPosts(erin.token, `?limit=5&cursor=${cursor}`);
+      all.push(...page.data.map((p) => p.id));
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+    expect(new Set(all).size).toBe(all.length);
+    expect(all).toEqual(expect.arrayContaining(made));
+    const offset = await listPosts(erin.token, "?limit=100");
+    expect(all.length).toBe(offset.total_count);
+  });
+
+  it("refuses cursor paging sorted by a nullable field (published_at) with 422", async () => {
+    const alice = await t.signUp();
+    const response = await t.request("/api/v1/posts?sort=-published_at&cursor=", { token: alice.token });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as ErrorBody).error.details?.[0]?.field).toBe("sort");
+  });
+});
+
+describe("posts between users (RLS at the HTTP layer)", () => {
+  it("another user can neither list, read, update, delete nor restore the author's draft (404)", async () => {
+    const alice = await t.signUp();
+    const bob = await t.signUp();
+    const draft = await createPost(alice.token, { title: "Secret draft" });
+
+    expect((await listPosts(bob.token, `?owner_id=${alice.id}`)).total_count).toBe(0);
+    expect((await t.request(`/api/v1/posts/${draft.id}`, { token: bob.token })).status).toBe(404);
+    const patch = await t.request(`/api/v1/posts/${draft.id}`, {
+      method: "PATCH",
+      token: bob.token,
+      json: { title: "pwned", is_published: true },
+    });
+    expect(patch.status).toBe(404);
+    expect((await t.request(`/api/v1/posts/${draft.id}`, { method: "DELETE", token: bob.token })).status).toBe(404);
+
+    await t.request(`/api/v1/posts/${draft.id}`, { method: "DELETE", token: alice.token });
+    expect((await t.request(`/api/v1/posts/${draft.id}/restore`, { method: "POST", token: bob.token })).status).toBe(
+      404,
+    );
+    const restored = await t.request(`/api/v1/posts/${draft.id}/restore`, { method: "POST", token: alice.token });
+    expect(await restored.json()).toMatchObject({ title: "Secret draft", is_published: false });
+  });
+
+  it("another user reads and lists the author's published post, but its update and delete hit no row (404)", async () => {
+    const alice = await t.signUp();
+    const bob = await t.signUp();
+    const post = await createPost(alice.token, { title: "Public", is_published: true, category_id: news.id });
+
+    expect((await listPosts(bob.token, `?owner_id=${alice.id}`)).data.map((p) => p.id)).toEqual([post.id]);
+    const read = await t.request(`/api/v1/posts/${post.id}`, { token: bob.token });
+    expect(read.status).toBe(200);
+    // The author's users row is not visible to bob (users: own row only), so the joined author is null;
+    // owner_id still names the author.
+    expect(await read.json()).toMatchObject({
+      id: post.id,
+      owner_id: alice.id,
+      author: null,
+      category: { id: news.id, name: "News", slug: "news" },
+    });
+
+    const patch = await t.request(`/api/v1/posts/${post.id}`, {
+      method: "PATCH",
+      token: bob.token,
+      json: { title: "pwned" },
+    });
+    expect(patch.status).toBe(404);
+    expect((await t.request(`/api/v1/posts/${post.id}`, { method: "DELETE", token: bob.token })).status).toBe(404);
+    const still = await t.request(`/api/v1/posts/${post.id}`, { token: alice.token });
+    expect(await still.json()).toMatchObject({ title: "Public", is_published: true });
+
+    // Once the author unpublishes it, it is gone for bob.
+    await t.request(`/api/v1/posts/${post.id}`, { method: "PATCH", token: alice.token, json: { is_published: false } });
+    expect((await t.request(`/api/v1/posts/${post.id}`, { token: bob.token })).status).toBe(404);
+  });
+
+  it("a post in an inactive category reads with category null for users, and with it for superusers", async () => {
+    const alice = await t.signUp();
+    const post = await createPost(alice.token, { category_id: hidden.id });
+    const asAuthor = (await (await t.request(`/api/v1/posts/${post.id}`, { token: alice.token })).json()) as {
+      category_id: string;
+      category: unknown;
+    };
+    expect(asAuthor).toMatchObject({ category_id: hidden.id, category: null });
+    const asAdmin = await t.request(`/api/v1/posts/${post.id}`, { token: admin.token });
+    expect(await asAdmin.json()).toMatchObject({ category: { id: hidden.id, slug: "hidden" } });
+  });
+
+  it("a superuser sees every post, drafts included, and manages them", async () => {
+    const alice = await t.signUp();
+    const draft = await createPost(alice.token, { title: "Draft" });
+    const list = await listPosts(admin.token, `?owner_id=${alice.id}`);
+    expect(list.data.map((p) => p.id)).toEqual([draft.id]);
+    const read = await t.request(`/api/v1/posts/${draft.id}`, { token: admin.token });
+    expect(await read.json()).toMatchObject({ author: { id: alice.id, full_name: null } });
+    const patch = await t.request(`/api/v1/posts/${draft.id}`, {
+      method: "PATCH",
+      token: admin.token,
+      json: { title: "Moderated" },
+    });
+    expect(await patch.json()).toMatchObject({ title: "Moderated", owner_id: alice.id });
+    expect((await t.request(`/api/v1/posts/${draft.id}`, { method: "DELETE", token: admin.token })).status).toBe(204);
+    expect((await t.request(`/api/v1/posts/${draft.id}`, { token: alice.token })).status).toBe(404);
+  });
+
+  it("deleting a category leaves its posts, without a category", async () => {
+    const alice = await t.signUp();
+    const temp = (await (
+      await t.request("/api/v1/categories", {
+        method: "POST",
+        token: admin.token,
+        json: { name: "Temporary", slug: "temporary" },
+      })
+    ).json()) as { id: string };
+    const post = await createPost(alice.token, { category_id: temp.id });
+    expect((await t.request(`/api/v1/categories/${temp.id}`, { method: "DELETE", token: admin.token })).status).toBe(
+      204,
+    );
+    const read = await t.request(`/api/v1/posts/${post.id}`, { token: alice.token });
+    expect(await read.json()).toMatchObject({ category_id: null, category: null });
+  });
+});

@@ -1,0 +1,72 @@
+import { z } from "@hono/zod-openapi";
+import { createInsertSchema, createSelectSchema } from "drizzle-zod";
+import { fieldsOf } from "../../db/crud";
+import { posts } from "../../db/schema";
+import { slug } from "../categories/schemas";
+import { listOf, timestamp } from "../lib/schemas";
+
+export const PostSchema = createSelectSchema(posts, {
+  published_at: timestamp,
+  created_at: timestamp,
+  updated_at: timestamp,
+})
+  .omit({ deleted_at: true })
+  .openapi("Post");
+
+/**
+ * One post with its author and category, read in one statement. Each is null when the reader may not see
+ * it: the users table shows a user only its own row, and an inactive category is hidden from non-superusers.
+ */
+export const PostDetailSchema = PostSchema.extend({
+  author: z.object({ id: z.uuid(), full_name: z.string().nullable() }).nullable(),
+  category: z.object({ id: z.uuid(), name: z.string(), slug: z.string() }).nullable(),
+}).openapi("PostDetail");
+
+export const PostCreateSchema = createInsertSchema(posts, {
+  title: z.string().trim().min(1).max(200),
+  slug: slug(200),
+  content: z.string().min(1).max(100_000),
+  excerpt: z.string().max(500).nullable().optional(),
+  published_at: z.iso
+    .datetime({ offset: true })
+    .transform((value) => new Date(value))
+    .nullable()
+    .optional()
+    .openapi({ type: "string", format: "date-time" }),
+  category_id: z.uuid().nullable().optional(),
+})
+  .pick({
+    title: true,
+    slug: true,
+    content: true,
+    excerpt: true,
+    is_published: true,
+    published_at: true,
+    category_id: true,
+  })
+  .strict()
+  .openapi("PostCreate");
+
+export const PostUpdateSchema = PostCreateSchema.partial().strict().openapi("PostUpdate");
+
+export const PostPageSchema = listOf(PostSchema, "PostPage");
+
+/** What GET /posts may filter and sort on (docs/crud.md). */
+export const postsListSpec = {
+  fields: fieldsOf(posts, [
+    "id",
+    "title",
+    "slug",
+    "is_published",
+    "published_at",
+    "category_id",
+    "owner_id",
+    "created_at",
+    "updated_at",
+  ]),
+  defaultSort: "-created_at",
+};
+
+export type PostCreate = z.infer<typeof PostCreateSchema>;
+export type PostUpdate = z.infer<typeof PostUpdateSchema>;
+export type PostDetail = z.infer<typeof PostDetailSchema>;
