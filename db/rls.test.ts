@@ -77,7 +77,18 @@ describe("fail closed", () => {
           where n.nspname = 'public' and c.relkind = 'r'`),
       ),
     );
-    expect(tables.map((table) => table.relname).sort()).toEqual(["categories", "items", "posts", "users"]);
+    expect(tables.map((table) => table.relname).sort()).toEqual([
+      "api_keys",
+      "categories",
+      "items",
+      "key_permissions",
+      "key_usage",
+      "posts",
+      "rate_limit_counters",
+      "rate_limits",
+      "tiers",
+      "users",
+    ]);
     for (const table of tables) {
       expect(table, table.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true, login_can: false });
     }

@@ -19,7 +19,7 @@ import { validationError } from "../../functions/lib/errors";
 import type { Tx } from "../client";
 import type { ListQuery, SortKey } from "./list-query";
 
-type CrudTable = PgTable & { id: AnyPgColumn; created_at: AnyPgColumn };
+type CrudTable = PgTable & { id: AnyPgColumn };
 type Row<T extends CrudTable> = T["$inferSelect"];
 type Column<T extends CrudTable> = keyof Row<T> & string;
 

@@ -1,4 +1,5 @@
 import { relations } from "drizzle-orm";
+import { apiKeys, keyPermissions } from "./api-keys";
 import { categories } from "./categories";
 import { items } from "./items";
 import { posts } from "./posts";
@@ -14,3 +15,7 @@ export const postsRelations = relations(posts, ({ one }) => ({
   category: one(categories, { fields: [posts.category_id], references: [categories.id] }),
 }));
 export const categoriesRelations = relations(categories, ({ many }) => ({ posts: many(posts) }));
+export const apiKeysRelations = relations(apiKeys, ({ many }) => ({ permissions: many(keyPermissions) }));
+export const keyPermissionsRelations = relations(keyPermissions, ({ one }) => ({
+  key: one(apiKeys, { fields: [keyPermissions.api_key_id], references: [apiKeys.id] }),
+}));

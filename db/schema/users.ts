@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, pgTable, text, uniqueIndex, varchar } from "drizzle-orm/pg-core";
+import { boolean, check, foreignKey, index, pgTable, text, uniqueIndex, uuid, varchar } from "drizzle-orm/pg-core";
 import { timestamps, uuidPrimaryKey } from "./columns";
 import { currentUserId, superuserPolicy, userPolicies } from "./rls";
+import { tiers } from "./tiers";
 
 const isSelf = sql`${sql.identifier("id")} = ${currentUserId}`;
 
@@ -19,12 +20,16 @@ export const users = pgTable(
     full_name: varchar("full_name", { length: 255 }),
     is_active: boolean("is_active").notNull().default(true),
     is_superuser: boolean("is_superuser").notNull().default(false),
+    /** Whose rate limits apply; set to the default tier at registration, changed by superusers only. */
+    tier_id: uuid("tier_id"),
     ...timestamps,
   },
   (t) => [
     uniqueIndex("uq_users_email").on(t.email),
     check("chk_users_email_lowercase", sql`${t.email} = lower(${t.email})`),
     check("chk_users_email_format", sql`position('@' in ${t.email}) > 1`),
+    foreignKey({ name: "fk_users_tier_id", columns: [t.tier_id], foreignColumns: [tiers.id] }).onDelete("set null"),
+    index("ix_users_tier_id").on(t.tier_id),
     ...userPolicies("users", { select: isSelf, update: isSelf }),
     superuserPolicy("users"),
   ],
