@@ -1,6 +1,9 @@
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { apiKeysRoutes } from "./api-keys/routes";
+import { recordKeyUsage } from "./api-keys/usage";
+import { authenticate } from "./auth/authenticate";
 import { authRoutes } from "./auth/routes";
 import { categoriesRoutes } from "./categories/routes";
 import { loadConfig } from "./config";
@@ -12,6 +15,7 @@ import { handleError, handleNotFound } from "./lib/error-handler";
 import { log } from "./lib/log";
 import { createRouter } from "./lib/openapi";
 import { postsRoutes } from "./posts/routes";
+import { rateLimit } from "./rate-limit/middleware";
 import { usersRoutes } from "./users/routes";
 
 /**
@@ -48,11 +52,15 @@ export function createApp({ openDatabase }: { openDatabase: OpenDatabase }) {
   app.use("/api/*", async (c, next) => {
     const { db, close } = openDatabase(c.var.config, c.env ?? {});
     c.set("db", db);
+    c.set("background", []);
     try {
       await next();
     } finally {
       if (close) {
-        const closing = close().catch((error) => log("warn", "closing the database failed", { error: String(error) }));
+        // Work queued with afterResponse (e.g. recording an API key's use) runs before the pool ends.
+        const closing = Promise.allSettled(c.var.background)
+          .then(close)
+          .catch((error) => log("warn", "closing the database failed", { error: String(error) }));
         // On Workers the pool ends after the response is sent; elsewhere there is no execution context.
         try {
           c.executionCtx.waitUntil(closing);
@@ -63,13 +71,16 @@ export function createApp({ openDatabase }: { openDatabase: OpenDatabase }) {
     }
   });
 
+  app.use("/api/*", authenticate, recordKeyUsage, rateLimit);
+
   const routes = app
     .route("/api/v1/health", healthRoutes)
     .route("/api/v1/auth", authRoutes)
     .route("/api/v1/users", usersRoutes)
     .route("/api/v1/items", itemsRoutes)
     .route("/api/v1/categories", categoriesRoutes)
-    .route("/api/v1/posts", postsRoutes);
+    .route("/api/v1/posts", postsRoutes)
+    .route("/api/v1/api-keys", apiKeysRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -14,7 +14,10 @@ export const configSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: int(3600, 60, 60 * 60 * 24 * 30),
   /** Comma-separated origins allowed by CORS; `*` for any; empty for none. */
   CORS_ORIGINS: z.string().default(""),
+  /** When the rate-limit counter cannot be reached: `open` lets requests through (logged), `closed` answers 503. */
+  RATE_LIMIT_FAILURE_MODE: z.enum(["open", "closed"]).default("open"),
   MAINTENANCE_RETENTION_DAYS: int(30, 0, 3650),
+  KEY_USAGE_RETENTION_DAYS: int(90, 1, 3650),
   MAINTENANCE_BATCH_SIZE: int(500, 1, 10_000),
   MAINTENANCE_MAX_BATCHES: int(20, 1, 1000),
 });

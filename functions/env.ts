@@ -8,9 +8,13 @@ export type AppEnv = {
     config: Config;
     /** This request's database; opened by the app's `openDatabase` and closed after the response. */
     db: Database;
-    /** Set by requireUser from a verified token. */
+    /** Who is calling, read by authenticate; absent for anonymous requests. */
+    auth?: Auth;
+    /** Set by requireUser: the signed-in user's id. */
     userId: string;
     requestId: string;
+    /** Promises afterResponse queued; the database middleware settles them before closing. */
+    background: Promise<unknown>[];
   };
 };
 
@@ -19,3 +23,8 @@ export type OpenDatabase = (
   config: Config,
   bindings: Record<string, unknown>,
 ) => { db: Database; close?: () => Promise<void> };
+
+/** A caller: a user by its access token, or by one of its API keys (with that key's permissions). */
+export type Auth =
+  | { via: "token"; userId: string }
+  | { via: "api_key"; userId: string; keyId: string; permissions: string[] };

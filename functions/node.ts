@@ -5,7 +5,7 @@ import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../db/client";
 import { openNodeDatabase } from "../db/node";
-import { ensureFirstSuperuser } from "../db/seed";
+import { ensureDefaultTier, ensureFirstSuperuser } from "../db/seed";
 import { createApp } from "./app";
 import { loadConfig } from "./config";
 import { log } from "./lib/log";
@@ -50,6 +50,7 @@ if (!role || role.rolsuper || role.rolbypassrls) {
   process.exit(1);
 }
 
+if (await ensureDefaultTier(db)) log("info", "created the default tier and its rate limits");
 const firstSuperuser = {
   email: env.FIRST_SUPERUSER_EMAIL ?? "admin@example.com",
   password: env.FIRST_SUPERUSER_PASSWORD ?? "changethis",
@@ -61,11 +62,25 @@ if (await ensureFirstSuperuser(db, firstSuperuser)) {
 
 const app = createApp({ openDatabase: () => ({ db }) });
 const port = Number(env.PORT ?? 8787);
-const server = serve({ fetch: (request) => app.fetch(request, env), port, hostname: env.HOST ?? "127.0.0.1" }, () =>
-  log(
-    "info",
-    `API on http://${env.HOST ?? "127.0.0.1"}:${port} (database: ${description}, login role ${role.rolname})`,
-  ),
+// Rate limits key anonymous callers by IP, read from cf-connecting-ip as Cloudflare sets it: here the socket's
+// address, overwriting whatever a client sent. Behind a proxy, set it from the proxy's header instead.
+const withClientIp = (request: Request, address: string | undefined) => {
+  const headers = new Headers(request.headers);
+  headers.set("cf-connecting-ip", address ?? "unknown");
+  return new Request(request, { headers });
+};
+const server = serve(
+  {
+    fetch: (request, node: { incoming?: { socket?: { remoteAddress?: string } } }) =>
+      app.fetch(withClientIp(request, node.incoming?.socket?.remoteAddress), env),
+    port,
+    hostname: env.HOST ?? "127.0.0.1",
+  },
+  () =>
+    log(
+      "info",
+      `API on http://${env.HOST ?? "127.0.0.1"}:${port} (database: ${description}, login role ${role.rolname})`,
+    ),
 );
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

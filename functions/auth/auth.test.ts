@@ -27,6 +27,7 @@ describe("register", () => {
       "id",
       "is_active",
       "is_superuser",
+      "tier_id",
       "updated_at",
     ]);
     expect(user).toMatchObject({ email: "ada@example.com", full_name: "Ada", is_active: true, is_superuser: false });

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { parseListQuery } from "../../db/crud";
-import { requireUser } from "../auth/middleware";
+import { permit, requireUser } from "../auth/middleware";
 import { createRouter } from "../lib/openapi";
 import { bearer, conflictError, errors, IdParam, json, ListQueryParams, notFoundError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
@@ -67,7 +67,7 @@ const remove = createRoute({
 });
 
 const router = createRouter();
-router.use("*", requireUser);
+router.use("*", requireUser, permit("categories"));
 
 export const categoriesRoutes = router
   .openapi(list, async (c) =>

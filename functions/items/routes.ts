@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { parseListQuery } from "../../db/crud";
-import { requireUser } from "../auth/middleware";
+import { permit, requireUser } from "../auth/middleware";
 import { createRouter } from "../lib/openapi";
 import { bearer, errors, IdParam, json, ListQueryParams, notFoundError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
@@ -61,7 +61,7 @@ const remove = createRoute({
 });
 
 const router = createRouter();
-router.use("*", requireUser);
+router.use("*", requireUser, permit("items"));
 
 export const itemsRoutes = router
   .openapi(list, async (c) =>

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { parseListQuery } from "../../db/crud";
-import { requireUser } from "../auth/middleware";
+import { permit, requireUser } from "../auth/middleware";
 import { createRouter } from "../lib/openapi";
 import { bearer, conflictError, errors, IdParam, json, ListQueryParams, notFoundError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
@@ -78,7 +78,7 @@ const restore = createRoute({
 });
 
 const router = createRouter();
-router.use("*", requireUser);
+router.use("*", requireUser, permit("posts"));
 
 export const postsRoutes = router
   .openapi(list, async (c) =>

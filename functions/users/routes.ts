@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { parseListQuery } from "../../db/crud";
-import { requireUser } from "../auth/middleware";
+import { permit, requireUser } from "../auth/middleware";
 import { createRouter } from "../lib/openapi";
 import { bearer, conflictError, errors, json, ListQueryParams } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
@@ -39,7 +39,7 @@ const list = createRoute({
 });
 
 const router = createRouter();
-router.use("*", requireUser);
+router.use("*", requireUser, permit("users"));
 
 export const usersRoutes = router
   .openapi(me, async (c) => c.json(await usersService.me(scopeOf(c)), 200))

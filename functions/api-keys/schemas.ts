@@ -1,0 +1,56 @@
+import { z } from "@hono/zod-openapi";
+import { createSelectSchema } from "drizzle-zod";
+import { fieldsOf } from "../../db/crud";
+import { apiKeys, keyUsage } from "../../db/schema";
+import { listOf, timestamp } from "../lib/schemas";
+import { PERMISSIONS } from "./permissions";
+
+const nullableTimestamp = () => timestamp().nullable();
+
+export const ApiKeySchema = createSelectSchema(apiKeys, {
+  created_at: timestamp,
+  updated_at: timestamp,
+  last_used_at: nullableTimestamp,
+  expires_at: nullableTimestamp,
+  revoked_at: nullableTimestamp,
+})
+  .omit({ key_hash: true })
+  .extend({ permissions: z.array(z.enum(PERMISSIONS)) })
+  .openapi("ApiKey");
+
+export const NewApiKeySchema = ApiKeySchema.extend({
+  key: z.string().openapi({ description: "The secret key. Shown once: only its hash is stored." }),
+}).openapi("NewApiKey");
+
+export const ApiKeyCreateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    permissions: z
+      .array(z.enum(PERMISSIONS))
+      .max(PERMISSIONS.length)
+      .refine((list) => new Set(list).size === list.length, "must not repeat a permission"),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .refine((value) => new Date(value).getTime() > Date.now(), "must be in the future")
+      .nullable()
+      .optional(),
+  })
+  .strict()
+  .openapi("ApiKeyCreate");
+
+export const ApiKeyPageSchema = listOf(ApiKeySchema, "ApiKeyPage");
+
+export const KeyUsageSchema = createSelectSchema(keyUsage, { at: timestamp }).openapi("KeyUsage");
+export const KeyUsagePageSchema = listOf(KeyUsageSchema, "KeyUsagePage");
+
+export const apiKeysListSpec = {
+  fields: fieldsOf(apiKeys, ["id", "name", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]),
+  defaultSort: "-created_at",
+};
+
+export const keyUsageListSpec = {
+  fields: fieldsOf(keyUsage, ["id", "method", "path", "status", "at"]),
+  defaultSort: "-at",
+};
+
+export type ApiKeyCreate = z.infer<typeof ApiKeyCreateSchema>;

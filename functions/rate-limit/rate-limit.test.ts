@@ -1,0 +1,163 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { rateLimitCounters, rateLimits, tiers, users } from "../../db/schema";
+import { startTestApp, type TestApp } from "../testing/harness";
+
+let t: TestApp;
+let tierId: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const [tier] = await t.asOwner((tx) =>
+    tx.insert(tiers).values({ name: "test", is_default: true }).returning({ id: tiers.id }),
+  );
+  tierId = tier?.id as string;
+});
+afterAll(() => t.close());
+beforeEach(() =>
+  t.asOwner(async (tx) => {
+    await tx.delete(rateLimits);
+    await tx.delete(rateLimitCounters);
+  }),
+);
+
+const limit = (path: string, max: number, period = 60) =>
+  t.asOwner((tx) => tx.insert(rateLimits).values({ tier_id: tierId, name: path, path, limit: max, period }));
+
+describe("rate limits", () => {
+  it("let exactly `limit` of 50 concurrent requests through, and answer the rest 429 with Retry-After", async () => {
+    await limit("/api/v1/items", 10);
+    const alice = await t.signUp();
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => t.request("/api/v1/items", { token: alice.token })),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(40);
+    for (const response of responses) {
+      expect(response.headers.get("x-ratelimit-limit")).toBe("10");
+      expect(Number(response.headers.get("x-ratelimit-reset"))).toBeLessThanOrEqual(60);
+    }
+    const limited = responses.find((response) => response.status === 429);
+    expect(limited?.headers.get("x-ratelimit-remaining")).toBe("0");
+    expect(Number(limited?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await limited?.json()).toMatchObject({ error: { code: "rate_limited" } });
+    const remaining = responses
+      .filter((response) => response.status === 200)
+      .map((response) => Number(response.headers.get("x-ratelimit-remaining")))
+      .sort((a, b) => a - b);
+    expect(remaining).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("count per user, per route pattern, with the longest matching rule", async () => {
+    await limit("/api/v1/items", 2);
+    await limit("/api/v1/items/:id", 1);
+    await limit("/api/v1/*", 100);
+    const alice = await t.signUp();
+    const bob = await t.signUp();
+    const status = async (path: string, token: string) => (await t.request(path, { token })).status;
+    expect([await status("/api/v1/items", alice.token), await status("/api/v1/items", alice.token)]).toEqual([
+      200, 200,
+    ]);
+    expect(await status("/api/v1/items", alice.token)).toBe(429);
+    expect(await status("/api/v1/items", bob.token)).toBe(200);
+    const id = "00000000-0000-4000-8000-000000000000";
+    expect(await status(`/api/v1/items/${id}`, alice.token)).toBe(404);
+    expect(await status(`/api/v1/items/${id}`, alice.token)).toBe(429);
+    const me = await t.request("/api/v1/users/me", { token: alice.token });
+    expect(me.headers.get("x-ratelimit-limit")).toBe("100");
+  });
+
+  it("key anonymous requests by client IP", async () => {
+    await limit("/api/v1/auth/login", 2);
+    const login = (ip: string) =>
+      t.request("/api/v1/auth/login", {
+        method: "POST",
+        json: { email: "nobody@example.com", password: "x" },
+        headers: { "cf-connecting-ip": ip },
+      });
+    expect([(await login("10.0.0.1")).status, (await login("10.0.0.1")).status]).toEqual([401, 401]);
+    expect((await login("10.0.0.1")).status).toBe(429);
+    expect((await login("10.0.0.2")).status).toBe(401);
+  });
+
+  it("give each API key its own counter", async () => {
+    await limit("/api/v1/items", 1);
+    const alice = await t.signUp();
+    const created = await t.request("/api/v1/api-keys", {
+      method: "POST",
+      token: alice.token,
+      json: { name: "k", permissions: ["items:read"] },
+    });
+    const { key } = (await created.json()) as { key: string };
+    expect((await t.request("/api/v1/items", { token: alice.token })).status).toBe(200);
+    expect((await t.request("/api/v1/items", { headers: { "x-api-key": key } })).status).toBe(200);
+    expect((await t.request("/api/v1/items", { headers: { "x-api-key": key } })).status).toBe(429);
+  });
+
+  it("apply a change to the limits on the next request, and follow a user's tier", async () => {
+    await limit("/api/v1/items", 1);
+    const alice = await t.signUp();
+    expect((await t.request("/api/v1/items", { token: alice.token })).status).toBe(200);
+    expect((await t.request("/api/v1/items", { token: alice.token })).status).toBe(429);
+    await t.asOwner((tx) => tx.update(rateLimits).set({ limit: 5 }).where(eq(rateLimits.path, "/api/v1/items")));
+    expect((await t.request("/api/v1/items", { token: alice.token })).status).toBe(200);
+
+    const [pro] = await t.asOwner((tx) => tx.insert(tiers).values({ name: "pro" }).returning({ id: tiers.id }));
+    await t.asOwner(async (tx) => {
+      await tx
+        .insert(rateLimits)
+        .values({ tier_id: pro?.id as string, name: "pro", path: "/api/v1/*", limit: 1000, period: 60 });
+      await tx.update(users).set({ tier_id: pro?.id }).where(eq(users.id, alice.id));
+    });
+    const response = await t.request("/api/v1/items", { token: alice.token });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-ratelimit-limit")).toBe("1000");
+  });
+
+  it("leave routes without a rule unlimited and unknown routes uncounted", async () => {
+    const alice = await t.signUp();
+    const response = await t.request("/api/v1/items", { token: alice.token });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-ratelimit-limit")).toBeNull();
+    await limit("/api/v1/*", 1);
+    expect((await t.request("/api/v1/nope", { token: alice.token })).status).toBe(404);
+    expect((await t.request("/api/v1/nope", { token: alice.token })).status).toBe(404);
+  });
+});
+
+describe("when the counter store fails", () => {
+  const breakCounter = () =>
+    t.asOwner((tx) =>
+      tx.execute(sql`revoke execute on function app_auth.rate_limit_hit(uuid, text, text) from rls_authenticator`),
+    );
+  const repairCounter = () =>
+    t.asOwner((tx) =>
+      tx.execute(sql`grant execute on function app_auth.rate_limit_hit(uuid, text, text) to rls_authenticator`),
+    );
+
+  it("fails open by default, and closed (503) when RATE_LIMIT_FAILURE_MODE=closed", async () => {
+    await limit("/api/v1/health", 1);
+    await breakCounter();
+    try {
+      expect((await t.request("/api/v1/health")).status).toBe(200);
+      expect((await t.request("/api/v1/health")).status).toBe(200);
+      const closed = await startTestApp({ RATE_LIMIT_FAILURE_MODE: "closed" });
+      try {
+        await closed.asOwner((tx) =>
+          tx.execute(sql`revoke execute on function app_auth.rate_limit_hit(uuid, text, text) from rls_authenticator`),
+        );
+        const response = await closed.request("/api/v1/health");
+        expect(response.status).toBe(503);
+        expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
+      } finally {
+        await closed.asOwner((tx) =>
+          tx.execute(sql`grant execute on function app_auth.rate_limit_hit(uuid, text, text) to rls_authenticator`),
+        );
+        await closed.close();
+      }
+    } finally {
+      await repairCounter();
+    }
+  });
+});
