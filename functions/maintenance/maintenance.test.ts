@@ -5,6 +5,8 @@ import { items } from "../../db/schema";
 import { withRls } from "../../db/session";
 import { loadConfig } from "../config";
 import { openTestDatabase, type TestDatabase, testEnv } from "../testing/harness";
+import { pruneRateLimitCounters } from "./counters";
+import { pruneKeyUsage } from "./key-usage";
 import { purgeSoftDeleted, softDeleteTables } from "./purge";
 import { runMaintenance } from "./run";
 
@@ -106,5 +108,97 @@ describe("maintenance purge", () => {
     const deleted = await withRls(t.db, bob, (tx) => tx.delete(items).returning());
     expect(deleted).toEqual([]);
     expect(await counts()).toMatchObject({ old: 2 });
+  });
+});
+
+/** `count` usage records of a key of alice, made `daysAgo` days ago. */
+const seedUsage = (count: number, daysAgo: number) =>
+  t.asOwner((tx) =>
+    tx.execute(sql`
+      with k as (
+        insert into api_keys (owner_id, name, prefix, key_hash)
+        values (${alice}::uuid, 'k', substr(md5(random()::text), 1, 12), 'x') returning id, owner_id)
+      insert into key_usage (api_key_id, owner_id, method, path, status, at)
+      select k.id, k.owner_id, 'GET', '/api/v1/items', 200, now() - make_interval(days => ${daysAgo})
+      from k, generate_series(1, ${count})`),
+  );
+
+/** `count` counters of one rule, whose window ended `secondsAgo` seconds ago (negative: still open). */
+const seedCounters = (count: number, secondsAgo: number) =>
+  t.asOwner((tx) =>
+    tx.execute(sql`
+      with tier as (
+        insert into tiers (name) values ('maintenance ' || gen_random_uuid()) returning id
+      ), rule as (
+        insert into rate_limits (tier_id, name, path, "limit", period)
+        select id, 'all', '/api/v1/*', 10, 60 from tier returning id
+      )
+      insert into rate_limit_counters (rate_limit_id, subject, window_start, expires_at, count)
+      select rule.id, 'user:' || g, now() - make_interval(secs => ${secondsAgo} + 60),
+        now() - make_interval(secs => ${secondsAgo}), 1
+      from rule, generate_series(1, ${count}) g`),
+  );
+
+const countOf = (table: "key_usage" | "rate_limit_counters") =>
+  t.asOwner(async (tx) => {
+    const [row] = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from ${sql.identifier(table)}`));
+    return row?.n;
+  });
+
+describe("maintenance pruning", () => {
+  it("prunes key usage older than the retention, in bounded batches, then nothing", async () => {
+    await t.asOwner((tx) => tx.execute(sql`delete from api_keys`));
+    await seedUsage(7, 100);
+    await seedUsage(3, 10);
+    const bounds = { retentionDays: 90, batchSize: 3, maxBatches: 2 };
+    expect(await pruneKeyUsage(t.db, bounds)).toEqual({ table: "key_usage", deleted: 6, batches: 2, complete: false });
+    expect(await countOf("key_usage")).toBe(4);
+    expect(await pruneKeyUsage(t.db, bounds)).toEqual({ table: "key_usage", deleted: 1, batches: 1, complete: true });
+    expect(await pruneKeyUsage(t.db, bounds)).toEqual({ table: "key_usage", deleted: 0, batches: 1, complete: true });
+    expect(await countOf("key_usage")).toBe(3);
+  });
+
+  it("prunes rate-limit counters whose window has ended, and keeps the open ones", async () => {
+    await t.asOwner((tx) => tx.execute(sql`delete from tiers`));
+    await seedCounters(5, 30);
+    await seedCounters(2, -30);
+    const bounds = { batchSize: 2, maxBatches: 2 };
+    expect(await pruneRateLimitCounters(t.db, bounds)).toMatchObject({ deleted: 4, batches: 2, complete: false });
+    expect(await pruneRateLimitCounters(t.db, bounds)).toMatchObject({ deleted: 1, batches: 1, complete: true });
+    expect(await countOf("rate_limit_counters")).toBe(2);
+  });
+
+  it("runs every job in one run, with the configured retentions, and is idempotent", async () => {
+    await t.asOwner(async (tx) => {
+      await tx.execute(sql`delete from items`);
+      await tx.execute(sql`delete from api_keys`);
+      await tx.execute(sql`delete from tiers`);
+    });
+    await seed(bob, 2, 40);
+    await seedUsage(3, 20);
+    await seedUsage(1, 5);
+    await seedCounters(4, 1);
+    const config = loadConfig({ ...testEnv, KEY_USAGE_RETENTION_DAYS: "14" });
+    const first = await runMaintenance(t.db, config);
+    expect(first.purged.find((run) => run.table === "items")).toMatchObject({ deleted: 2, complete: true });
+    expect(first.keyUsagePruned).toEqual({ table: "key_usage", deleted: 3, batches: 1, complete: true });
+    expect(first.countersPruned).toEqual({ table: "rate_limit_counters", deleted: 4, batches: 1, complete: true });
+    const again = await runMaintenance(t.db, config);
+    expect([...again.purged, again.keyUsagePruned, again.countersPruned].map((run) => run.deleted)).toEqual(
+      [...again.purged, again.keyUsagePruned, again.countersPruned].map(() => 0),
+    );
+    expect(await countOf("key_usage")).toBe(1);
+  });
+
+  // PGlite is one session: a second transaction cannot hold locks while the job runs.
+  it.runIf(process.env.TEST_DATABASE_URL)("skips rows another transaction holds, and takes them next run", async () => {
+    await t.asOwner((tx) => tx.execute(sql`delete from api_keys`));
+    await seedUsage(4, 100);
+    const bounds = { retentionDays: 90, batchSize: 10, maxBatches: 5 };
+    await t.asOwner(async (tx) => {
+      await tx.execute(sql`select id from key_usage order by at limit 1 for update`);
+      expect(await pruneKeyUsage(t.db, bounds)).toMatchObject({ deleted: 3, complete: true });
+    });
+    expect(await pruneKeyUsage(t.db, bounds)).toMatchObject({ deleted: 1, complete: true });
   });
 });

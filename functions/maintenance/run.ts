@@ -1,16 +1,23 @@
 import type { Database } from "../../db/client";
 import type { Config } from "../config";
 import { log } from "../lib/log";
+import { pruneRateLimitCounters } from "./counters";
+import { pruneKeyUsage } from "./key-usage";
 import { purgeSoftDeleted } from "./purge";
 
-/** The scheduled maintenance job: what the cron trigger runs. */
+export type MaintenanceSummary = Awaited<ReturnType<typeof runMaintenance>>;
+
+/**
+ * The maintenance job: what the cron trigger runs, and POST /api/v1/admin/maintenance/run on demand. Every
+ * step deletes only what is past its retention, so running it twice in a row is harmless.
+ */
 export async function runMaintenance(db: Database, config: Config) {
   const started = Date.now();
-  const purged = await purgeSoftDeleted(db, {
-    retentionDays: config.MAINTENANCE_RETENTION_DAYS,
-    batchSize: config.MAINTENANCE_BATCH_SIZE,
-    maxBatches: config.MAINTENANCE_MAX_BATCHES,
-  });
-  log("info", "maintenance finished", { purged, ms: Date.now() - started });
-  return { purged };
+  const bounds = { batchSize: config.MAINTENANCE_BATCH_SIZE, maxBatches: config.MAINTENANCE_MAX_BATCHES };
+  const purged = await purgeSoftDeleted(db, { ...bounds, retentionDays: config.MAINTENANCE_RETENTION_DAYS });
+  const keyUsagePruned = await pruneKeyUsage(db, { ...bounds, retentionDays: config.KEY_USAGE_RETENTION_DAYS });
+  const countersPruned = await pruneRateLimitCounters(db, bounds);
+  const summary = { purged, keyUsagePruned, countersPruned, ms: Date.now() - started };
+  log("info", "maintenance finished", summary);
+  return summary;
 }
