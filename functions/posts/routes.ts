@@ -2,7 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { parseListQuery } from "../../db/crud";
 import { permit, requireUser } from "../auth/middleware";
 import { createRouter } from "../lib/openapi";
-import { bearer, conflictError, errors, IdParam, json, ListQueryParams, notFoundError } from "../lib/schemas";
+import { resourceRoutes } from "../lib/resource-routes";
+import { bearer, errors, IdParam, json, notFoundError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import {
   PostCreateSchema,
@@ -14,63 +15,28 @@ import {
 } from "./schemas";
 import { postsService } from "./service";
 
-const tags = ["posts"];
-const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
-
-const list = createRoute({
-  method: "get",
-  path: "/",
-  tags,
-  security: bearer,
-  summary: "List your posts and everyone's published posts (all posts for a superuser); filter, sort, page",
-  request: { query: ListQueryParams },
-  responses: { 200: json(PostPageSchema, "A page of posts"), ...errors },
-});
-
-const create = createRoute({
-  method: "post",
-  path: "/",
-  tags,
-  security: bearer,
-  summary: "Write a post as its author; published_at defaults to now when it is published",
-  request: body(PostCreateSchema),
-  responses: { 201: json(PostSchema, "The new post"), ...errors, ...conflictError },
-});
-
-const get = createRoute({
-  method: "get",
-  path: "/{id}",
-  tags,
-  security: bearer,
-  summary: "Read one post with its author and category",
-  request: { params: IdParam },
-  responses: { 200: json(PostDetailSchema, "The post"), ...errors, ...notFoundError },
-});
-
-const update = createRoute({
-  method: "patch",
-  path: "/{id}",
-  tags,
-  security: bearer,
-  summary: "Change one of your posts",
-  request: { params: IdParam, ...body(PostUpdateSchema) },
-  responses: { 200: json(PostSchema, "The changed post"), ...errors, ...notFoundError, ...conflictError },
-});
-
-const remove = createRoute({
-  method: "delete",
-  path: "/{id}",
-  tags,
-  security: bearer,
-  summary: "Delete one of your posts (soft: it then reads as not found until restored)",
-  request: { params: IdParam },
-  responses: { 204: { description: "Deleted" }, ...errors, ...notFoundError },
+const routes = resourceRoutes({
+  tag: "posts",
+  schemas: {
+    item: PostSchema,
+    detail: PostDetailSchema,
+    page: PostPageSchema,
+    create: PostCreateSchema,
+    update: PostUpdateSchema,
+  },
+  summaries: {
+    list: "List your posts and everyone's published posts (all posts for a superuser); filter, sort, page",
+    create: "Write a post as its author; published_at defaults to now when it is published",
+    get: "Read one post with its author and category",
+    update: "Change one of your posts",
+    remove: "Delete one of your posts (soft: it then reads as not found until restored)",
+  },
 });
 
 const restore = createRoute({
   method: "post",
   path: "/{id}/restore",
-  tags,
+  tags: ["posts"],
   security: bearer,
   summary: "Undo the deletion of one of your posts",
   request: { params: IdParam },
@@ -81,15 +47,15 @@ const router = createRouter();
 router.use("*", requireUser, permit("posts"));
 
 export const postsRoutes = router
-  .openapi(list, async (c) =>
+  .openapi(routes.list, async (c) =>
     c.json(await postsService.list(scopeOf(c), parseListQuery(c.req.queries(), postsListSpec)), 200),
   )
-  .openapi(create, async (c) => c.json(await postsService.create(scopeOf(c), c.req.valid("json")), 201))
-  .openapi(get, async (c) => c.json(await postsService.get(scopeOf(c), c.req.valid("param").id), 200))
-  .openapi(update, async (c) =>
+  .openapi(routes.create, async (c) => c.json(await postsService.create(scopeOf(c), c.req.valid("json")), 201))
+  .openapi(routes.get, async (c) => c.json(await postsService.get(scopeOf(c), c.req.valid("param").id), 200))
+  .openapi(routes.update, async (c) =>
     c.json(await postsService.update(scopeOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
   )
-  .openapi(remove, async (c) => {
+  .openapi(routes.remove, async (c) => {
     await postsService.remove(scopeOf(c), c.req.valid("param").id);
     return c.body(null, 204);
   })
