@@ -1,9 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findPgError } from "../functions/lib/pg-errors";
-import { openTestDatabase, type TestDatabase } from "../functions/testing/harness";
+import { insertUser, openTestDatabase, pgCodeOf, type TestDatabase } from "../functions/testing/harness";
 import { rowsOf } from "./client";
-import { categories, posts, users } from "./schema";
+import { categories, posts } from "./schema";
 import { withRls } from "./session";
 
 // Posts and categories at the SQL layer: whatever query the code runs, the database decides. Refusals name
@@ -18,23 +17,8 @@ let published: string;
 let news: string;
 let archive: string;
 
-const newUser = (email: string, isSuperuser = false) =>
-  t.asOwner(async (tx) => {
-    const [row] = await tx
-      .insert(users)
-      .values({ email, hashed_password: "x", is_superuser: isSuperuser })
-      .returning({ id: users.id });
-    return row?.id as string;
-  });
-
-const codeOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    return findPgError(error)?.code ?? String(error);
-  }
-  return "no error";
-};
+const newUser = (email: string, superuser = false) => insertUser(t, email, { superuser });
+const codeOf = pgCodeOf;
 
 const newPost = (userId: string, values: { slug: string; is_published?: boolean; category_id?: string }) =>
   withRls(t.db, userId, async (tx) => {

@@ -1,7 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findPgError } from "../functions/lib/pg-errors";
-import { openTestDatabase, type TestDatabase } from "../functions/testing/harness";
+import { insertUser, openTestDatabase, pgCodeOf, type TestDatabase } from "../functions/testing/harness";
 import { rowsOf } from "./client";
 import { items, users } from "./schema";
 import { withAdmin, withAnon, withRls } from "./session";
@@ -15,23 +14,8 @@ let bob: string;
 let admin: string;
 let aliceItem: string;
 
-const newUser = (email: string, isSuperuser = false) =>
-  t.asOwner(async (tx) => {
-    const [row] = await tx
-      .insert(users)
-      .values({ email, hashed_password: "x", is_superuser: isSuperuser })
-      .returning({ id: users.id });
-    return row?.id as string;
-  });
-
-const codeOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    return findPgError(error)?.code ?? String(error);
-  }
-  return "no error";
-};
+const newUser = (email: string, superuser = false) => insertUser(t, email, { superuser });
+const codeOf = pgCodeOf;
 
 beforeAll(async () => {
   t = await openTestDatabase();

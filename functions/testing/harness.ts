@@ -7,6 +7,7 @@ import { openPglite } from "../../db/pglite";
 import { users } from "../../db/schema";
 import { startRelay } from "../../scripts/ws-relay";
 import { createApp } from "../app";
+import { findPgError } from "../lib/pg-errors";
 
 /** Settings every test app gets; tests may add their own. */
 export const testEnv = {
@@ -110,4 +111,24 @@ export async function startTestApp(env: Record<string, string> = {}) {
   };
 
   return { ...database, app, env: bindings, request, signUp };
+}
+
+/** A user row written as the owner, for SQL-layer tests that need no password or token. */
+export const insertUser = (database: TestDatabase, email: string, options: { superuser?: boolean } = {}) =>
+  database.asOwner(async (tx) => {
+    const [row] = await tx
+      .insert(users)
+      .values({ email, hashed_password: "x", is_superuser: options.superuser ?? false })
+      .returning({ id: users.id });
+    return row?.id as string;
+  });
+
+/** The SQLSTATE a promise is rejected with, or "no error": what Postgres refused, and why. */
+export async function pgCodeOf(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (error) {
+    return findPgError(error)?.code ?? String(error);
+  }
+  return "no error";
 }
