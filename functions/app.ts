@@ -1,6 +1,7 @@
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { adminRoutes } from "./admin/routes";
 import { apiKeysRoutes } from "./api-keys/routes";
 import { recordKeyUsage } from "./api-keys/usage";
 import { authenticate } from "./auth/authenticate";
@@ -80,7 +81,8 @@ export function createApp({ openDatabase }: { openDatabase: OpenDatabase }) {
     .route("/api/v1/items", itemsRoutes)
     .route("/api/v1/categories", categoriesRoutes)
     .route("/api/v1/posts", postsRoutes)
-    .route("/api/v1/api-keys", apiKeysRoutes);
+    .route("/api/v1/api-keys", apiKeysRoutes)
+    .route("/api/v1/admin", adminRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
