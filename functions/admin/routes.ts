@@ -2,6 +2,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import { parseListQuery } from "../../db/crud";
 import { requireUser, tokenOnly } from "../auth/middleware";
 import { createRouter } from "../lib/openapi";
+import { resourceRoutes } from "../lib/resource-routes";
 import { bearer, conflictError, errors, IdParam, json, ListQueryParams, notFoundError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { UserPageSchema, UserSchema } from "../users/schemas";
@@ -27,50 +28,24 @@ const body = <T extends z.ZodType>(schema: T) => ({
   body: { content: { "application/json": { schema } }, required: true },
 });
 
-const listTiers = createRoute({
-  ...common,
-  method: "get",
-  path: "/tiers",
-  summary: "List tiers; filter, sort, page",
-  request: { query: ListQueryParams },
-  responses: { 200: json(TierPageSchema, "A page of tiers"), ...errors },
+const tier = resourceRoutes({
+  tag: "admin",
+  schemas: {
+    item: TierSchema,
+    detail: TierSchema,
+    page: TierPageSchema,
+    create: TierCreateSchema,
+    update: TierUpdateSchema,
+  },
+  summaries: {
+    list: "List tiers; filter, sort, page",
+    create: "Create a tier; with is_default it replaces the default tier (409 when the name is taken)",
+    get: "Read a tier",
+    update: "Rename a tier, or make it the default (409 when unsetting the default)",
+    remove: "Delete a tier and its rate limits; its users move to the default tier (409 for the default tier)",
+  },
 });
-
-const createTier = createRoute({
-  ...common,
-  method: "post",
-  path: "/tiers",
-  summary: "Create a tier; with is_default it replaces the default tier",
-  request: body(TierCreateSchema),
-  responses: { 201: json(TierSchema, "The new tier"), ...errors, ...conflictError },
-});
-
-const getTier = createRoute({
-  ...common,
-  method: "get",
-  path: "/tiers/{id}",
-  summary: "Read a tier",
-  request: { params: IdParam },
-  responses: { 200: json(TierSchema, "The tier"), ...errors, ...notFoundError },
-});
-
-const updateTier = createRoute({
-  ...common,
-  method: "patch",
-  path: "/tiers/{id}",
-  summary: "Rename a tier, or make it the default (409 when unsetting the default)",
-  request: { params: IdParam, ...body(TierUpdateSchema) },
-  responses: { 200: json(TierSchema, "The changed tier"), ...errors, ...notFoundError, ...conflictError },
-});
-
-const deleteTier = createRoute({
-  ...common,
-  method: "delete",
-  path: "/tiers/{id}",
-  summary: "Delete a tier and its rate limits; its users move to the default tier (409 for the default tier)",
-  request: { params: IdParam },
-  responses: { 204: { description: "Deleted" }, ...errors, ...notFoundError, ...conflictError },
-});
+const deleteTier = createRoute({ ...tier.remove, responses: { ...tier.remove.responses, ...conflictError } });
 
 const listRateLimits = createRoute({
   ...common,
@@ -137,19 +112,22 @@ const runMaintenance = createRoute({
 const router = createRouter();
 router.use("*", requireUser, tokenOnly);
 
-export const adminRoutes = router
-  .openapi(listTiers, async (c) =>
+const tiers = createRouter()
+  .openapi(tier.list, async (c) =>
     c.json(await adminService.listTiers(scopeOf(c), parseListQuery(c.req.queries(), tiersListSpec)), 200),
   )
-  .openapi(createTier, async (c) => c.json(await adminService.createTier(scopeOf(c), c.req.valid("json")), 201))
-  .openapi(getTier, async (c) => c.json(await adminService.getTier(scopeOf(c), c.req.valid("param").id), 200))
-  .openapi(updateTier, async (c) =>
+  .openapi(tier.create, async (c) => c.json(await adminService.createTier(scopeOf(c), c.req.valid("json")), 201))
+  .openapi(tier.get, async (c) => c.json(await adminService.getTier(scopeOf(c), c.req.valid("param").id), 200))
+  .openapi(tier.update, async (c) =>
     c.json(await adminService.updateTier(scopeOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
   )
   .openapi(deleteTier, async (c) => {
     await adminService.deleteTier(scopeOf(c), c.req.valid("param").id);
     return c.body(null, 204);
-  })
+  });
+
+export const adminRoutes = router
+  .route("/tiers", tiers)
   .openapi(listRateLimits, async (c) =>
     c.json(
       await adminService.listRateLimits(
