@@ -1,8 +1,9 @@
 import { openNodeDatabase } from "../db/node";
-import { ensureFirstSuperuser } from "../db/seed";
+import { ensureDefaultTier, ensureFirstSuperuser } from "../db/seed";
 
-// `npm run db:seed`: the first superuser from FIRST_SUPERUSER_EMAIL / FIRST_SUPERUSER_PASSWORD, in the
-// database the API would use (DATABASE_URL, else the embedded PGlite in PGLITE_DATA_DIR). Idempotent.
+// `npm run db:seed`: the default tier with its rate limits, and the first superuser from
+// FIRST_SUPERUSER_EMAIL / FIRST_SUPERUSER_PASSWORD, in the database the API would use (DATABASE_URL, else
+// the embedded PGlite in PGLITE_DATA_DIR). Idempotent.
 const email = process.env.FIRST_SUPERUSER_EMAIL ?? "admin@example.com";
 const password = process.env.FIRST_SUPERUSER_PASSWORD ?? "changethis";
 
@@ -13,6 +14,7 @@ const { db, close, description } = await openNodeDatabase({
   wsProxy: process.env.NEON_WS_PROXY,
 });
 try {
+  if (await ensureDefaultTier(db)) console.log("created the default tier and its rate limits");
   const created = await ensureFirstSuperuser(db, { email, password });
   console.log(`${created ? "created" : "kept the existing"} superuser ${email} in ${description}`);
   if (created && !process.env.FIRST_SUPERUSER_PASSWORD) console.warn("it has the default password: change it");
