@@ -6,6 +6,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["functions/**/*.test.ts", "db/**/*.test.ts", "scripts/**/*.test.ts"],
+    globalSetup: ["functions/testing/global-setup.ts"],
     env: { LOG_LEVEL: "silent" },
     testTimeout: 30_000,
     hookTimeout: 120_000,

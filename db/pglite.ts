@@ -14,10 +14,12 @@ import { roleNames } from "./schema/roles";
  * It starts as the superuser `postgres` to migrate, then becomes the app's login role for the rest of its
  * life (SET SESSION AUTHORIZATION), so the embedded API fails closed exactly as it does on a server.
  * `asOwner` runs setup work (seeding, test assertions) as `postgres` for one transaction only.
+ * `template`, a `dumpDataDir()` of a migrated database, starts from that copy instead of running initdb and
+ * every migration again (the test suite opens dozens of databases).
  */
-export async function openPglite(dataDir?: string) {
+export async function openPglite(dataDir?: string, options: { template?: Blob } = {}) {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  const client = await PGlite.create({ dataDir, loadDataDir: options.template });
   const ownerDb = drizzle(client, { schema });
   const migrateAsOwner = async () => {
     // PGlite ignores RESET SESSION AUTHORIZATION (single-user mode), so name the owner.

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { sql } from "drizzle-orm";
+import { inject } from "vitest";
 import type { Database, Tx } from "../../db/client";
 import { openNeon } from "../../db/client";
 import { openNodeDatabase } from "../../db/node";
@@ -37,7 +39,9 @@ export type TestDatabase = {
 export async function openTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const pglite = await openPglite();
+    const templateFile = inject("pgliteTemplate");
+    const template = templateFile ? new Blob([await readFile(templateFile)]) : undefined;
+    const pglite = await openPglite(undefined, { template });
     return {
       kind: "pglite",
       db: pglite.db,
