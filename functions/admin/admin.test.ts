@@ -236,7 +236,8 @@ describe("admin: rate limits", () => {
     await expectStatus(call("PATCH", `/users/${user.id}`, { json: { tier_id: tier.id } }), 200);
     const rule = await expectStatus<RateLimit>(
       call("POST", `/tiers/${tier.id}/rate-limits`, {
-        json: { name: "me", path: "/api/v1/users/me", limit: 1, period: 60 },
+        // a day-long window, so the window cannot end between the two requests
+        json: { name: "me", path: "/api/v1/users/me", limit: 1, period: 86_400 },
       }),
       201,
     );
