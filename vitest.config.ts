@@ -10,6 +10,6 @@ export default defineConfig({
     env: { LOG_LEVEL: "silent" },
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    pool: "forks",
+    pool: "threads",
   },
 });
