@@ -4,6 +4,7 @@
 // it prints a table and writes bench/results/api.json so runs can be compared.
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
+import { rateLimits, tiers } from "../db/schema";
 import { startTestApp, type TestApp } from "../functions/testing/harness";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
@@ -32,6 +33,13 @@ async function measure(name: string, run: () => Response | Promise<Response>) {
 }
 
 async function bench(t: TestApp) {
+  // A default tier whose rule matches every route, so each request pays for rate limiting as in production.
+  await t.asOwner(async (tx) => {
+    const [tier] = await tx.insert(tiers).values({ name: "bench", is_default: true }).returning({ id: tiers.id });
+    await tx
+      .insert(rateLimits)
+      .values({ tier_id: tier?.id as string, name: "all", path: "/api/v1/*", limit: 1_000_000, period: 3600 });
+  });
   const alice = await t.signUp();
   const bob = await t.signUp();
   // Two owners with many rows each, so the owner index and the RLS predicate matter.

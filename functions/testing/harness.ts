@@ -39,7 +39,7 @@ export type TestDatabase = {
 export async function openTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const templateFile = inject("pgliteTemplate");
+    const templateFile = process.env.VITEST ? inject("pgliteTemplate") : undefined; // benchmarks run outside vitest
     const template = templateFile ? new Blob([await readFile(templateFile)]) : undefined;
     const pglite = await openPglite(undefined, { template });
     return {
