@@ -7,8 +7,9 @@ import { rowsOf } from "../db/client";
 import { openNodeDatabase } from "../db/node";
 import { ensureDefaultTier, ensureFirstSuperuser } from "../db/seed";
 import { createApp } from "./app";
-import { loadConfig } from "./config";
+import { type Config, ConfigError, loadConfig } from "./config";
 import { log } from "./lib/log";
+import { findPgError } from "./lib/pg-errors";
 
 // `npm start`: the same Hono app on Node. No DATABASE_URL: embedded PGlite kept in PGLITE_DATA_DIR, so a
 // fresh clone runs with nothing to install. With DATABASE_URL: that Postgres, as the app's login role.
@@ -32,33 +33,49 @@ function embeddedJwtSecret() {
 }
 
 if (!env.JWT_SECRET && embedded) env.JWT_SECRET = embeddedJwtSecret();
-const config = loadConfig(env);
-
-const { db, close, description } = await openNodeDatabase({
-  databaseUrl: config.DATABASE_URL,
-  migrationUrl: env.MIGRATION_DATABASE_URL,
-  dataDir: embedded ? dataDir : undefined,
-  wsProxy: config.NEON_WS_PROXY,
-});
-
-// Fail closed: the login role must not be able to read around RLS on its own.
-const [role] = rowsOf<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
-  await db.execute(sql`select rolname, rolsuper, rolbypassrls from pg_roles where rolname = current_user`),
-);
-if (!role || role.rolsuper || role.rolbypassrls) {
-  log("error", `refusing to serve: the login role ${role?.rolname} is a superuser or bypasses RLS`);
+let config: Config;
+try {
+  config = loadConfig(env);
+} catch (error) {
+  // A bad setting is the operator's to fix: say which, in one line, and stop.
+  if (!(error instanceof ConfigError)) throw error;
+  log("error", error.message);
   process.exit(1);
 }
 
-if (await ensureDefaultTier(db)) log("info", "created the default tier and its rate limits");
-const firstSuperuser = {
-  email: env.FIRST_SUPERUSER_EMAIL ?? "admin@example.com",
-  password: env.FIRST_SUPERUSER_PASSWORD ?? "changethis",
-};
-if (await ensureFirstSuperuser(db, firstSuperuser)) {
-  log("info", `created the first superuser ${firstSuperuser.email}`);
-  if (!env.FIRST_SUPERUSER_PASSWORD) log("warn", "the first superuser has the default password: change it");
+/** The database, migrated and seeded, after checking that the login role cannot read around RLS. */
+async function prepareDatabase() {
+  const opened = await openNodeDatabase({
+    databaseUrl: config.DATABASE_URL,
+    migrationUrl: env.MIGRATION_DATABASE_URL,
+    dataDir: embedded ? dataDir : undefined,
+    wsProxy: config.NEON_WS_PROXY,
+  });
+  const { db } = opened;
+  const [role] = rowsOf<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
+    await db.execute(sql`select rolname, rolsuper, rolbypassrls from pg_roles where rolname = current_user`),
+  );
+  // Fail closed: a login role that is a superuser or bypasses RLS would read every row.
+  if (!role || role.rolsuper || role.rolbypassrls) {
+    throw new Error(`the login role ${role?.rolname} is a superuser or bypasses RLS: use rls_authenticator`);
+  }
+  if (await ensureDefaultTier(db)) log("info", "created the default tier and its rate limits");
+  const firstSuperuser = {
+    email: env.FIRST_SUPERUSER_EMAIL ?? "admin@example.com",
+    password: env.FIRST_SUPERUSER_PASSWORD ?? "changethis",
+  };
+  if (await ensureFirstSuperuser(db, firstSuperuser)) {
+    log("info", `created the first superuser ${firstSuperuser.email}`);
+    if (!env.FIRST_SUPERUSER_PASSWORD) log("warn", "the first superuser has the default password: change it");
+  }
+  return { ...opened, role: role.rolname };
 }
+
+const { db, close, description, role } = await prepareDatabase().catch((error: unknown) => {
+  const reason = findPgError(error)?.message ?? (error instanceof Error ? error.message : String(error));
+  log("error", `cannot start: ${reason}`);
+  process.exit(1);
+});
 
 const app = createApp({ openDatabase: () => ({ db }) });
 const port = Number(env.PORT ?? 8787);
@@ -76,11 +93,7 @@ const server = serve(
     port,
     hostname: env.HOST ?? "127.0.0.1",
   },
-  () =>
-    log(
-      "info",
-      `API on http://${env.HOST ?? "127.0.0.1"}:${port} (database: ${description}, login role ${role.rolname})`,
-    ),
+  () => log("info", `API on http://${env.HOST ?? "127.0.0.1"}:${port} (database: ${description}, login role ${role})`),
 );
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
