@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
-import { rowsOf } from "../../db/client";
+import { type Database, rowsOf } from "../../db/client";
 import { hashSecret, parseApiKey } from "../api-keys/secret";
 import type { AppEnv, Auth } from "../env";
 import { unauthorized } from "../lib/errors";
@@ -25,10 +25,10 @@ function credentialsOf(authorization: string | undefined, apiKeyHeader: string |
   return match?.[1];
 }
 
-async function authenticateKey(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0], value: string) {
+async function authenticateKey(db: Database, value: string) {
   const parsed = parseApiKey(value);
   if (!parsed) return undefined;
-  const [row] = rowsOf<KeyRow>(await c.var.db.execute(sql`select * from app_auth.api_key_lookup(${parsed.prefix})`));
+  const [row] = rowsOf<KeyRow>(await db.execute(sql`select * from app_auth.api_key_lookup(${parsed.prefix})`));
   if (!row || !timingSafeEqual(hexBytes(await hashSecret(parsed.secret)), hexBytes(row.key_hash))) return undefined;
   const now = Date.now();
   if (row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now)) {
@@ -46,7 +46,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const value = credentialsOf(c.req.header("Authorization"), c.req.header("X-API-Key"));
   if (value) {
     const auth: Auth | undefined = value.startsWith("rlsk_")
-      ? await authenticateKey(c, value)
+      ? await authenticateKey(c.var.db, value)
       : await verifyAccessToken(c.var.config, value).then((userId) =>
           userId ? ({ via: "token", userId } as const) : undefined,
         );
