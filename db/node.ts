@@ -1,51 +1,68 @@
 import { neonConfig } from "@neondatabase/serverless";
-import { migrate } from "drizzle-orm/neon-serverless/migrator";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import ws from "ws";
 import { startRelay } from "../scripts/ws-relay";
 import { type Database, openNeon, useLocalRelay } from "./client";
 import { migrationConfig } from "./migrations";
+import { resilientPool } from "./pg-pool";
 import { openPglite } from "./pglite";
+import * as schema from "./schema";
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+/** node-postgres over TCP: reaches any Postgres (RDS, Cloud SQL, Neon, a local server), one pool per process. */
+export function openPg(connectionString: string, options: { max?: number } = {}) {
+  const pool = resilientPool({ connectionString, max: options.max ?? 10 });
+  const db = drizzle(pool, { schema }) as unknown as Database;
+  return { db, close: () => pool.end() };
+}
 
 /**
- * The database for a Node process (npm start, scripts, tests): a real Postgres through the neon driver when
- * `databaseUrl` is given (via an in-process relay when it is local), else embedded PGlite in `dataDir`.
- * With `migrationUrl` (the schema owner's URL), migrations are applied first; PGlite always migrates.
+ * The database for a Node process (npm start, scripts, tests): a real Postgres when `databaseUrl` is given,
+ * else embedded PGlite in `dataDir`. On Postgres the driver is node-postgres (`pg`, the default), or the neon
+ * driver over its WebSocket (`ws`, through an in-process relay when the host is local), the path Workers used
+ * before the HTTP runner. With `migrationUrl` (the schema owner's URL), migrations are applied first; PGlite
+ * always migrates.
  */
 export async function openNodeDatabase(options: {
   databaseUrl?: string;
   migrationUrl?: string;
   dataDir?: string;
+  driver?: "pg" | "ws";
   wsProxy?: string;
 }): Promise<{ db: Database; close: () => Promise<void>; description: string }> {
   if (!options.databaseUrl) {
     const embedded = await openPglite(options.dataDir);
     return { db: embedded.db, close: embedded.close, description: `PGlite (${options.dataDir ?? "in memory"})` };
   }
-  neonConfig.webSocketConstructor = ws;
-  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
-  if (options.wsProxy) useLocalRelay(options.wsProxy);
-  else if (LOCAL_HOSTS.has(new URL(options.databaseUrl).hostname)) {
-    relay = await startRelay();
-    useLocalRelay(relay.proxy);
-  }
   if (options.migrationUrl) {
-    const owner = openNeon(options.migrationUrl, { max: 1 });
+    const owner = openPg(options.migrationUrl, { max: 1 });
     try {
-      await migrate(owner.db as never, migrationConfig);
+      await migratePg(owner.db as never, migrationConfig);
     } finally {
       await owner.close();
     }
   }
-  const app = openNeon(options.databaseUrl, { max: 10 });
   const url = new URL(options.databaseUrl);
+  const description = `Postgres ${url.username}@${url.host}${url.pathname}`;
+  if ((options.driver ?? "pg") === "pg") {
+    const app = openPg(options.databaseUrl);
+    return { db: app.db, close: app.close, description };
+  }
+
+  neonConfig.webSocketConstructor = ws;
+  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+  if (options.wsProxy) useLocalRelay(options.wsProxy);
+  else {
+    relay = await startRelay();
+    useLocalRelay(relay.proxy);
+  }
+  const app = openNeon(options.databaseUrl, { max: 10 });
   return {
     db: app.db,
     close: async () => {
       await app.close();
       await relay?.close();
     },
-    description: `Postgres ${url.username}@${url.host}${url.pathname}`,
+    description: `${description} (neon WebSocket driver)`,
   };
 }

@@ -3,7 +3,6 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { adminRoutes } from "./admin/routes";
 import { apiKeysRoutes } from "./api-keys/routes";
-import { recordKeyUsage } from "./api-keys/usage";
 import { authenticate } from "./auth/authenticate";
 import { authRoutes } from "./auth/routes";
 import { categoriesRoutes } from "./categories/routes";
@@ -15,8 +14,8 @@ import { itemsRoutes } from "./items/routes";
 import { handleError, handleNotFound } from "./lib/error-handler";
 import { log } from "./lib/log";
 import { createRouter } from "./lib/openapi";
+import { requestScope } from "./lib/request-scope";
 import { postsRoutes } from "./posts/routes";
-import { rateLimit } from "./rate-limit/middleware";
 import { usersRoutes } from "./users/routes";
 
 /**
@@ -51,28 +50,26 @@ export function createApp({ openDatabase }: { openDatabase: OpenDatabase }) {
     return cors({ origin: origins.includes("*") ? "*" : origins, maxAge: 600 })(c, next);
   });
   app.use("/api/*", async (c, next) => {
-    const { db, close } = openDatabase(c.var.config, c.env ?? {});
-    c.set("db", db);
+    const runner = openDatabase(c.var.config, c.env ?? {});
+    c.set("runner", runner);
     c.set("background", []);
     try {
       await next();
     } finally {
-      if (close) {
-        // Work queued with afterResponse (e.g. recording an API key's use) runs before the pool ends.
-        const closing = Promise.allSettled(c.var.background)
-          .then(close)
-          .catch((error) => log("warn", "closing the database failed", { error: String(error) }));
-        // On Workers the pool ends after the response is sent; elsewhere there is no execution context.
-        try {
-          c.executionCtx.waitUntil(closing);
-        } catch {
-          await closing;
-        }
+      // Work queued with afterResponse (e.g. recording an API key's use) runs before the runner closes.
+      const closing = Promise.allSettled(c.var.background)
+        .then(() => runner.close())
+        .catch((error) => log("warn", "closing the database failed", { error: String(error) }));
+      // On Workers the runner closes after the response is sent; elsewhere there is no execution context.
+      try {
+        c.executionCtx.waitUntil(closing);
+      } catch {
+        await closing;
       }
     }
   });
 
-  app.use("/api/*", authenticate, recordKeyUsage, rateLimit);
+  app.use("/api/*", authenticate, requestScope);
 
   const routes = app
     .route("/api/v1/health", healthRoutes)

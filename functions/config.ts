@@ -8,14 +8,16 @@ export const configSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** `host:port/v1` of scripts/ws-relay.ts, to reach a plain local Postgres with the neon driver. */
   NEON_WS_PROXY: z.string().optional(),
+  /** A Neon-compatible SQL-over-HTTP endpoint (`http://127.0.0.1:8788/sql` locally); Neon's own when unset. */
+  NEON_HTTP_ENDPOINT: z.string().url().optional(),
+  /** Workers: `http` (one HTTP request per transaction) or `ws` (a WebSocket Pool per request, for comparison). */
+  NEON_DRIVER: z.enum(["http", "ws"]).default("http"),
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
   JWT_ISSUER: z.string().min(1).default("hono-drizzle-rls"),
   JWT_AUDIENCE: z.string().min(1).default("hono-drizzle-rls-api"),
   ACCESS_TOKEN_TTL_SECONDS: int(3600, 60, 60 * 60 * 24 * 30),
   /** Comma-separated origins allowed by CORS; `*` for any; empty for none. */
   CORS_ORIGINS: z.string().default(""),
-  /** When the rate-limit counter cannot be reached: `open` lets requests through (logged), `closed` answers 503. */
-  RATE_LIMIT_FAILURE_MODE: z.enum(["open", "closed"]).default("open"),
   MAINTENANCE_RETENTION_DAYS: int(30, 0, 3650),
   KEY_USAGE_RETENTION_DAYS: int(90, 1, 3650),
   MAINTENANCE_BATCH_SIZE: int(500, 1, 10_000),

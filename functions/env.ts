@@ -1,30 +1,30 @@
-import type { Database } from "../db/client";
+import type { Runner } from "../db/runner/runner";
 import type { Config } from "./config";
+import type { createScope, Scope } from "./lib/scope";
 
 /** Hono's typed environment: what every handler may read from `c.var`. */
 export type AppEnv = {
   Bindings: Record<string, unknown>;
   Variables: {
     config: Config;
-    /** This request's database; opened by the app's `openDatabase` and closed after the response. */
-    db: Database;
+    /** How this request's statements reach the database; opened by the app's `openDatabase`, closed after. */
+    runner: Runner;
     /** Who is calling, read by authenticate; absent for anonymous requests. */
     auth?: Auth;
-    /** Set by requireUser: the signed-in user's id. */
-    userId: string;
+    /** The request's RLS scope for services (functions/lib/scope.ts), and what the middleware tracks of it. */
+    scope: Scope;
+    request: ReturnType<typeof createScope>;
     requestId: string;
     /** Promises afterResponse queued; the database middleware settles them before closing. */
     background: Promise<unknown>[];
   };
 };
 
-/** How the app gets a database for one request: the Worker opens a neon Pool, Node shares one. */
-export type OpenDatabase = (
-  config: Config,
-  bindings: Record<string, unknown>,
-) => { db: Database; close?: () => Promise<void> };
+/** How the app gets a statement runner for one request: the Worker makes one per request, Node shares one. */
+export type OpenDatabase = (config: Config, bindings: Record<string, unknown>) => Runner;
 
-/** A caller: a user by its access token, or by one of its API keys (with that key's permissions). */
-export type Auth =
-  | { via: "token"; userId: string }
-  | { via: "api_key"; userId: string; keyId: string; permissions: string[] };
+/**
+ * A caller's credentials, checked as far as they can be without the database: a token's signature and
+ * expiry, or an API key's shape and the hash of its secret (which the database compares).
+ */
+export type Auth = { via: "token"; userId: string } | { via: "api_key"; prefix: string; hash: string };

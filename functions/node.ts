@@ -5,6 +5,7 @@ import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../db/client";
 import { openNodeDatabase } from "../db/node";
+import { transactionRunner } from "../db/runner/transaction";
 import { ensureDefaultTier, ensureFirstSuperuser } from "../db/seed";
 import { createApp } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
@@ -49,7 +50,6 @@ async function prepareDatabase() {
     databaseUrl: config.DATABASE_URL,
     migrationUrl: env.MIGRATION_DATABASE_URL,
     dataDir: embedded ? dataDir : undefined,
-    wsProxy: config.NEON_WS_PROXY,
   });
   const { db } = opened;
   const [role] = rowsOf<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
@@ -77,7 +77,9 @@ const { db, close, description, role } = await prepareDatabase().catch((error: u
   process.exit(1);
 });
 
-const app = createApp({ openDatabase: () => ({ db }) });
+// One runner for the process: its statements share the process's pool (or the embedded database).
+const runner = transactionRunner(db);
+const app = createApp({ openDatabase: () => runner });
 const port = Number(env.PORT ?? 8787);
 // Rate limits key anonymous callers by IP, read from cf-connecting-ip as Cloudflare sets it: here the socket's
 // address, overwriting whatever a client sent. Behind a proxy, set it from the proxy's header instead.

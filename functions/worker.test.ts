@@ -76,6 +76,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the Worker in workerd (w
         ...testEnv,
         DATABASE_URL: database.appUrl,
         NEON_WS_PROXY: relay.proxy,
+        NEON_HTTP_ENDPOINT: relay.sqlEndpoint,
         MAINTENANCE_RETENTION_DAYS: "30",
         LOG_LEVEL: "warn",
       },

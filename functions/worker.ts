@@ -1,14 +1,29 @@
+import { neonConfig } from "@neondatabase/serverless";
 import { openNeon, useLocalRelay } from "../db/client";
+import { neonHttpRunner } from "../db/runner/neon-http";
+import { transactionRunner } from "../db/runner/transaction";
 import { createApp } from "./app";
 import { type Config, loadConfig } from "./config";
 import { runMaintenance } from "./maintenance/run";
 
-// Workers keep no connection across requests: each request (and each cron run) opens its own neon Pool
-// and ends it with waitUntil once the response is on its way.
-function open(config: Config) {
+function pointDriver(config: Config) {
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (wrangler secret put DATABASE_URL)");
   if (config.NEON_WS_PROXY) useLocalRelay(config.NEON_WS_PROXY);
-  return openNeon(config.DATABASE_URL);
+  if (config.NEON_HTTP_ENDPOINT) neonConfig.fetchEndpoint = config.NEON_HTTP_ENDPOINT;
+  return config.DATABASE_URL;
+}
+
+// Workers keep no connection across requests. A request's statements go to Neon's HTTP API as one transaction
+// (one round trip); a WebSocket Pool is opened only for a flow that needs an interactive transaction, and
+// ended with waitUntil once the response is on its way. NEON_DRIVER=ws runs everything over a Pool per request,
+// the slower path, kept for comparison (npm run bench:edge).
+function open(config: Config) {
+  const url = pointDriver(config);
+  if (config.NEON_DRIVER === "ws") {
+    const pool = openNeon(url);
+    return transactionRunner(pool.db, pool.close);
+  }
+  return neonHttpRunner(url);
 }
 
 const app = createApp({ openDatabase: open });
@@ -17,7 +32,7 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
     const config = loadConfig(env);
-    const { db, close } = open(config);
+    const { db, close } = openNeon(pointDriver(config));
     ctx.waitUntil(runMaintenance(db, config).finally(close));
   },
 } satisfies ExportedHandler<Record<string, unknown>>;

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Database, openNeon, rowsOf, type Tx } from "../db/client";
-import { openNodeDatabase } from "../db/node";
+import { type Database, rowsOf, type Tx } from "../db/client";
+import { openNodeDatabase, openPg } from "../db/node";
 import { openPglite } from "../db/pglite";
 import { bootstrap, type DevEnv, initData, main, migrate } from "./dev-migrate";
 import { startRelay } from "./ws-relay";
@@ -52,7 +52,7 @@ const postgres = (serverUrl: string): Target => {
       return {
         env: { MIGRATION_DATABASE_URL: ownerUrl, DATABASE_URL: appUrl, NEON_WS_PROXY: relay.proxy },
         asOwner: async (fn) => {
-          const owner = openNeon(ownerUrl, { max: 1 });
+          const owner = openPg(ownerUrl, { max: 1 });
           try {
             return await fn(owner.db);
           } finally {

@@ -43,7 +43,7 @@ async function appliedMigrations(db: Database | Tx) {
 }
 
 /**
- * Applies drizzle/ to MIGRATION_DATABASE_URL (the schema owner's URL) with drizzle-orm's neon migrator,
+ * Applies drizzle/ to MIGRATION_DATABASE_URL (the schema owner's URL) with drizzle-orm's node-postgres migrator,
  * or, without it, to the embedded PGlite in PGLITE_DATA_DIR.
  */
 export async function migrate(env: DevEnv) {
@@ -51,7 +51,6 @@ export async function migrate(env: DevEnv) {
     const owner = await openNodeDatabase({
       databaseUrl: env.MIGRATION_DATABASE_URL,
       migrationUrl: env.MIGRATION_DATABASE_URL,
-      wsProxy: env.NEON_WS_PROXY,
     });
     try {
       return { database: owner.description, ...(await appliedMigrations(owner.db)) };
@@ -146,7 +145,6 @@ export async function initData(env: DevEnv) {
   const { db, close, description } = await openNodeDatabase({
     databaseUrl: env.DATABASE_URL ?? env.MIGRATION_DATABASE_URL,
     dataDir: dataDirOf(env),
-    wsProxy: env.NEON_WS_PROXY,
   });
   try {
     const defaultTierCreated = await ensureDefaultTier(db);

@@ -11,7 +11,6 @@ const { db, close, description } = await openNodeDatabase({
   databaseUrl: process.env.DATABASE_URL,
   migrationUrl: process.env.MIGRATION_DATABASE_URL,
   dataDir: process.env.PGLITE_DATA_DIR ?? ".data/pglite",
-  wsProxy: process.env.NEON_WS_PROXY,
 });
 try {
   if (await ensureDefaultTier(db)) console.log("created the default tier and its rate limits");

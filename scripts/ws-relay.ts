@@ -1,16 +1,25 @@
+import { createServer } from "node:http";
 import net from "node:net";
 import { pathToFileURL } from "node:url";
 import { WebSocketServer } from "ws";
+import { createSqlHandler } from "./sql-over-http";
 
 /**
- * A WebSocket-to-TCP relay: what Neon's proxy does in production, for a plain local Postgres. The neon
- * driver (configured by db/client.ts useLocalRelay) opens `ws://host:port/v1?address=pg-host:pg-port`
- * and speaks the Postgres wire protocol through it. Development and tests only: it relays to loopback
- * addresses unless RELAY_ALLOW_HOSTS names more.
+ * Neon's proxy, for a plain local Postgres, on one port:
+ * - `ws://host:port/v1?address=pg-host:pg-port`: a WebSocket-to-TCP relay for the neon driver's Pool (configured
+ *   by db/client.ts useLocalRelay), which speaks the Postgres wire protocol through it;
+ * - `http://host:port/sql`: Neon's SQL-over-HTTP API (scripts/sql-over-http.ts) for the HTTP driver, which the
+ *   Worker uses for one round trip per request (NEON_HTTP_ENDPOINT).
+ * Development and tests only: both reach loopback addresses unless RELAY_ALLOW_HOSTS names more.
  */
 export async function startRelay(options: { port?: number; host?: string; allowHosts?: string[] } = {}) {
   const allowed = new Set(options.allowHosts ?? ["127.0.0.1", "localhost", "::1"]);
-  const server = new WebSocketServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, path: "/v1" });
+  const sql = createSqlHandler({ allowHosts: allowed });
+  const http = createServer((request, response) => {
+    if (new URL(request.url ?? "/", "http://relay").pathname === "/sql") return void sql.handle(request, response);
+    response.writeHead(404).end();
+  });
+  const server = new WebSocketServer({ server: http, path: "/v1" });
   server.on("connection", (socket, request) => {
     const address = new URL(request.url ?? "", "http://relay").searchParams.get("address") ?? "";
     const separator = address.lastIndexOf(":");
@@ -30,18 +39,22 @@ export async function startRelay(options: { port?: number; host?: string; allowH
     tcp.on("error", () => socket.terminate());
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
+    http.once("listening", resolve);
+    http.once("error", reject);
+    http.listen(options.port ?? 0, options.host ?? "127.0.0.1");
   });
-  const { port } = server.address() as net.AddressInfo;
+  const { port } = http.address() as net.AddressInfo;
   return {
     port,
     proxy: `127.0.0.1:${port}/v1`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const client of server.clients) client.terminate();
-        server.close(() => resolve());
-      }),
+    sqlEndpoint: `http://127.0.0.1:${port}/sql`,
+    close: async () => {
+      for (const client of server.clients) client.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await sql.close();
+    },
   };
 }
 
@@ -50,5 +63,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     port: Number(process.env.RELAY_PORT ?? 8788),
     allowHosts: process.env.RELAY_ALLOW_HOSTS?.split(","),
   });
-  console.log(`ws relay listening on ws://${relay.proxy} (set NEON_WS_PROXY=${relay.proxy})`);
+  console.log(`ws relay on ws://${relay.proxy} (NEON_WS_PROXY=${relay.proxy}), SQL over HTTP on ${relay.sqlEndpoint}`);
 }

@@ -16,7 +16,8 @@ import {
 } from "drizzle-orm";
 import type { AnyPgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { validationError } from "../../functions/lib/errors";
-import type { Tx } from "../client";
+import type { Database } from "../client";
+import { andThen, nothing, one, type Plan, plan, type Query } from "../runner/plan";
 import type { ListQuery, SortKey } from "./list-query";
 
 type CrudTable = PgTable & { id: AnyPgColumn };
@@ -32,6 +33,8 @@ type ReadOptions<T extends CrudTable> = {
   withDeleted?: boolean;
   /** Only these columns; all when omitted. */
   columns?: readonly Column<T>[];
+  /** A selection of its own (e.g. the table's columns plus a computed one); wins over `columns`. */
+  select?: Record<string, unknown>;
 };
 type ListOptions<T extends CrudTable> = ReadOptions<T> & { sort?: SortKey[] };
 
@@ -55,8 +58,9 @@ export function crud<T extends CrudTable>(table: T) {
   const live = (where: SQL | undefined, withDeleted = false) =>
     deletedAt && !withDeleted ? and(isNull(deletedAt), where) : where;
   const byId = (id: string) => eq(table.id, id);
-  const selection = (picked?: readonly string[]) =>
-    picked ? Object.fromEntries(picked.map((name) => [name, columns[name] as AnyPgColumn])) : columns;
+  const selection = (picked?: readonly string[], own?: Record<string, unknown>) =>
+    (own as Record<string, AnyPgColumn> | undefined) ??
+    (picked ? Object.fromEntries(picked.map((name) => [name, columns[name] as AnyPgColumn])) : columns);
   const orderBy = (sort: SortKey[] = []) => [
     ...sort.map((key) => (key.descending ? desc(key.field.column) : asc(key.field.column))),
     asc(table.id), // a total order: equal sort keys never make pages overlap
@@ -70,34 +74,37 @@ export function crud<T extends CrudTable>(table: T) {
     name: getTableName(table),
     softDeletes: Boolean(deletedAt),
 
-    async create(tx: Tx, values: PgInsertValue<T>): Promise<Row<T>> {
-      return rows(await tx.insert(table).values(values).returning())[0] as Row<T>;
+    create(q: Database, values: PgInsertValue<T>): Plan<Row<T>> {
+      return andThen(one(q.insert(table).values(values).returning()), (r) => rows(r)[0] as Row<T>);
     },
 
     /** One INSERT for all rows: all are written or none. */
-    async createMany(tx: Tx, values: PgInsertValue<T>[]): Promise<Row<T>[]> {
-      if (values.length === 0) return [];
-      return rows(await tx.insert(table).values(values).returning());
+    createMany(q: Database, values: PgInsertValue<T>[]): Plan<Row<T>[]> {
+      if (values.length === 0) return nothing([]);
+      return andThen(one(q.insert(table).values(values).returning()), rows);
     },
 
-    async get(tx: Tx, id: string, options: ReadOptions<T> = {}): Promise<Row<T> | undefined> {
+    get(q: Database, id: string, options: ReadOptions<T> = {}): Plan<Row<T> | undefined> {
       const where = live(and(byId(id), options.where), options.withDeleted);
-      return rows(await tx.select(selection(options.columns)).from(from).where(where).limit(1))[0];
+      return andThen(one(q.select(selection(options.columns)).from(from).where(where).limit(1)), (r) => rows(r)[0]);
     },
 
     /** A page by offset/limit, sorted (then by id), with the total count of matching rows. */
-    async getMulti(tx: Tx, options: ListOptions<T> & { offset: number; limit: number }): Promise<Page<Row<T>>> {
+    getMulti(q: Database, options: ListOptions<T> & { offset: number; limit: number }): Plan<Page<Row<T>>> {
       const where = live(options.where, options.withDeleted);
-      const data = rows(
-        await tx
-          .select(selection(options.columns))
-          .from(from)
-          .where(where)
-          .orderBy(...orderBy(options.sort))
-          .offset(options.offset)
-          .limit(options.limit),
-      );
-      return { data, total_count: await self.count(tx, options), offset: options.offset, limit: options.limit };
+      const page = q
+        .select(selection(options.columns, options.select))
+        .from(from)
+        .where(where)
+        .orderBy(...orderBy(options.sort))
+        .offset(options.offset)
+        .limit(options.limit);
+      return plan([page, ...self.count(q, options).queries], ([data, total]) => ({
+        data: rows(data),
+        total_count: (total as { n: number }[])[0]?.n ?? 0,
+        offset: options.offset,
+        limit: options.limit,
+      }));
     },
 
     /**
@@ -105,10 +112,10 @@ export function crud<T extends CrudTable>(table: T) {
      * and deletes, and as fast on page 1000 as on page 1 when an index covers the sort. Sort keys must be
      * NOT NULL. Values travel in the cursor as Postgres text, so timestamps keep their microseconds.
      */
-    async getMultiByCursor(
-      tx: Tx,
+    getMultiByCursor(
+      q: Database,
       options: ListOptions<T> & { cursor?: string; limit: number },
-    ): Promise<CursorPage<Row<T>>> {
+    ): Plan<CursorPage<Row<T>>> {
       const keys = [...(options.sort ?? []).map((k) => ({ column: k.field.column, descending: k.descending }))];
       keys.push({ column: table.id, descending: false });
       let after: SQL | undefined;
@@ -127,24 +134,27 @@ export function crud<T extends CrudTable>(table: T) {
       const cursorColumns = Object.fromEntries(
         keys.map((key, i) => [`__cursor${i}`, sql<string>`${key.column}::text`]),
       );
-      const found = (await tx
-        .select({ ...selection(options.columns), ...cursorColumns })
+      const query = q
+        .select({ ...selection(options.columns, options.select), ...cursorColumns })
         .from(from)
         .where(live(and(options.where, after), options.withDeleted))
         .orderBy(...orderBy(options.sort))
-        .limit(options.limit + 1)) as Record<string, unknown>[];
-      const page = found.slice(0, options.limit);
-      const last = found.length > options.limit ? page[page.length - 1] : undefined;
-      const data = page.map((row) => {
-        const copy = { ...row };
-        for (const name of Object.keys(cursorColumns)) delete copy[name];
-        return copy;
+        .limit(options.limit + 1);
+      return andThen(one(query), (result) => {
+        const found = result as Record<string, unknown>[];
+        const page = found.slice(0, options.limit);
+        const last = found.length > options.limit ? page[page.length - 1] : undefined;
+        const data = page.map((row) => {
+          const copy = { ...row };
+          for (const name of Object.keys(cursorColumns)) delete copy[name];
+          return copy;
+        });
+        return {
+          data: rows(data),
+          next_cursor: last ? encodeCursor(keys.map((_, i) => String(last[`__cursor${i}`]))) : null,
+          limit: options.limit,
+        };
       });
-      return {
-        data: rows(data),
-        next_cursor: last ? encodeCursor(keys.map((_, i) => String(last[`__cursor${i}`]))) : null,
-        limit: options.limit,
-      };
     },
 
     /**
@@ -152,14 +162,14 @@ export function crud<T extends CrudTable>(table: T) {
      * statement, through Drizzle's relational queries and the relations in db/schema/relations.ts.
      * Soft-deleted related rows are left out unless `withDeleted`.
      */
-    async getJoined(
-      tx: Tx,
+    getJoined(
+      q: Database,
       id: string,
       include: Record<string, true | Record<string, unknown>>,
       options: { withDeleted?: boolean } = {},
-    ): Promise<Record<string, unknown> | undefined> {
-      const config = (tx._.schema as Record<string, TableRelationalConfig> | undefined)?.[self.name];
-      const query = (tx.query as unknown as Record<string, { findFirst: (q: object) => Promise<unknown> }>)[self.name];
+    ): Plan<Record<string, unknown> | undefined> {
+      const config = (q._.schema as Record<string, TableRelationalConfig> | undefined)?.[self.name];
+      const query = (q.query as unknown as Record<string, { findFirst: (q: object) => Query }>)[self.name];
       if (!config || !query)
         throw new Error(`no relational query for ${self.name}: export its relations from db/schema`);
       const withClause = Object.fromEntries(
@@ -171,92 +181,93 @@ export function crud<T extends CrudTable>(table: T) {
           return [name, { ...(value === true ? {} : value), where: isNull(childDeletedAt) }];
         }),
       );
-      return (await query.findFirst({ where: live(byId(id), options.withDeleted), with: withClause })) as
-        | Record<string, unknown>
-        | undefined;
+      return andThen(
+        one(query.findFirst({ where: live(byId(id), options.withDeleted), with: withClause })),
+        (row) => row as Record<string, unknown> | undefined,
+      );
     },
 
     /** What a list endpoint needs: a parsed URL query (parseListQuery) becomes an offset or a cursor page. */
-    async list(tx: Tx, query: ListQuery, options: ReadOptions<T> = {}): Promise<Page<Row<T>> | CursorPage<Row<T>>> {
+    list(q: Database, query: ListQuery, options: ReadOptions<T> = {}): Plan<Page<Row<T>> | CursorPage<Row<T>>> {
       const base = { ...options, where: and(options.where, query.where), sort: query.sort };
       return query.paging.mode === "cursor"
-        ? self.getMultiByCursor(tx, { ...base, cursor: query.paging.cursor, limit: query.paging.limit })
-        : self.getMulti(tx, { ...base, offset: query.paging.offset, limit: query.paging.limit });
+        ? self.getMultiByCursor(q, { ...base, cursor: query.paging.cursor, limit: query.paging.limit })
+        : self.getMulti(q, { ...base, offset: query.paging.offset, limit: query.paging.limit });
     },
 
-    async count(tx: Tx, options: { where?: SQL; withDeleted?: boolean } = {}): Promise<number> {
-      const [total] = await tx.select({ n: count() }).from(from).where(live(options.where, options.withDeleted));
-      return total?.n ?? 0;
+    count(q: Database, options: { where?: SQL; withDeleted?: boolean } = {}): Plan<number> {
+      const query = q.select({ n: count() }).from(from).where(live(options.where, options.withDeleted));
+      return andThen(one(query), ([total]) => total?.n ?? 0);
     },
 
-    async exists(tx: Tx, options: { where?: SQL; withDeleted?: boolean } = {}): Promise<boolean> {
-      const found = await tx
-        .select({ one: sql`1` })
-        .from(from)
-        .where(live(options.where, options.withDeleted))
-        .limit(1);
-      return found.length > 0;
+    exists(q: Database, options: { where?: SQL; withDeleted?: boolean } = {}): Plan<boolean> {
+      const query = q.select({ one: sql`1` }).from(from).where(live(options.where, options.withDeleted)).limit(1);
+      return andThen(one(query), (found) => found.length > 0);
     },
 
     /** Insert, or update `set` (default: every given column) where `target` conflicts. */
-    async upsertMany(
-      tx: Tx,
+    upsertMany(
+      q: Database,
       values: PgInsertValue<T>[],
       options: { target: AnyPgColumn | AnyPgColumn[]; set?: readonly Column<T>[] },
-    ): Promise<Row<T>[]> {
-      if (values.length === 0) return [];
+    ): Plan<Row<T>[]> {
+      if (values.length === 0) return nothing([]);
       const names = options.set ?? (Object.keys(values[0] as object) as Column<T>[]);
       const set = Object.fromEntries(
         names.map((name) => [name, sql.raw(`excluded.${(columns[name] as AnyPgColumn).name}`)]),
       ) as PgUpdateSetSource<T>;
-      return rows(
-        await tx.insert(table).values(values).onConflictDoUpdate({ target: options.target, set }).returning(),
+      return andThen(
+        one(q.insert(table).values(values).onConflictDoUpdate({ target: options.target, set }).returning()),
+        rows,
       );
     },
 
-    async upsert(
-      tx: Tx,
+    upsert(
+      q: Database,
       values: PgInsertValue<T>,
       options: { target: AnyPgColumn | AnyPgColumn[]; set?: readonly Column<T>[] },
-    ): Promise<Row<T>> {
-      return (await self.upsertMany(tx, [values], options))[0] as Row<T>;
+    ): Plan<Row<T>> {
+      return andThen(self.upsertMany(q, [values], options), (r) => r[0] as Row<T>);
     },
 
-    async update(tx: Tx, id: string, values: PgUpdateSetSource<T>, options: { where?: SQL } = {}) {
-      return rows(
-        await tx
-          .update(table)
-          .set(values)
-          .where(live(and(byId(id), options.where)))
-          .returning(),
-      )[0];
+    update(
+      q: Database,
+      id: string,
+      values: PgUpdateSetSource<T>,
+      options: { where?: SQL } = {},
+    ): Plan<Row<T> | undefined> {
+      const query = q
+        .update(table)
+        .set(values)
+        .where(live(and(byId(id), options.where)))
+        .returning();
+      return andThen(one(query), (r) => rows(r)[0]);
     },
 
-    /** Soft delete when the table has deleted_at, else a real DELETE. Returns whether a row was hit. */
-    async delete(tx: Tx, id: string): Promise<boolean> {
-      if (!deletedAt) return self.hardDelete(tx, id);
-      const hit = await tx
+    /** Soft delete when the table has deleted_at, else a real DELETE. Says whether a row was hit. */
+    delete(q: Database, id: string): Plan<boolean> {
+      if (!deletedAt) return self.hardDelete(q, id);
+      const query = q
         .update(table)
         .set({ deleted_at: sql`now()` } as PgUpdateSetSource<T>)
         .where(live(byId(id)))
         .returning({ id: table.id });
-      return hit.length > 0;
+      return andThen(one(query), (hit) => hit.length > 0);
     },
 
-    async hardDelete(tx: Tx, id: string): Promise<boolean> {
-      const hit = await tx.delete(table).where(byId(id)).returning({ id: table.id });
-      return hit.length > 0;
+    hardDelete(q: Database, id: string): Plan<boolean> {
+      return andThen(one(q.delete(table).where(byId(id)).returning({ id: table.id })), (hit) => hit.length > 0);
     },
 
     /** Undoes a soft delete. */
-    async restore(tx: Tx, id: string): Promise<Row<T> | undefined> {
+    restore(q: Database, id: string): Plan<Row<T> | undefined> {
       if (!deletedAt) throw new Error(`${getTableName(table)} has no deleted_at`);
-      const restored = await tx
+      const query = q
         .update(table)
         .set({ deleted_at: null } as PgUpdateSetSource<T>)
         .where(and(byId(id), isNotNull(deletedAt)))
         .returning();
-      return rows(restored)[0];
+      return andThen(one(query), (r) => rows(r)[0]);
     },
   };
   return self;

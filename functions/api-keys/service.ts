@@ -1,8 +1,7 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
-import type { Tx } from "../../db/client";
+import { and, eq, getTableColumns, isNull, sql } from "drizzle-orm";
 import { crud, type ListQuery } from "../../db/crud";
+import { all, andThen, one } from "../../db/runner/plan";
 import { type ApiKey, apiKeys, keyPermissions, keyUsage } from "../../db/schema";
-import { withRls } from "../../db/session";
 import { notFound } from "../lib/errors";
 import type { Scope } from "../lib/scope";
 import type { Permission } from "./permissions";
@@ -13,85 +12,85 @@ const keysCrud = crud(apiKeys);
 const permissionsCrud = crud(keyPermissions);
 const usageCrud = crud(keyUsage);
 
-const toPublic = ({ key_hash: _hash, ...key }: ApiKey, permissions: string[]) => ({
+type KeyWithPermissions = ApiKey & { permissions: string[] };
+
+const toPublic = ({ key_hash: _hash, ...key }: KeyWithPermissions) => ({
   ...key,
-  permissions: permissions as Permission[],
+  permissions: key.permissions as Permission[],
 });
 
-/** The permissions of several keys in one query. */
-async function permissionsOf(tx: Tx, keyIds: string[]) {
-  const byKey = new Map<string, string[]>(keyIds.map((id) => [id, []]));
-  if (keyIds.length === 0) return byKey;
-  const rows = await tx
-    .select({ api_key_id: keyPermissions.api_key_id, permission: keyPermissions.permission })
-    .from(keyPermissions)
-    .where(inArray(keyPermissions.api_key_id, keyIds))
-    .orderBy(keyPermissions.permission);
-  for (const row of rows) byKey.get(row.api_key_id)?.push(row.permission);
-  return byKey;
-}
+/** A key's permissions as a column of its row, so a page of keys and their permissions are one statement. */
+const withPermissions = {
+  ...getTableColumns(apiKeys),
+  permissions: sql<
+    string[]
+  >`coalesce((select array_agg(${keyPermissions.permission} order by ${keyPermissions.permission})
+    from ${keyPermissions} where ${keyPermissions.api_key_id} = ${apiKeys.id}), '{}')`.as("permissions"),
+};
 
 // A user sees and manages only its own keys and their usage: RLS on api_keys, key_permissions and
-// key_usage; nothing here filters by owner.
+// key_usage; nothing here filters by owner. Every method is one transaction of plain statements.
 export const apiKeysService = {
-  create: ({ db, userId }: Scope, input: ApiKeyCreate) =>
-    withRls(db, userId, async (tx) => {
-      const secret = await newApiKey();
-      const key = await keysCrud.create(tx, {
-        name: input.name,
-        prefix: secret.prefix,
-        key_hash: secret.hash,
-        expires_at: input.expires_at ? new Date(input.expires_at) : null,
-      });
-      await permissionsCrud.createMany(
-        tx,
-        input.permissions.map((permission) => ({ api_key_id: key.id, permission })),
-      );
-      return { ...toPublic(key, [...input.permissions].sort()), key: secret.key };
-    }),
+  /** The key's id and secret are made here, so the key and its permissions are written in one round trip. */
+  create: async (scope: Scope, input: ApiKeyCreate) => {
+    const secret = await newApiKey();
+    const id = crypto.randomUUID();
+    return scope.run((q) =>
+      andThen(
+        all(
+          keysCrud.create(q, {
+            id,
+            name: input.name,
+            prefix: secret.prefix,
+            key_hash: secret.hash,
+            expires_at: input.expires_at ? new Date(input.expires_at) : null,
+          }),
+          permissionsCrud.createMany(
+            q,
+            input.permissions.map((permission) => ({ api_key_id: id, permission })),
+          ),
+        ),
+        ([key]) => ({ ...toPublic({ ...key, permissions: [...input.permissions].sort() }), key: secret.key }),
+      ),
+    );
+  },
 
-  list: ({ db, userId }: Scope, query: ListQuery) =>
-    withRls(
-      db,
-      userId,
-      async (tx) => {
-        const page = await keysCrud.list(tx, query);
-        const permissions = await permissionsOf(
-          tx,
-          page.data.map((key) => key.id),
-        );
-        return { ...page, data: page.data.map((key) => toPublic(key, permissions.get(key.id) ?? [])) };
-      },
-      { readOnly: true },
+  list: (scope: Scope, query: ListQuery) =>
+    scope.run((q) =>
+      andThen(keysCrud.list(q, query, { select: withPermissions }), (page) => ({
+        ...page,
+        data: (page.data as KeyWithPermissions[]).map(toPublic),
+      })),
     ),
 
-  get: ({ db, userId }: Scope, id: string) =>
-    withRls(
-      db,
-      userId,
-      async (tx) => {
-        const key = await keysCrud.get(tx, id);
+  get: (scope: Scope, id: string) =>
+    scope.run((q) =>
+      andThen(one(q.select(withPermissions).from(apiKeys).where(eq(apiKeys.id, id)).limit(1)), ([key]) => {
         if (!key) throw notFound("API key");
-        return toPublic(key, (await permissionsOf(tx, [id])).get(id) ?? []);
-      },
-      { readOnly: true },
+        return toPublic(key);
+      }),
     ),
 
   /** Revoking keeps the row (and its usage) for the record; the key stops working at once. */
-  revoke: ({ db, userId }: Scope, id: string) =>
-    withRls(db, userId, async (tx) => {
-      const revoked = await keysCrud.update(tx, id, { revoked_at: new Date() }, { where: isNull(apiKeys.revoked_at) });
-      if (!revoked) throw notFound("API key");
-    }),
+  revoke: (scope: Scope, id: string) =>
+    scope.run((q) =>
+      andThen(keysCrud.update(q, id, { revoked_at: new Date() }, { where: isNull(apiKeys.revoked_at) }), (revoked) => {
+        if (!revoked) throw notFound("API key");
+      }),
+    ),
 
-  usage: ({ db, userId }: Scope, id: string, query: ListQuery) =>
-    withRls(
-      db,
-      userId,
-      async (tx) => {
-        if (!(await keysCrud.exists(tx, { where: eq(apiKeys.id, id) }))) throw notFound("API key");
-        return usageCrud.list(tx, { ...query, where: and(query.where, eq(keyUsage.api_key_id, id)) });
-      },
-      { readOnly: true },
+  /** The key's existence and the page are read in the same transaction; an unknown key is 404. */
+  usage: (scope: Scope, id: string, query: ListQuery) =>
+    scope.run((q) =>
+      andThen(
+        all(
+          keysCrud.exists(q, { where: eq(apiKeys.id, id) }),
+          usageCrud.list(q, { ...query, where: and(query.where, eq(keyUsage.api_key_id, id)) }),
+        ),
+        ([exists, page]) => {
+          if (!exists) throw notFound("API key");
+          return page;
+        },
+      ),
     ),
 };

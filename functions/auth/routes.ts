@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { unsupportedMediaType } from "../lib/errors";
 import { createRouter } from "../lib/openapi";
 import { conflictError, ErrorSchema, errors, json } from "../lib/schemas";
+import { scopeOf } from "../lib/scope";
 import { UserSchema } from "../users/schemas";
 import {
   type LoginForm,
@@ -51,7 +52,7 @@ const login = createRoute({
 });
 
 export const authRoutes = createRouter()
-  .openapi(register, async (c) => c.json(await authService.register(c.var.db, c.req.valid("json")), 201))
+  .openapi(register, async (c) => c.json(await authService.register(scopeOf(c), c.req.valid("json")), 201))
   .openapi(login, async (c) => {
     const type = c.req.header("content-type") ?? "";
     let credentials: { email: string; password: string };
@@ -61,5 +62,5 @@ export const authRoutes = createRouter()
       const form = c.req.valid("form") as LoginForm;
       credentials = { email: form.username, password: form.password };
     } else throw unsupportedMediaType("Send JSON or application/x-www-form-urlencoded");
-    return c.json(await authService.login(c.var.db, c.var.config, credentials), 200);
+    return c.json(await authService.login(scopeOf(c), c.var.config, credentials), 200);
   });

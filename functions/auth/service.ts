@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
-import { type Database, rowsOf } from "../../db/client";
-import { withAnon } from "../../db/session";
+import { rowsOf } from "../../db/client";
+import { andThen, one } from "../../db/runner/plan";
 import type { Config } from "../config";
 import { forbidden, unauthorized } from "../lib/errors";
+import type { Scope } from "../lib/scope";
 import type { PublicUser } from "../users/schemas";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
 import type { Register } from "./schemas";
@@ -11,26 +12,31 @@ import { issueAccessToken } from "./tokens";
 type LoginRow = { id: string; hashed_password: string; is_active: boolean };
 
 // Nobody is signed in yet, so both run as rls_anon, which may execute exactly two SECURITY DEFINER
-// functions (drizzle/0002_security.sql) and read no table.
+// functions (drizzle/0002_security.sql) and read no table. Passwords are hashed and checked outside the
+// transaction: each flow is one round trip.
 export const authService = {
-  register: async (db: Database, input: Register) => {
+  register: async (scope: Scope, input: Register) => {
     const hashed = await hashPassword(input.password);
-    return withAnon(db, async (tx) => {
-      const result = await tx.execute(
-        sql`select * from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null})`,
-      );
-      const user = rowsOf<PublicUser>(result)[0];
-      if (!user) throw new Error("register_user returned no row");
-      return { ...user, created_at: new Date(user.created_at), updated_at: new Date(user.updated_at) };
-    });
+    return scope.run((q) =>
+      andThen(
+        one(
+          q.execute(sql`select * from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null})`),
+        ),
+        (result) => {
+          const user = rowsOf<PublicUser>(result)[0];
+          if (!user) throw new Error("register_user returned no row");
+          return { ...user, created_at: new Date(user.created_at), updated_at: new Date(user.updated_at) };
+        },
+      ),
+    );
   },
 
-  login: async (db: Database, config: Config, credentials: { email: string; password: string }) => {
-    const user = await withAnon(
-      db,
-      async (tx) =>
-        rowsOf<LoginRow>(await tx.execute(sql`select * from app_auth.login_lookup(${credentials.email})`))[0],
-      { readOnly: true },
+  login: async (scope: Scope, config: Config, credentials: { email: string; password: string }) => {
+    const user = await scope.run((q) =>
+      andThen(
+        one(q.execute(sql`select * from app_auth.login_lookup(${credentials.email})`)),
+        (result) => rowsOf<LoginRow>(result)[0],
+      ),
     );
     const wrong = unauthorized("Incorrect email or password");
     if (!user) {

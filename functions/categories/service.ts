@@ -1,6 +1,6 @@
 import { crud, type ListQuery } from "../../db/crud";
+import { andThen } from "../../db/runner/plan";
 import { type Category, categories } from "../../db/schema";
-import { withRls } from "../../db/session";
 import { notFound } from "../lib/errors";
 import type { Scope } from "../lib/scope";
 import type { CategoryCreate, CategoryUpdate } from "./schemas";
@@ -16,21 +16,20 @@ const found = (category: Category | undefined) => {
 // it the active rows. A non-superuser's write is refused by Postgres (42501), which the error mapper answers
 // with 403; superusers write through their own role and policy.
 export const categoriesService = {
-  list: ({ db, userId }: Scope, query: ListQuery) =>
-    withRls(db, userId, (tx) => categoriesCrud.list(tx, query), { readOnly: true }),
+  list: (scope: Scope, query: ListQuery) => scope.run((q) => categoriesCrud.list(q, query)),
 
-  get: ({ db, userId }: Scope, id: string) =>
-    withRls(db, userId, async (tx) => found(await categoriesCrud.get(tx, id)), { readOnly: true }),
+  get: (scope: Scope, id: string) => scope.run((q) => andThen(categoriesCrud.get(q, id), found)),
 
-  create: ({ db, userId }: Scope, input: CategoryCreate) =>
-    withRls(db, userId, (tx) => categoriesCrud.create(tx, input)),
+  create: (scope: Scope, input: CategoryCreate) => scope.run((q) => categoriesCrud.create(q, input)),
 
-  update: ({ db, userId }: Scope, id: string, input: CategoryUpdate) =>
-    withRls(db, userId, async (tx) => found(await categoriesCrud.update(tx, id, input))),
+  update: (scope: Scope, id: string, input: CategoryUpdate) =>
+    scope.run((q) => andThen(categoriesCrud.update(q, id, input), found)),
 
   /** A real DELETE: categories have no deleted_at. Their posts keep existing, without a category. */
-  remove: ({ db, userId }: Scope, id: string) =>
-    withRls(db, userId, async (tx) => {
-      if (!(await categoriesCrud.delete(tx, id))) throw notFound("Category");
-    }),
+  remove: (scope: Scope, id: string) =>
+    scope.run((q) =>
+      andThen(categoriesCrud.delete(q, id), (hit) => {
+        if (!hit) throw notFound("Category");
+      }),
+    ),
 };

@@ -1,8 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { withAnon } from "../../db/session";
+import { one } from "../../db/runner/plan";
 import { createRouter } from "../lib/openapi";
+import { findPgError } from "../lib/pg-errors";
 import { json } from "../lib/schemas";
+import { scopeOf } from "../lib/scope";
 
 const Health = z.object({ status: z.enum(["ok", "error"]), database: z.enum(["ok", "unavailable"]) }).openapi("Health");
 
@@ -16,9 +18,11 @@ const health = createRoute({
 
 export const healthRoutes = createRouter().openapi(health, async (c) => {
   try {
-    await withAnon(c.var.db, (tx) => tx.execute(sql`select 1`), { readOnly: true });
+    await scopeOf(c).run((q) => one(q.execute(sql`select 1`)));
     return c.json({ status: "ok" as const, database: "ok" as const }, 200);
-  } catch {
+  } catch (error) {
+    // The caller's own refusals (bad credentials, over the rate limit) are theirs to see, not an outage.
+    if (findPgError(error)?.code.startsWith("PT")) throw error;
     return c.json({ status: "error" as const, database: "unavailable" as const }, 503);
   }
 });

@@ -1,6 +1,6 @@
 import { crud, type ListQuery } from "../../db/crud";
+import { andThen } from "../../db/runner/plan";
 import { type Item, items } from "../../db/schema";
-import { withRls } from "../../db/session";
 import { notFound } from "../lib/errors";
 import type { Scope } from "../lib/scope";
 import type { ItemCreate, ItemUpdate } from "./schemas";
@@ -15,30 +15,23 @@ const found = (item: Item | undefined) => {
 };
 
 // Ownership is never checked here: RLS shows a user only its rows (a superuser all of them), so another
-// user's item is simply not found. owner_id defaults to the current user in the database.
+// user's item is simply not found. owner_id defaults to the current user in the database. Each method is
+// one transaction of plain statements: one round trip at the edge.
 export const itemsService = {
-  list: ({ db, userId }: Scope, query: ListQuery) =>
-    withRls(
-      db,
-      userId,
-      async (tx) => {
-        const page = await itemsCrud.list(tx, query);
-        return { ...page, data: page.data.map(toPublic) };
-      },
-      { readOnly: true },
+  list: (scope: Scope, query: ListQuery) =>
+    scope.run((q) => andThen(itemsCrud.list(q, query), (page) => ({ ...page, data: page.data.map(toPublic) }))),
+
+  get: (scope: Scope, id: string) => scope.run((q) => andThen(itemsCrud.get(q, id), found)),
+
+  create: (scope: Scope, input: ItemCreate) => scope.run((q) => andThen(itemsCrud.create(q, input), toPublic)),
+
+  update: (scope: Scope, id: string, input: ItemUpdate) =>
+    scope.run((q) => andThen(itemsCrud.update(q, id, input), found)),
+
+  remove: (scope: Scope, id: string) =>
+    scope.run((q) =>
+      andThen(itemsCrud.delete(q, id), (hit) => {
+        if (!hit) throw notFound("Item");
+      }),
     ),
-
-  get: ({ db, userId }: Scope, id: string) =>
-    withRls(db, userId, async (tx) => found(await itemsCrud.get(tx, id)), { readOnly: true }),
-
-  create: ({ db, userId }: Scope, input: ItemCreate) =>
-    withRls(db, userId, async (tx) => toPublic(await itemsCrud.create(tx, input))),
-
-  update: ({ db, userId }: Scope, id: string, input: ItemUpdate) =>
-    withRls(db, userId, async (tx) => found(await itemsCrud.update(tx, id, input))),
-
-  remove: ({ db, userId }: Scope, id: string) =>
-    withRls(db, userId, async (tx) => {
-      if (!(await itemsCrud.delete(tx, id))) throw notFound("Item");
-    }),
 };

@@ -2,6 +2,9 @@ import { neonConfig } from "@neondatabase/serverless";
 import { describe, expect, it } from "vitest";
 import ws from "ws";
 import { openNeon, useLocalRelay } from "../../db/client";
+import { openPg } from "../../db/node";
+import { neonHttpRunner } from "../../db/runner/neon-http";
+import { transactionRunner } from "../../db/runner/transaction";
 import { createApp } from "../app";
 import { testEnv } from "../testing/harness";
 import { mapDatabaseError } from "./pg-errors";
@@ -48,25 +51,41 @@ describe("mapDatabaseError", () => {
 });
 
 describe("an unreachable database", () => {
-  it("answers 503 with Retry-After and the error shape, not a 500", async () => {
-    neonConfig.webSocketConstructor = ws;
-    useLocalRelay("127.0.0.1:9/v1"); // nothing listens on the discard port
-    const app = createApp({ openDatabase: () => openNeon("postgres://rls_authenticator:x@127.0.0.1:5432/none") });
-    const response = await app.request(
-      "/api/v1/auth/login",
-      {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ email: "a@example.com", password: "whatever" }),
-      },
-      testEnv,
-    );
-    expect(response.status).toBe(503);
-    expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
-    expect(await response.json()).toMatchObject({ error: { code: "service_unavailable" } });
+  const unreachable = {
+    // The neon WebSocket Pool through a relay where nothing listens (the discard port).
+    ws: () => {
+      neonConfig.webSocketConstructor = ws;
+      useLocalRelay("127.0.0.1:9/v1");
+      const pool = openNeon("postgres://rls_authenticator:x@127.0.0.1:5432/none");
+      return transactionRunner(pool.db, pool.close);
+    },
+    // Neon's HTTP API at an endpoint where nothing listens.
+    http: () => {
+      neonConfig.fetchEndpoint = "http://127.0.0.1:9/sql";
+      return neonHttpRunner("postgres://rls_authenticator:x@127.0.0.1:5432/none");
+    },
+    // node-postgres to a port where nothing listens.
+    pg: () => transactionRunner(openPg("postgres://rls_authenticator:x@127.0.0.1:9/none").db),
+  };
+  for (const [driver, open] of Object.entries(unreachable)) {
+    it(`answers 503 with Retry-After and the error shape, not a 500 (${driver})`, async () => {
+      const app = createApp({ openDatabase: open });
+      const response = await app.request(
+        "/api/v1/auth/login",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email: "a@example.com", password: "whatever" }),
+        },
+        testEnv,
+      );
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
+      expect(await response.json()).toMatchObject({ error: { code: "service_unavailable" } });
 
-    const health = await app.request("/api/v1/health", {}, testEnv);
-    expect(health.status).toBe(503);
-    expect(await health.json()).toEqual({ status: "error", database: "unavailable" });
-  });
+      const health = await app.request("/api/v1/health", {}, testEnv);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toEqual({ status: "error", database: "unavailable" });
+    });
+  }
 });

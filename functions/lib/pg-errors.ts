@@ -1,4 +1,4 @@
-import { ApiError, conflict, forbidden, serviceUnavailable, validationError } from "./errors";
+import { ApiError, conflict, forbidden, serviceUnavailable, unauthorized, validationError } from "./errors";
 
 /** The fields of a Postgres error that both drivers (neon, PGlite) expose. */
 type PgError = {
@@ -34,8 +34,26 @@ function fieldOf(pg: PgError) {
   return pg.constraint ?? "unknown";
 }
 
+/** 429 with the window's limit and reset, from the DETAIL of PT429: `{"limit": n, "reset_at": epoch}`. */
+function tooManyRequests(detail: string | undefined) {
+  let limit = 0;
+  let resetAt = Date.now() / 1000;
+  try {
+    const parsed = JSON.parse(detail ?? "{}") as { limit?: number; reset_at?: number | string };
+    limit = Number(parsed.limit ?? 0);
+    resetAt = Number(parsed.reset_at ?? resetAt);
+  } catch {}
+  const reset = Math.max(0, Math.ceil(resetAt - Date.now() / 1000));
+  return new ApiError(429, "rate_limited", "Too many requests", undefined, {
+    "X-RateLimit-Limit": String(limit),
+    "X-RateLimit-Remaining": "0",
+    "X-RateLimit-Reset": String(reset),
+    "Retry-After": String(Math.max(1, reset)),
+  });
+}
+
 const CONNECTION_FAILURE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|WebSocket|socket hang up|Connection terminated/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|WebSocket|socket hang up|Connection terminated|Error connecting to database|fetch failed/i;
 
 /**
  * Database errors become stable API errors: the caller learns which rule it broke, never the SQL.
@@ -49,6 +67,13 @@ export function mapDatabaseError(error: unknown): ApiError | undefined {
   }
   const field = fieldOf(pg);
   switch (pg.code) {
+    // Refusals of the request's context statement (app_auth.begin_request), PostgREST-style PT codes.
+    case "PT401":
+      return unauthorized(pg.message, "invalid_token");
+    case "PT403":
+      return forbidden(pg.message);
+    case "PT429":
+      return tooManyRequests(pg.detail);
     case "23505":
       return conflict(`A record with this ${field} already exists`, [
         { field, location: "body", message: "already exists" },

@@ -1,8 +1,66 @@
-import type { Context } from "hono";
-import type { Database } from "../../db/client";
-import type { AppEnv } from "../env";
+import type { Database, Tx } from "../../db/client";
+import type { ContextRow, RequestContext } from "../../db/runner/context";
+import type { Plan } from "../../db/runner/plan";
+import type { Ran, Runner } from "../../db/runner/runner";
+import { findPgError } from "./pg-errors";
 
-/** What a service needs of a request: its database and who is asking. */
-export type Scope = { db: Database; userId: string };
+/** The caller as the database found it at the start of the transaction. */
+export type Caller = { userId: string | null; isSuperuser: boolean };
 
-export const scopeOf = (c: Context<AppEnv>): Scope => ({ db: c.var.db, userId: c.var.userId });
+type RunOptions = {
+  /** Refuse (403) unless the caller is a superuser; checked in the context statement, before any other. */
+  superuserOnly?: boolean;
+};
+
+/**
+ * What a service needs of a request: a way to run its statements under the caller's RLS context. Services
+ * build their statements as a plan and hand it to `run` (one transaction, one round trip on Neon's HTTP
+ * API); only a flow with logic between statements uses `transaction`.
+ */
+export type Scope = {
+  run<T>(build: (q: Database) => Plan<T>, options?: RunOptions): Promise<T>;
+  transaction<T>(fn: (tx: Tx, caller: Caller) => Promise<T>, options?: RunOptions): Promise<T>;
+  /** A database for work that opens its own transactions (maintenance on demand). */
+  database(): Database;
+};
+
+/** Refusals raised by the context statement before anything was counted (bad credentials, over the limit). */
+const UNCOUNTED = new Set(["PT401", "PT429"]);
+
+/**
+ * The request's scope and what the request middleware needs to know afterwards: whether the rate-limit hit
+ * was counted (a transaction that committed counted it; one that rolled back did not), and the caller.
+ */
+export function createScope(runner: Runner, context: RequestContext) {
+  const state = { counted: false, row: undefined as ContextRow | undefined };
+  const contextFor = (options: RunOptions): RequestContext => ({
+    ...context,
+    ...options,
+    // One hit per request: a request that runs a second transaction is not counted twice.
+    route: state.counted ? undefined : context.route,
+  });
+  const settle = async <T>(ran: Promise<Ran<T>>): Promise<T> => {
+    try {
+      const { context: row, value } = await ran;
+      state.counted = true;
+      state.row = row;
+      return value();
+    } catch (error) {
+      if (UNCOUNTED.has(findPgError(error)?.code ?? "")) state.counted = true;
+      throw error;
+    }
+  };
+  const scope: Scope = {
+    run: (build, options = {}) => settle(runner.batch(contextFor(options), build)),
+    transaction: (fn, options = {}) =>
+      settle(
+        runner.transaction(contextFor(options), (tx, row) =>
+          fn(tx, { userId: row.user_id, isSuperuser: row.is_superuser }),
+        ),
+      ),
+    database: () => runner.database(),
+  };
+  return { scope, state, context };
+}
+
+export const scopeOf = (c: { var: { scope: Scope } }): Scope => c.var.scope;

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { crud, type ListQuery } from "../../db/crud";
+import { andThen } from "../../db/runner/plan";
 import { type Post, posts } from "../../db/schema";
-import { withRls } from "../../db/session";
 import { notFound } from "../lib/errors";
 import type { Scope } from "../lib/scope";
 import type { PostCreate, PostDetail, PostUpdate } from "./schemas";
@@ -25,48 +25,38 @@ const detail = {
 // it write only its own: another user's post is not found (an UPDATE hits no row), a forged owner_id is
 // refused by the INSERT policy (42501 -> 403). owner_id defaults to the current user in the database.
 export const postsService = {
-  list: ({ db, userId }: Scope, query: ListQuery) =>
-    withRls(
-      db,
-      userId,
-      async (tx) => {
-        const page = await postsCrud.list(tx, query);
-        return { ...page, data: page.data.map(toPublic) };
-      },
-      { readOnly: true },
+  list: (scope: Scope, query: ListQuery) =>
+    scope.run((q) => andThen(postsCrud.list(q, query), (page) => ({ ...page, data: page.data.map(toPublic) }))),
+
+  get: (scope: Scope, id: string) =>
+    scope.run((q) =>
+      andThen(postsCrud.getJoined(q, id, detail), (post) => found(post as (Post & PostDetail) | undefined)),
     ),
 
-  get: ({ db, userId }: Scope, id: string) =>
-    withRls(db, userId, async (tx) => found((await postsCrud.getJoined(tx, id, detail)) as Post & PostDetail), {
-      readOnly: true,
-    }),
-
   /** A published post gets published_at now unless the client gave one (chk_posts_published_at). */
-  create: ({ db, userId }: Scope, input: PostCreate) =>
-    withRls(db, userId, async (tx) =>
-      toPublic(
-        await postsCrud.create(tx, {
-          ...input,
-          published_at: input.published_at ?? (input.is_published ? new Date() : null),
-        }),
+  create: (scope: Scope, input: PostCreate) =>
+    scope.run((q) =>
+      andThen(
+        postsCrud.create(q, { ...input, published_at: input.published_at ?? (input.is_published ? new Date() : null) }),
+        toPublic,
       ),
     ),
 
   /** Publishing keeps a post's first published_at, or sets it now; unpublishing keeps it. */
-  update: ({ db, userId }: Scope, id: string, input: PostUpdate) =>
-    withRls(db, userId, async (tx) => {
-      const publishing = input.is_published === true && input.published_at == null;
-      const values = publishing ? { ...input, published_at: sql`coalesce(${posts.published_at}, now())` } : input;
-      return found(await postsCrud.update(tx, id, values));
-    }),
+  update: (scope: Scope, id: string, input: PostUpdate) => {
+    const publishing = input.is_published === true && input.published_at == null;
+    const values = publishing ? { ...input, published_at: sql`coalesce(${posts.published_at}, now())` } : input;
+    return scope.run((q) => andThen(postsCrud.update(q, id, values), found));
+  },
 
   /** Soft delete: the post then reads as not found, except to restore it. */
-  remove: ({ db, userId }: Scope, id: string) =>
-    withRls(db, userId, async (tx) => {
-      if (!(await postsCrud.delete(tx, id))) throw notFound("Post");
-    }),
+  remove: (scope: Scope, id: string) =>
+    scope.run((q) =>
+      andThen(postsCrud.delete(q, id), (hit) => {
+        if (!hit) throw notFound("Post");
+      }),
+    ),
 
   /** The author (or a superuser) sees its soft-deleted posts through the owner policy, so it can undo. */
-  restore: ({ db, userId }: Scope, id: string) =>
-    withRls(db, userId, async (tx) => found(await postsCrud.restore(tx, id))),
+  restore: (scope: Scope, id: string) => scope.run((q) => andThen(postsCrud.restore(q, id), found)),
 };

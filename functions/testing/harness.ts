@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { neonConfig } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
 import { inject } from "vitest";
 import type { Database, Tx } from "../../db/client";
-import { openNeon } from "../../db/client";
-import { openNodeDatabase } from "../../db/node";
+import { openNodeDatabase, openPg } from "../../db/node";
 import { openPglite } from "../../db/pglite";
+import { neonHttpRunner } from "../../db/runner/neon-http";
+import type { Runner } from "../../db/runner/runner";
+import { transactionRunner } from "../../db/runner/transaction";
 import { users } from "../../db/schema";
 import { startRelay } from "../../scripts/ws-relay";
 import { createApp } from "../app";
@@ -18,8 +21,25 @@ export const testEnv = {
   JWT_AUDIENCE: "test-audience",
 };
 
+/**
+ * How the app reaches a real server in tests (TEST_DRIVER): `http`, the Worker's production path (Neon's HTTP
+ * API, here the local /sql endpoint: one request per transaction); `ws`, the neon WebSocket Pool; `pg`,
+ * node-postgres as `npm start` uses it. On PGlite the runner is PGlite's own transaction.
+ */
+export type TestDriver = "pglite" | "http" | "ws" | "pg";
+
+export const testDriver = (): TestDriver => {
+  if (!process.env.TEST_DATABASE_URL) return "pglite";
+  const driver = process.env.TEST_DRIVER ?? "http";
+  if (driver !== "http" && driver !== "ws" && driver !== "pg") throw new Error(`TEST_DRIVER=${driver}: http, ws or pg`);
+  return driver;
+};
+
 export type TestDatabase = {
   kind: "pglite" | "postgres";
+  driver: TestDriver;
+  /** A statement runner for the app, per the driver. */
+  runner: () => Runner;
   /** The app's database: the login role, which reads nothing until withRls/withAnon/withAdmin switch role. */
   db: Database;
   /** Postgres only: the login role's (rls_authenticator) URL of the fresh database, for a separate process. */
@@ -32,6 +52,28 @@ export type TestDatabase = {
 };
 
 /**
+ * One relay (WebSocket + /sql endpoint) for every test database of a file: the neon driver's endpoint settings
+ * are global, so a test that opens and closes a second database must not pull the endpoint from under the first.
+ */
+const sharedRelay = (() => {
+  let relay: Promise<Awaited<ReturnType<typeof startRelay>>> | undefined;
+  let users = 0;
+  return {
+    open: () => {
+      users++;
+      relay ??= startRelay();
+      return relay;
+    },
+    release: async () => {
+      if (--users > 0 || !relay) return;
+      const closing = relay;
+      relay = undefined;
+      await (await closing).close();
+    },
+  };
+})();
+
+/**
  * A fresh, migrated database for one test file: in-memory PGlite by default, or a new database on the
  * Postgres server named by TEST_DATABASE_URL (dropped again on close). Roles are cluster-wide, so every
  * file after the first also proves that migrations run cleanly on a second database of the same cluster.
@@ -42,8 +84,11 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     const templateFile = process.env.VITEST ? inject("pgliteTemplate") : undefined; // benchmarks run outside vitest
     const template = templateFile ? new Blob([await readFile(templateFile)]) : undefined;
     const pglite = await openPglite(undefined, { template });
+    const runner = transactionRunner(pglite.db);
     return {
       kind: "pglite",
+      driver: "pglite",
+      runner: () => runner,
       db: pglite.db,
       asOwner: pglite.asOwner,
       migrateAgain: pglite.migrate,
@@ -51,22 +96,32 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     };
   }
 
-  const relay = await startRelay();
+  const relay = await sharedRelay.open();
   const name = `rls_test_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const ownerUrl = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
   const appUrl = Object.assign(new URL(ownerUrl), { username: "rls_authenticator", password: "unused" }).toString();
 
   const admin = await openNodeDatabase({ databaseUrl: serverUrl, wsProxy: relay.proxy });
   await admin.db.execute(sql.raw(`create database ${name}`));
-  const app = await openNodeDatabase({ databaseUrl: appUrl, migrationUrl: ownerUrl, wsProxy: relay.proxy });
-  const owner = openNeon(ownerUrl, { max: 2 });
+  const driver = testDriver();
+  const app = await openNodeDatabase({
+    databaseUrl: appUrl,
+    migrationUrl: ownerUrl,
+    driver: driver === "pg" ? "pg" : "ws",
+    wsProxy: relay.proxy,
+  });
+  const owner = openPg(ownerUrl, { max: 2 });
+  const shared = transactionRunner(app.db);
+  if (driver === "http") neonConfig.fetchEndpoint = relay.sqlEndpoint;
   return {
     kind: "postgres",
+    driver,
+    runner: () => (driver === "http" ? neonHttpRunner(appUrl) : shared),
     db: app.db,
     appUrl,
     asOwner: (fn) => owner.db.transaction(fn),
     migrateAgain: async () => {
-      const again = await openNodeDatabase({ databaseUrl: appUrl, migrationUrl: ownerUrl, wsProxy: relay.proxy });
+      const again = await openNodeDatabase({ databaseUrl: appUrl, migrationUrl: ownerUrl });
       await again.close();
     },
     close: async () => {
@@ -74,7 +129,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       await owner.close();
       await admin.db.execute(sql.raw(`drop database if exists ${name} with (force)`));
       await admin.close();
-      await relay.close();
+      await sharedRelay.release();
     },
   };
 }
@@ -84,7 +139,7 @@ export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 /** The real app on a fresh test database, called in-process through Hono's `app.request`. */
 export async function startTestApp(env: Record<string, string> = {}) {
   const database = await openTestDatabase();
-  const app = createApp({ openDatabase: () => ({ db: database.db }) });
+  const app = createApp({ openDatabase: () => database.runner() });
   const bindings = { ...testEnv, ...env };
   const request = (path: string, init: RequestInit & { json?: unknown; token?: string } = {}) => {
     const { json, token, ...rest } = init;
@@ -128,7 +183,7 @@ export const insertUser = (database: TestDatabase, email: string, options: { sup
   });
 
 /** The SQLSTATE a promise is rejected with, or "no error": what Postgres refused, and why. */
-export async function pgCodeOf(promise: Promise<unknown>) {
+export async function pgCodeOf(promise: PromiseLike<unknown>) {
   try {
     await promise;
   } catch (error) {

@@ -1,0 +1,61 @@
+import { sql } from "drizzle-orm";
+import { type Database, rowsOf } from "../client";
+import { roleNames } from "../schema/roles";
+
+/**
+ * Who a request acts for and what it may do, as the API knows it before touching the database: a user id
+ * from a token it verified, or an API key's prefix and secret hash (checked by the database), the permission
+ * the route needs, whether it is for superusers only, and the route and client address for rate limiting.
+ */
+export type RequestContext = {
+  userId?: string;
+  apiKey?: { prefix: string; hash: string };
+  permission?: string;
+  superuserOnly?: boolean;
+  ip?: string;
+  /** The route's pattern, rate limited per the caller's tier; none: no rate limit. */
+  route?: string;
+  /** GET and HEAD: the handler's statements run read-only. */
+  readOnly: boolean;
+};
+
+/** What the context statement found: the caller, and its rate-limit window for this route (if any rule). */
+export type ContextRow = {
+  user_id: string | null;
+  is_superuser: boolean;
+  key_id: string | null;
+  rate_limit: number | null;
+  rate_hits: number | null;
+  rate_reset: Date | string | null;
+};
+
+/**
+ * The first statement of every request's transaction, as PostgREST does: app_auth.begin_request checks the
+ * caller and counts the rate-limit hit (raising PT401 / PT403 / PT429 to refuse), then the same statement
+ * switches to the caller's role (rls_anon, rls_app_user or rls_app_superuser) and sets app.current_user_id and
+ * app.is_superuser, all transaction-local: a pooled connection never carries one user's identity into another
+ * request. For reads it then makes the transaction read-only: Postgres allows a transaction to become read-only
+ * after it wrote (here, the rate-limit counter), never the reverse, so the handler's statements cannot write.
+ *
+ * `checks: false` only counts the hit (used alone, after a request failed): no activity or permission checks.
+ */
+export function contextStatement(q: Database, context: RequestContext, checks = true) {
+  const { apiKey } = context;
+  return q.execute(sql`
+    select r.*,
+      set_config('role', case when r.user_id is null then ${roleNames.anon}
+        when r.is_superuser then ${roleNames.appSuperuser} else ${roleNames.appUser} end, true) as "role",
+      set_config('app.current_user_id', coalesce(r.user_id::text, ''), true) as "uid",
+      set_config('app.is_superuser', r.is_superuser::text, true) as "su"${
+        context.readOnly && checks ? sql`, set_config('transaction_read_only', 'on', true) as "ro"` : sql``
+      }
+    from app_auth.begin_request(${context.userId ?? null}::uuid, ${apiKey?.prefix ?? null}::text,
+      ${apiKey?.hash ?? null}::text, ${context.permission ?? null}::text, ${context.superuserOnly ?? false}::boolean,
+      ${context.ip ?? null}::text, ${context.route ?? null}::text, ${checks}::boolean) r`);
+}
+
+export function contextRowOf(result: unknown): ContextRow {
+  const row = rowsOf<ContextRow>(result)[0];
+  if (!row) throw new Error("app_auth.begin_request returned no row");
+  return row;
+}

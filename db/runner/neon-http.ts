@@ -1,0 +1,40 @@
+import { neon } from "@neondatabase/serverless";
+import { drizzle } from "drizzle-orm/neon-http";
+import { type Database, openNeon } from "../client";
+import * as schema from "../schema";
+import { contextRowOf, contextStatement } from "./context";
+import { retrying } from "./retry";
+import type { Runner } from "./runner";
+import { transactionRunner } from "./transaction";
+
+/**
+ * The edge runner: the context statement and the plan's statements go to Neon's SQL-over-HTTP API as one
+ * non-interactive transaction (Drizzle's `db.batch`, the driver's `transaction()`): one HTTP request, one
+ * round trip, whatever the number of statements. Neon runs them in order and rolls back at the first error.
+ *
+ * `transaction()` (a flow with logic between statements) and `database()` (maintenance) need a session, so
+ * they open a WebSocket Pool on first use only; `close()` ends it.
+ */
+export function neonHttpRunner(connectionString: string): Runner {
+  const db = drizzle(neon(connectionString), { schema }) as unknown as Database;
+  let pool: ReturnType<typeof openNeon> | undefined;
+  const interactive = () => {
+    pool ??= openNeon(connectionString);
+    return transactionRunner(pool.db);
+  };
+  return {
+    batch: (context, build, checks = true) =>
+      retrying(async () => {
+        const plan = build(db);
+        const batch = (db as unknown as { batch: (queries: unknown[]) => Promise<unknown[]> }).batch;
+        const [context_, ...results] = await batch.call(db, [contextStatement(db, context, checks), ...plan.queries]);
+        return { context: contextRowOf(context_), value: () => plan.map(results) };
+      }),
+    statement: (query) => db.execute(query),
+    transaction: (context, fn) => interactive().transaction(context, fn),
+    database: () => interactive().database(),
+    close: async () => {
+      await pool?.close();
+    },
+  };
+}

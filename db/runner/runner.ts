@@ -1,0 +1,31 @@
+import type { SQL } from "drizzle-orm";
+import type { Database, Tx } from "../client";
+import type { ContextRow, RequestContext } from "./context";
+import type { Plan } from "./plan";
+
+/**
+ * What a committed transaction gave: the context row, and the service's answer from the results. `value` is
+ * called after the caller has taken note of the commit, so an answer that throws (not found) is still a
+ * request whose transaction ran (and whose rate-limit hit was counted).
+ */
+export type Ran<T> = { context: ContextRow; value: () => T };
+
+/**
+ * How a request's statements reach the database; one per driver, the same interface for all, so services
+ * never know which runs them (db/runner/transaction.ts, db/runner/neon-http.ts).
+ */
+export type Runner = {
+  /**
+   * The context statement, then the plan's statements, in one transaction that commits or rolls back as a
+   * whole: one round trip on Neon's HTTP API. `checks: false` with an empty plan only counts a rate-limit hit.
+   */
+  batch<T>(context: RequestContext, build: (q: Database) => Plan<T>, checks?: boolean): Promise<Ran<T>>;
+  /** For flows with logic between statements: an interactive transaction under the same context. */
+  transaction<T>(context: RequestContext, fn: (tx: Tx, context: ContextRow) => Promise<T>): Promise<Ran<T>>;
+  /** One statement as the login role, outside any request context (e.g. app_auth.record_key_use). */
+  statement(query: SQL): Promise<unknown>;
+  /** A database for work that opens its own transactions (maintenance, run by a superuser on demand). */
+  database(): Database;
+  /** Ends what the runner opened (a Worker may not keep a socket across requests). */
+  close(): Promise<void>;
+};

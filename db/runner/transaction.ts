@@ -1,0 +1,36 @@
+import type { Database } from "../client";
+import { contextRowOf, contextStatement } from "./context";
+import { retrying } from "./retry";
+import type { Runner } from "./runner";
+
+/**
+ * The runner for drivers that hold a connection: PGlite, node-postgres, the neon WebSocket Pool. The plan's
+ * statements run one after another in an ordinary transaction, as many round trips as statements; next to
+ * the database (Node, tests) that costs little. Results are mapped after COMMIT, as on the HTTP runner.
+ */
+export function transactionRunner(db: Database, close: () => Promise<void> = async () => {}): Runner {
+  return {
+    batch: (context, build, checks = true) =>
+      retrying(async () => {
+        const ran = await db.transaction(async (tx) => {
+          const row = contextRowOf(await contextStatement(tx, context, checks));
+          const plan = build(tx);
+          const results: unknown[] = [];
+          for (const query of plan.queries) results.push(await query);
+          return { row, plan, results };
+        });
+        return { context: ran.row, value: () => ran.plan.map(ran.results) };
+      }),
+    transaction: (context, fn) =>
+      retrying(() =>
+        db.transaction(async (tx) => {
+          const row = contextRowOf(await contextStatement(tx, context));
+          const value = await fn(tx, row);
+          return { context: row, value: () => value };
+        }),
+      ),
+    statement: (query) => db.execute(query),
+    database: () => db,
+    close,
+  };
+}

@@ -1,0 +1,76 @@
+import { sql } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import { matchedRoutes } from "hono/route";
+import type { RequestContext } from "../../db/runner/context";
+import { nothing } from "../../db/runner/plan";
+import type { AppEnv } from "../env";
+import { afterResponse } from "./background";
+import { handleError } from "./error-handler";
+import { log } from "./log";
+import { findPgError } from "./pg-errors";
+import { createScope } from "./scope";
+
+/**
+ * Gives the request its RLS scope, and settles rate limiting and API-key usage around it.
+ *
+ * The caller (authenticate), the route and the client address become the request context; the service's
+ * transaction opens with it (app_auth.begin_request), which checks the caller and counts the hit for the
+ * route in the same round trip as the handler's statements. Rules are read in that statement, so a change
+ * to a tier's limits applies to the next request, and the counter is an atomic upsert, so under any
+ * concurrency exactly `limit` requests pass.
+ *
+ * A request whose transaction rolled back (or that never reached the database: a 422, a missing token)
+ * was not counted: it is counted here, with one more statement on that failure path only, so failing
+ * requests still count; past the limit its answer becomes 429, as it would have been. Every request made
+ * with an API key is recorded (key_usage) after the response is sent.
+ */
+export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
+  const route = matchedRoutes(c)
+    .filter((r) => r.method !== "ALL")
+    .at(-1)?.path;
+  const auth = c.get("auth");
+  const context: RequestContext = {
+    userId: auth?.via === "token" ? auth.userId : undefined,
+    apiKey: auth?.via === "api_key" ? { prefix: auth.prefix, hash: auth.hash } : undefined,
+    ip: c.req.header("cf-connecting-ip") ?? "unknown",
+    // An unknown route is a 404 and costs nothing.
+    route,
+    readOnly: c.req.method === "GET" || c.req.method === "HEAD",
+  };
+  const request = createScope(c.var.runner, context);
+  c.set("request", request);
+  c.set("scope", request.scope);
+  await next();
+
+  const { state } = request;
+  if (route && !state.counted) {
+    try {
+      const ran = await c.var.runner.batch({ ...context, permission: undefined }, () => nothing(undefined), false);
+      state.row = ran.context;
+    } catch (error) {
+      const code = findPgError(error)?.code;
+      if (code === "PT429") {
+        c.res = handleError(error, c);
+      } else if (code !== "PT401") {
+        log("warn", "counting a failed request failed", { requestId: c.var.requestId, error: String(error) });
+      }
+    }
+  }
+
+  const row = state.row;
+  if (row?.rate_limit != null && row.rate_hits != null && row.rate_reset != null && c.res.status !== 429) {
+    const reset = Math.max(0, Math.ceil((new Date(row.rate_reset).getTime() - Date.now()) / 1000));
+    c.res.headers.set("X-RateLimit-Limit", String(row.rate_limit));
+    c.res.headers.set("X-RateLimit-Remaining", String(Math.max(0, row.rate_limit - row.rate_hits)));
+    c.res.headers.set("X-RateLimit-Reset", String(reset));
+  }
+  if (row?.key_id) {
+    const path = c.req.path.slice(0, 255);
+    afterResponse(
+      c,
+      c.var.runner.statement(
+        sql`select app_auth.record_key_use(${row.key_id}::uuid, ${c.req.method}, ${path}, ${c.res.status})`,
+      ),
+    );
+  }
+});
