@@ -7,18 +7,22 @@ import { type Database, openNeon, useLocalRelay } from "./client";
 import { migrationConfig } from "./migrations";
 import { resilientPool } from "./pg-pool";
 import { openPglite } from "./pglite";
+import { pipelinedPgRunner } from "./runner/pipelined-pg";
+import type { Runner } from "./runner/runner";
+import { transactionRunner } from "./runner/transaction";
 import * as schema from "./schema";
 
 /** node-postgres over TCP: reaches any Postgres (RDS, Cloud SQL, Neon, a local server), one pool per process. */
-export function openPg(connectionString: string, options: { max?: number } = {}) {
-  const pool = resilientPool({ connectionString, max: options.max ?? 10 });
+export function openPg(connectionString: string, options: { max?: number; pipeline?: boolean } = {}) {
+  const pool = resilientPool({ connectionString, max: options.max ?? 10, pipeline: options.pipeline });
   const db = drizzle(pool, { schema }) as unknown as Database;
-  return { db, close: () => pool.end() };
+  return { db, pool, close: () => pool.end() };
 }
 
 /**
  * The database for a Node process (npm start, scripts, tests): a real Postgres when `databaseUrl` is given,
- * else embedded PGlite in `dataDir`. On Postgres the driver is node-postgres (`pg`, the default), or the neon
+ * else embedded PGlite in `dataDir`, with the statement runner for requests. On Postgres the driver is
+ * node-postgres (`pg`, the default; pipelined: one flight per request), or the neon
  * driver over its WebSocket (`ws`, through an in-process relay when the host is local), the path Workers used
  * before the HTTP runner. With `migrationUrl` (the schema owner's URL), migrations are applied first; PGlite
  * always migrates.
@@ -29,10 +33,15 @@ export async function openNodeDatabase(options: {
   dataDir?: string;
   driver?: "pg" | "ws";
   wsProxy?: string;
-}): Promise<{ db: Database; close: () => Promise<void>; description: string }> {
+}): Promise<{ db: Database; runner: Runner; close: () => Promise<void>; description: string }> {
   if (!options.databaseUrl) {
     const embedded = await openPglite(options.dataDir);
-    return { db: embedded.db, close: embedded.close, description: `PGlite (${options.dataDir ?? "in memory"})` };
+    return {
+      db: embedded.db,
+      runner: transactionRunner(embedded.db),
+      close: embedded.close,
+      description: `PGlite (${options.dataDir ?? "in memory"})`,
+    };
   }
   if (options.migrationUrl) {
     const owner = openPg(options.migrationUrl, { max: 1 });
@@ -45,8 +54,8 @@ export async function openNodeDatabase(options: {
   const url = new URL(options.databaseUrl);
   const description = `Postgres ${url.username}@${url.host}${url.pathname}`;
   if ((options.driver ?? "pg") === "pg") {
-    const app = openPg(options.databaseUrl);
-    return { db: app.db, close: app.close, description };
+    const app = openPg(options.databaseUrl, { pipeline: true });
+    return { db: app.db, runner: pipelinedPgRunner(app.pool), close: app.close, description };
   }
 
   neonConfig.webSocketConstructor = ws;
@@ -59,6 +68,7 @@ export async function openNodeDatabase(options: {
   const app = openNeon(options.databaseUrl, { max: 10 });
   return {
     db: app.db,
+    runner: transactionRunner(app.db),
     close: async () => {
       await app.close();
       await relay?.close();

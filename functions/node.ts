@@ -5,7 +5,6 @@ import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../db/client";
 import { openNodeDatabase } from "../db/node";
-import { transactionRunner } from "../db/runner/transaction";
 import { ensureDefaultTier, ensureFirstSuperuser } from "../db/seed";
 import { createApp } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
@@ -71,14 +70,13 @@ async function prepareDatabase() {
   return { ...opened, role: role.rolname };
 }
 
-const { db, close, description, role } = await prepareDatabase().catch((error: unknown) => {
+const { runner, close, description, role } = await prepareDatabase().catch((error: unknown) => {
   const reason = findPgError(error)?.message ?? (error instanceof Error ? error.message : String(error));
   log("error", `cannot start: ${reason}`);
   process.exit(1);
 });
 
 // One runner for the process: its statements share the process's pool (or the embedded database).
-const runner = transactionRunner(db);
 const app = createApp({ openDatabase: () => runner });
 const port = Number(env.PORT ?? 8787);
 // Rate limits key anonymous callers by IP, read from cf-connecting-ip as Cloudflare sets it: here the socket's

@@ -111,7 +111,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     wsProxy: relay.proxy,
   });
   const owner = openPg(ownerUrl, { max: 2 });
-  const shared = transactionRunner(app.db);
+  const shared = app.runner;
   if (driver === "http") neonConfig.fetchEndpoint = relay.sqlEndpoint;
   return {
     kind: "postgres",

@@ -1,0 +1,52 @@
+import { drizzle } from "drizzle-orm/node-postgres";
+import type pg from "pg";
+import { findPgError } from "../../functions/lib/pg-errors";
+import type { Database } from "../client";
+import * as schema from "../schema";
+import { contextRowOf, contextStatement } from "./context";
+import type { Query } from "./plan";
+import { retrying } from "./retry";
+import type { Runner } from "./runner";
+import { transactionRunner } from "./transaction";
+
+/** Starts a query now: a thenable runs on `then`, and Promise.resolve would call it a tick too late. */
+const send = (query: Query) => new Promise<unknown>((resolve, reject) => query.then(resolve, reject));
+
+/**
+ * node-postgres in pipeline mode (`pipeline: true`, pg 8.23+): BEGIN, the context statement, the plan's
+ * statements and COMMIT are written in one flight, without waiting for each answer: one round trip to any
+ * Postgres, over TCP. In pipeline mode a failing statement makes every later one fail with 25P02 and COMMIT
+ * answer ROLLBACK, so every result is looked at: the first real error is raised (with its SQLSTATE), and a
+ * batch whose COMMIT rolled back never counts as success.
+ */
+export function pipelinedPgRunner(pool: pg.Pool): Runner {
+  const interactive = transactionRunner(drizzle(pool, { schema }) as unknown as Database);
+  return {
+    ...interactive,
+    batch: (context, build, checks = true) =>
+      retrying(async () => {
+        const client = await pool.connect();
+        let broken: Error | undefined;
+        try {
+          const q = drizzle(client, { schema }) as unknown as Database;
+          const plan = build(q);
+          const begin = client.query("begin");
+          const sent = [contextStatement(q, context, checks), ...plan.queries].map(send);
+          const commit = client.query("commit");
+          const settled = await Promise.allSettled([begin, ...sent, commit]);
+          const errors = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+          const first = errors.find((error) => findPgError(error)?.code !== "25P02") ?? errors[0];
+          if (first) {
+            if (!findPgError(first)) broken = first as Error;
+            throw first;
+          }
+          const committed = (settled.at(-1) as PromiseFulfilledResult<pg.QueryResult>).value;
+          if (committed.command !== "COMMIT") throw new Error(`the transaction ended with ${committed.command}`);
+          const [, contextResult, ...results] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+          return { context: contextRowOf(contextResult), value: () => plan.map(results.slice(0, -1)) };
+        } finally {
+          client.release(broken);
+        }
+      }),
+  };
+}

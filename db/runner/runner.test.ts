@@ -1,0 +1,84 @@
+import { count, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertUser, openTestDatabase, pgCodeOf, type TestDatabase } from "../../functions/testing/harness";
+import { openPg } from "../node";
+import { items } from "../schema";
+import { pipelinedPgRunner } from "./pipelined-pg";
+import { all, andThen, one } from "./plan";
+import type { Runner } from "./runner";
+
+// Every runner the app can use on this database: the test driver's own, and node-postgres in pipeline mode
+// when a server is at hand. A batch commits as a whole or not at all, and a failure surfaces the first real
+// error with its SQLSTATE, never a success.
+let t: TestDatabase;
+let userId: string;
+const runners: [string, () => Runner][] = [];
+let closePg: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  t = await openTestDatabase();
+  userId = await insertUser(t, "runner@example.com");
+  runners.push([t.driver, t.runner]);
+  if (t.appUrl) {
+    const pg = openPg(t.appUrl, { pipeline: true });
+    closePg = pg.close;
+    const runner = pipelinedPgRunner(pg.pool);
+    runners.push(["pg pipeline", () => runner]);
+  }
+});
+afterAll(async () => {
+  await closePg?.();
+  await t.close();
+});
+
+const context = () => ({ userId, readOnly: false });
+const itemCount = () => t.asOwner(async (tx) => (await tx.select({ n: count() }).from(items))[0]?.n);
+
+describe("statement runners", () => {
+  it("run the context and every statement in one transaction, results in order", async () => {
+    for (const [name, runner] of runners) {
+      const ran = await runner().batch(context(), (q) =>
+        all(
+          andThen(
+            one(
+              q
+                .insert(items)
+                .values({ title: `first ${name}` })
+                .returning(),
+            ),
+            ([row]) => row?.title,
+          ),
+          one(q.execute(sql`select current_user as role, current_setting('app.current_user_id') as uid`)),
+        ),
+      );
+      expect(ran.context.user_id, name).toBe(userId);
+      const [title, raw] = ran.value();
+      expect(title, name).toBe(`first ${name}`);
+      expect((raw as { rows: unknown[] }).rows, name).toEqual([{ role: "rls_app_user", uid: userId }]);
+    }
+  });
+
+  it("surface the first real error of a failing middle statement, and commit nothing", async () => {
+    const before = await itemCount();
+    for (const [name, runner] of runners) {
+      const failing = runner().batch(context(), (q) =>
+        all(
+          one(q.insert(items).values({ title: "rolled back" })),
+          one(q.execute(sql`select 1 / 0`)),
+          one(q.insert(items).values({ title: "never" })),
+        ),
+      );
+      expect(await pgCodeOf(failing), name).toBe("22012");
+    }
+    expect(await itemCount()).toBe(before);
+  });
+
+  it("make reads read-only after counting", async () => {
+    for (const [name, runner] of runners) {
+      const write = runner().batch({ ...context(), readOnly: true }, (q) =>
+        one(q.insert(items).values({ title: "x" })),
+      );
+      expect(await pgCodeOf(write), name).toBe("25006");
+    }
+  });
+});
