@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { forbidden, unauthorized } from "../functions/lib/errors";
-import { findPgError } from "../functions/lib/pg-errors";
 import { type Database, rowsOf, type Tx } from "./client";
+import { retrying } from "./runner/retry";
 import { roleNames } from "./schema/roles";
 
 /** Who a request acts for, as read from the database at the start of its transaction. */
@@ -9,33 +9,9 @@ export type Principal = { userId: string; isSuperuser: boolean };
 
 type Options = { readOnly?: boolean };
 
-const MAX_ATTEMPTS = 3;
-const RETRYABLE = new Set(["40001", "40P01"]);
-
-/**
- * db.transaction, retried a bounded number of times on serialization failures and deadlocks, with its
- * failures made Errors: the neon driver rejects with the WebSocket's ErrorEvent when
- * it cannot connect, and Hono hands only Error instances to the app's error mapper.
- */
-async function transaction<T>(db: Database, fn: (tx: Tx) => Promise<T>, options: Options): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.transaction(fn, options.readOnly ? { accessMode: "read only" } : undefined);
-    } catch (error) {
-      // A serialization failure or deadlock rolled everything back: the whole transaction is safe to run
-      // again. After the last attempt the error maps to 503 with Retry-After.
-      if (attempt < MAX_ATTEMPTS && RETRYABLE.has(findPgError(error)?.code ?? "")) {
-        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * Math.random()));
-        continue;
-      }
-      if (error instanceof Error) throw error;
-      const message = (error as { message?: unknown })?.message;
-      throw new Error(`Database connection failed: ${typeof message === "string" ? message : String(error)}`, {
-        cause: error,
-      });
-    }
-  }
-}
+/** db.transaction with the runners' retry on serialization failures and deadlocks (db/runner/retry.ts). */
+const transaction = <T>(db: Database, fn: (tx: Tx) => Promise<T>, options: Options) =>
+  retrying(() => db.transaction(fn, options.readOnly ? { accessMode: "read only" } : undefined));
 
 /**
  * Runs `fn` in a transaction as the signed-in user `userId`, under RLS.

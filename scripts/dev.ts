@@ -7,7 +7,7 @@ import { startRelay } from "./ws-relay";
 
 /**
  * `npm run dev`: the Worker in workerd (`wrangler dev`) against a local Postgres, as in production but through
- * scripts/ws-relay.ts instead of Neon's WebSocket proxy. Starts the relay, then wrangler with inherited stdio;
+ * scripts/ws-relay.ts (a local /sql endpoint and WebSocket relay) instead of Neon's proxy. Starts the relay, then wrangler with inherited stdio;
  * Ctrl-C or a signal stops both. Extra arguments go to wrangler: `npm run dev -- --port 9000`.
  */
 
@@ -15,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const devVars = path.join(root, ".dev.vars");
 
 if (!existsSync(devVars)) {
-  console.error(`No .dev.vars: wrangler dev needs DATABASE_URL, NEON_WS_PROXY and JWT_SECRET from it.
+  console.error(`No .dev.vars: wrangler dev needs DATABASE_URL and JWT_SECRET from it.
 
   1. cp .dev.vars.example .dev.vars        (then set a JWT_SECRET of 32+ characters)
   2. createdb -h 127.0.0.1 -U postgres app (once, if the database does not exist)
@@ -34,7 +34,7 @@ try {
   console.error("Is another `npm run dev` or `npm run relay` running? Choose another port with RELAY_PORT.");
   process.exit(1);
 }
-console.log(`ws relay listening on ws://${relay.proxy}`);
+console.log(`SQL over HTTP on ${relay.sqlEndpoint}, ws relay on ws://${relay.proxy}`);
 
 const extra = process.argv.slice(2);
 const has = (flag: string) => extra.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
@@ -45,6 +45,8 @@ const args = [
   // The Worker must use the relay this script started, whatever port .dev.vars names.
   "--var",
   `NEON_WS_PROXY:${relay.proxy}`,
+  "--var",
+  `NEON_HTTP_ENDPOINT:${relay.sqlEndpoint}`,
   ...(has("--port") ? [] : ["--port", "8787"]),
   ...(has("--ip") ? [] : ["--ip", "127.0.0.1"]),
   ...extra,

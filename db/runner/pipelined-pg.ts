@@ -1,7 +1,7 @@
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
-import { findPgError } from "../../functions/lib/pg-errors";
 import type { Database } from "../client";
+import { findPgError } from "../pg-error";
 import * as schema from "../schema";
 import { contextRowOf, contextStatement } from "./context";
 import type { Query } from "./plan";

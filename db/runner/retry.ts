@@ -1,4 +1,4 @@
-import { findPgError } from "../../functions/lib/pg-errors";
+import { findPgError } from "../pg-error";
 
 const MAX_ATTEMPTS = 3;
 const RETRYABLE = new Set(["40001", "40P01"]);

@@ -1,23 +1,7 @@
+import { findPgError, type PgError } from "../../db/pg-error";
 import { ApiError, conflict, forbidden, serviceUnavailable, unauthorized, validationError } from "./errors";
 
-/** The fields of a Postgres error that both drivers (neon, PGlite) expose. */
-type PgError = {
-  code: string;
-  message: string;
-  detail?: string;
-  table?: string;
-  constraint?: string;
-  column?: string;
-};
-
-/** Drizzle wraps driver errors (DrizzleQueryError.cause); look through the chain for the Postgres one. */
-export function findPgError(error: unknown): PgError | undefined {
-  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return e as PgError;
-  }
-  return undefined;
-}
+export { findPgError };
 
 /**
  * The column(s) a constraint error is about: from the detail ("Key (email)=(a@b.c) already exists.") when

@@ -1,0 +1,18 @@
+/** The fields of a Postgres error that every driver here (PGlite, node-postgres, neon over HTTP or WebSocket) exposes. */
+export type PgError = {
+  code: string;
+  message: string;
+  detail?: string;
+  table?: string;
+  constraint?: string;
+  column?: string;
+};
+
+/** Drizzle wraps driver errors (DrizzleQueryError.cause); look through the chain for the Postgres one. */
+export function findPgError(error: unknown): PgError | undefined {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return e as PgError;
+  }
+  return undefined;
+}
