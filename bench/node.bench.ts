@@ -16,8 +16,8 @@ const SERVER = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = [1, 10, 50];
 
-async function start(script: string, env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+async function start(script: string, env: Record<string, string>, port: number, nodeArgs: string[] = []) {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: "silent" },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -47,13 +47,19 @@ const children: ChildProcess[] = [];
 try {
   const owner = await openNodeDatabase({ databaseUrl: ownerUrl, migrationUrl: ownerUrl });
   await ensureDefaultTier(owner.db);
-  await owner.db.execute(sql`update rate_limits set "limit" = 100000000`);
+  // BENCH_NO_RATE_LIMIT=1 drops the rules, to see what the counter costs.
+  if (process.env.BENCH_NO_RATE_LIMIT) await owner.db.execute(sql`delete from rate_limits`);
+  else await owner.db.execute(sql`update rate_limits set "limit" = 100000000`);
   await owner.close();
 
   const appPort = 18_000 + Math.floor(Math.random() * 1000);
   const barePort = appPort + 1000;
   const env = { ...testEnv, DATABASE_URL: appUrl };
-  children.push(await start("functions/node.ts", env, appPort));
+  // BENCH_PROFILE_DIR: a CPU profile of the app (.cpuprofile, for Chrome DevTools) written there when it stops.
+  const profile = process.env.BENCH_PROFILE_DIR;
+  children.push(
+    await start("functions/node.ts", env, appPort, profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
+  );
   const base = `http://127.0.0.1:${appPort}/api/v1`;
   const email = `bench-${randomUUID().slice(0, 8)}@example.com`;
   const register = await fetch(`${base}/auth/register`, {
@@ -109,7 +115,8 @@ try {
   );
   console.log("wrote bench/results/node.json");
 } finally {
-  for (const child of children) child.kill();
+  for (const child of children) child.kill("SIGINT");
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // let a profiled app write its profile
   await admin.db.execute(sql.raw(`drop database if exists ${name} with (force)`));
   await admin.close();
 }

@@ -9,6 +9,17 @@ import { retrying } from "./retry";
 import type { Runner } from "./runner";
 import { transactionRunner } from "./transaction";
 
+/** A Drizzle instance per pooled connection, made once: drizzle() with a schema builds its relational config. */
+const builders = new WeakMap<pg.PoolClient, Database>();
+const builderFor = (client: pg.PoolClient) => {
+  let q = builders.get(client);
+  if (!q) {
+    q = drizzle(client, { schema }) as unknown as Database;
+    builders.set(client, q);
+  }
+  return q;
+};
+
 /** Starts a query now: a thenable runs on `then`, and Promise.resolve would call it a tick too late. */
 const send = (query: Query) => new Promise<unknown>((resolve, reject) => query.then(resolve, reject));
 
@@ -28,7 +39,7 @@ export function pipelinedPgRunner(pool: pg.Pool): Runner {
         const client = await pool.connect();
         let broken: Error | undefined;
         try {
-          const q = drizzle(client, { schema }) as unknown as Database;
+          const q = builderFor(client);
           const plan = build(q);
           const begin = client.query("begin");
           const sent = [contextStatement(q, context, checks), ...plan.queries].map(send);
