@@ -7,6 +7,18 @@ import { retrying } from "./retry";
 import type { Runner } from "./runner";
 import { transactionRunner } from "./transaction";
 
+// The HTTP client holds no connection, so one per connection string serves every request of an isolate;
+// drizzle() with a schema builds its relational config, which is not worth redoing per request.
+const databases = new Map<string, Database>();
+function httpDatabase(connectionString: string) {
+  let db = databases.get(connectionString);
+  if (!db) {
+    db = drizzle(neon(connectionString), { schema }) as unknown as Database;
+    databases.set(connectionString, db);
+  }
+  return db;
+}
+
 /**
  * The edge runner: the context statement and the plan's statements go to Neon's SQL-over-HTTP API as one
  * non-interactive transaction (Drizzle's `db.batch`, the driver's `transaction()`): one HTTP request, one
@@ -16,7 +28,7 @@ import { transactionRunner } from "./transaction";
  * they open a WebSocket Pool on first use only; `close()` ends it.
  */
 export function neonHttpRunner(connectionString: string): Runner {
-  const db = drizzle(neon(connectionString), { schema }) as unknown as Database;
+  const db = httpDatabase(connectionString);
   let pool: ReturnType<typeof openNeon> | undefined;
   const interactive = () => {
     pool ??= openNeon(connectionString);

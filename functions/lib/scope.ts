@@ -24,8 +24,11 @@ export type Scope = {
   database(): Database;
 };
 
-/** Refusals raised by the context statement before anything was counted (bad credentials, over the limit). */
-const UNCOUNTED = new Set(["PT401", "PT429"]);
+/**
+ * Refusals of the context statement that leave nothing to count on the way out: bad credentials are never
+ * counted, and a hit over the limit changes nothing by being counted again.
+ */
+const NOTHING_TO_COUNT = new Set(["PT401", "PT429"]);
 
 /**
  * The request's scope and what the request middleware needs to know afterwards: whether the rate-limit hit
@@ -46,7 +49,7 @@ export function createScope(runner: Runner, context: RequestContext) {
       state.row = row;
       return value();
     } catch (error) {
-      if (UNCOUNTED.has(findPgError(error)?.code ?? "")) state.counted = true;
+      if (NOTHING_TO_COUNT.has(findPgError(error)?.code ?? "")) state.counted = true;
       throw error;
     }
   };
