@@ -15,6 +15,7 @@ import { handleError, handleNotFound } from "./lib/error-handler";
 import { log } from "./lib/log";
 import { createRouter } from "./lib/openapi";
 import { requestScope } from "./lib/request-scope";
+import { limitBody, storableInput } from "./lib/storable-input";
 import { postsRoutes } from "./posts/routes";
 import { usersRoutes } from "./users/routes";
 
@@ -69,7 +70,7 @@ export function createApp({ openDatabase }: { openDatabase: OpenDatabase }) {
     }
   });
 
-  app.use("/api/*", authenticate, requestScope);
+  app.use("/api/*", limitBody, authenticate, requestScope, storableInput);
 
   const routes = app
     .route("/api/v1/health", healthRoutes)

@@ -18,6 +18,8 @@ import type { AnyPgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from "dri
 import { validationError } from "../../functions/lib/errors";
 import type { Database } from "../client";
 import { andThen, nothing, one, type Plan, plan, type Query } from "../runner/plan";
+import { fieldOf } from "./fields";
+import { coerce, FilterError } from "./filters";
 import type { ListQuery, SortKey } from "./list-query";
 
 type CrudTable = PgTable & { id: AnyPgColumn };
@@ -39,12 +41,29 @@ type ReadOptions<T extends CrudTable> = {
 type ListOptions<T extends CrudTable> = ReadOptions<T> & { sort?: SortKey[] };
 
 const encodeCursor = (values: string[]) => btoa(JSON.stringify(values)).replace(/\+/g, "-").replace(/\//g, "_");
-function decodeCursor(cursor: string, length: number): string[] {
+const badCursor = () =>
+  validationError([{ field: "cursor", location: "query", message: "is not a cursor this list issued" }]);
+
+/** The cursor's values, each checked against its key's type: garbage is a 422, never a cast error (22007). */
+function decodeCursor(cursor: string, keys: readonly AnyPgColumn[]): string[] {
+  let values: unknown;
   try {
-    const values = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
-    if (Array.isArray(values) && values.length === length && values.every((v) => typeof v === "string")) return values;
-  } catch {}
-  throw validationError([{ field: "cursor", location: "query", message: "is not a cursor this list issued" }]);
+    values = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
+  } catch {
+    throw badCursor();
+  }
+  if (!Array.isArray(values) || values.length !== keys.length) throw badCursor();
+  return values.map((value, i) => {
+    const column = keys[i] as AnyPgColumn;
+    if (typeof value !== "string") throw badCursor();
+    try {
+      coerce(fieldOf(column.name, column), value);
+    } catch (error) {
+      if (error instanceof FilterError) throw badCursor();
+      throw error;
+    }
+    return value;
+  });
 }
 
 /**
@@ -120,7 +139,10 @@ export function crud<T extends CrudTable>(table: T) {
       keys.push({ column: table.id, descending: false });
       let after: SQL | undefined;
       if (options.cursor) {
-        const values = decodeCursor(options.cursor, keys.length);
+        const values = decodeCursor(
+          options.cursor,
+          keys.map((key) => key.column),
+        );
         const typed = (i: number) => sql`cast(${values[i]} as ${sql.raw(keys[i]?.column.getSQLType() ?? "text")})`;
         after = or(
           ...keys.map((key, i) =>

@@ -37,11 +37,25 @@ export function fieldsOf<T extends PgTable>(table: T, names: readonly (keyof T["
   const fields: Record<string, Field> = {};
   for (const name of names) {
     const column = columns[name];
-    const type = column && TYPES[column.columnType];
-    if (!column || !type) throw new Error(`fieldsOf: ${name} is not a filterable column`);
-    fields[name] = { name, column, type, nullable: !column.notNull };
+    if (!column) throw new Error(`fieldsOf: ${name} is not a column`);
+    fields[name] = fieldOf(name, column);
   }
   return fields;
+}
+
+/** One column as a field: its URL value type, and whether it may be null. */
+export function fieldOf(name: string, column: AnyPgColumn): Field {
+  const type = TYPES[column.columnType];
+  if (!type) throw new Error(`fieldsOf: ${name} is not a filterable column`);
+  return { name, column, type, nullable: !column.notNull };
+}
+
+/** The range of an integer column's Postgres type: a value outside it is a 422, never a 22003 from Postgres. */
+export function integerRange(field: Field): [number, number] {
+  const type = field.column.columnType;
+  if (type === "PgSmallInt" || type === "PgSmallSerial") return [-32_768, 32_767];
+  if (type === "PgInteger" || type === "PgSerial") return [-2_147_483_648, 2_147_483_647];
+  return [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
 }
 
 export type Fields = ReturnType<typeof fieldsOf>;

@@ -16,7 +16,7 @@ import {
   type SQL,
   sql,
 } from "drizzle-orm";
-import type { Field, FieldType } from "./fields";
+import { type Field, type FieldType, integerRange } from "./fields";
 
 export const OPERATORS = [
   "eq",
@@ -54,7 +54,8 @@ const ALLOWED: Record<FieldType, readonly Operator[]> = {
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/;
+// Years 0001-9999: Postgres has no year 0 (22008), and five-digit years are not ISO 8601 dates.
+const ISO_DATE = /^(?!0000)\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/;
 const MAX_LIST = 100;
 
 /** A URL string as a value of the field's type. Values are always bound parameters, never SQL text. */
@@ -63,9 +64,13 @@ export function coerce(field: Field, raw: string): string | number | boolean | D
     case "uuid":
       if (!UUID.test(raw)) throw new FilterError("must be a UUID");
       return raw.toLowerCase();
-    case "int":
-      if (!/^-?\d{1,15}$/.test(raw)) throw new FilterError("must be an integer");
+    case "int": {
+      const [min, max] = integerRange(field);
+      if (!/^-?\d{1,16}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+        throw new FilterError(`must be an integer from ${min} to ${max}`);
+      }
       return Number(raw);
+    }
     case "number": {
       const value = Number(raw);
       if (raw.trim() === "" || !Number.isFinite(value)) throw new FilterError("must be a number");
@@ -81,6 +86,7 @@ export function coerce(field: Field, raw: string): string | number | boolean | D
       return raw === "true";
     case "text":
       if (raw.length > 1000) throw new FilterError("is longer than 1000 characters");
+      if (raw.includes("\u0000")) throw new FilterError("must not contain NUL characters");
       return raw;
   }
 }
@@ -93,6 +99,18 @@ const list = (field: Field, raw: string) => {
 
 /** `%`, `_` and `\` in a value are literal characters for startswith/endswith/contains. */
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (char) => `\\${char}`);
+
+/**
+ * A LIKE pattern as the client wrote it (`%` and `_` are wildcards, `\` escapes): one ending in a lone `\` is
+ * refused here, not by Postgres (22025). Its wildcards are bounded, so one pattern cannot ask Postgres for
+ * the backtracking that `%a_a_a_...` on long text costs.
+ */
+function pattern(field: Field, raw: string) {
+  const value = String(coerce(field, raw));
+  if (/(^|[^\\])(\\\\)*\\$/.test(value)) throw new FilterError("ends with an unfinished escape (\\)");
+  if ((value.match(/[%_]/g) ?? []).length > 10) throw new FilterError("has more than 10 wildcards");
+  return value;
+}
 
 /** One condition `field <op> raw`, e.g. ("created_at", "gte", "2026-01-01"). */
 export function condition(field: Field, op: Operator, raw: string): SQL {
@@ -123,9 +141,9 @@ export function condition(field: Field, op: Operator, raw: string): SQL {
       return and(gte(column, values[0]), lte(column, values[1])) as SQL;
     }
     case "like":
-      return like(column, String(coerce(field, raw)));
+      return like(column, pattern(field, raw));
     case "ilike":
-      return sql`${column} ilike ${String(coerce(field, raw))}`;
+      return sql`${column} ilike ${pattern(field, raw)}`;
     case "startswith":
       return sql`${column} like ${`${escapeLike(raw)}%`}`;
     case "endswith":

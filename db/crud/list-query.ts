@@ -29,7 +29,7 @@ function parseSort(raw: string, spec: ListSpec): SortKey[] {
   const seen = new Set<string>();
   return raw.split(",").map((part) => {
     const name = part.trim().replace(/^[-+]/, "");
-    const field = spec.fields[name];
+    const field = Object.hasOwn(spec.fields, name) ? spec.fields[name] : undefined;
     if (!field || !sortable.has(name)) throw new FilterError(`cannot sort by ${name || "an empty field"}`);
     if (seen.has(name)) throw new FilterError(`sorts by ${name} twice`);
     seen.add(name);
@@ -55,7 +55,8 @@ export function parseListQuery(query: Record<string, string[]>, spec: ListSpec):
     const separator = param.lastIndexOf("__");
     const name = separator === -1 ? param : param.slice(0, separator);
     const op = separator === -1 ? "eq" : param.slice(separator + 2);
-    const field = spec.fields[name];
+    // Own fields only: `constructor`, `toString` or `__proto__` are not fields, whatever Object.prototype says.
+    const field = Object.hasOwn(spec.fields, name) ? spec.fields[name] : undefined;
     if (!field) {
       fail(param, `unknown field ${name}; filterable: ${Object.keys(spec.fields).join(", ")}`);
       continue;

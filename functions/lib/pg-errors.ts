@@ -72,6 +72,14 @@ export function mapDatabaseError(error: unknown): ApiError | undefined {
       return validationError([{ field, location: "body", message: pg.message }]);
     case "22P02":
       return validationError([{ field, location: "path", message: "invalid input syntax" }]);
+    // Values Postgres cannot take: a NUL in text, a date or number out of its range, a bad LIKE escape. The
+    // API refuses them before the database (storable-input.ts, the filter parser); this is the safety net.
+    case "22021":
+    case "22008":
+    case "22007":
+    case "22003":
+    case "22025":
+      return validationError([{ field: pg.column ?? "value", location: "body", message: pg.message }]);
     // RLS WITH CHECK refusals and missing privileges: the caller may not write this row.
     case "42501":
       return forbidden("Not allowed to write this record");
