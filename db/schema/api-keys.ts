@@ -21,7 +21,7 @@ import { userScoped } from "./user-scoped";
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
 /**
- * API keys (seed 001). The secret is shown once; only its SHA-256 is stored (the secret is 256 random bits,
+ * API keys. The secret is shown once; only its SHA-256 is stored (the secret is 256 random bits,
  * so a fast hash is enough). `prefix` is the public, unique handle the key is looked up by.
  */
 export const apiKeys = userScoped(

@@ -18,7 +18,7 @@ import { appUser } from "./roles";
 import { tiers } from "./tiers";
 
 /**
- * Per-tier limits keyed by API path (seed 001): `limit` requests per `period` seconds. `path` is a route
+ * Per-tier limits keyed by API path: `limit` requests per `period` seconds. `path` is a route
  * pattern as Hono matches it (`/api/v1/items/:id`) or a prefix ending in `*` (`/api/v1/*`); the longest match
  * wins.
  */

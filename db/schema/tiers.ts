@@ -4,7 +4,7 @@ import { timestamps, uuidPrimaryKey } from "./columns";
 import { superuserPolicy } from "./rls";
 import { appUser } from "./roles";
 
-/** Service tiers (seed 001): each user has one; its rate limits apply to the user's requests. */
+/** Service tiers: each user has one; its rate limits apply to the user's requests. */
 export const tiers = pgTable(
   "tiers",
   {
