@@ -12,7 +12,8 @@ export type PgError = {
 export function findPgError(error: unknown): PgError | undefined {
   for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return e as PgError;
+    // A SQLSTATE is five digits or capitals; so is Node's EPIPE, which is a system error (it has a syscall).
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !("syscall" in (e as object))) return e as PgError;
   }
   return undefined;
 }

@@ -44,6 +44,15 @@ describe("mapDatabaseError", () => {
     }
   });
 
+  it("maps a connection that broke under a request to 503 (a terminated backend, a failover)", () => {
+    for (const message of ["write EPIPE", "read ECONNRESET", "Connection terminated unexpectedly", "fetch failed"]) {
+      expect(mapDatabaseError(new Error(message)), message).toMatchObject({ status: 503, code: "service_unavailable" });
+    }
+    // Node's own error for a write to a closed socket: its code looks like a SQLSTATE, but it is not one.
+    const epipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE", errno: -32, syscall: "write" });
+    expect(mapDatabaseError(epipe)).toMatchObject({ status: 503, code: "service_unavailable" });
+  });
+
   it("leaves bugs alone (they stay 500s)", () => {
     expect(mapDatabaseError(new TypeError("x is undefined"))).toBeUndefined();
     expect(mapDatabaseError(pgError({ code: "42P01" }))).toBeUndefined();

@@ -37,7 +37,7 @@ function tooManyRequests(detail: string | undefined) {
 }
 
 const CONNECTION_FAILURE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|WebSocket|socket hang up|Connection terminated|Error connecting to database|fetch failed/i;
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|WebSocket|socket hang up|Connection terminated|connection error|Error connecting to database|fetch failed/i;
 
 /**
  * Database errors become stable API errors: the caller learns which rule it broke, never the SQL.
