@@ -43,7 +43,8 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 
   const { state } = request;
-  if (route && !state.counted) {
+  // Not when the database is unavailable (503): the count could not reach it either.
+  if (route && !state.counted && c.res.status !== 503) {
     try {
       const ran = await c.var.runner.batch({ ...context, permission: undefined }, () => nothing(undefined), false);
       state.row = ran.context;
