@@ -48,7 +48,7 @@ export const rateLimits = pgTable(
 
 /**
  * The counter store: one row per (limit, subject, fixed window). Written only by the SECURITY DEFINER
- * function app_auth.rate_limit_hit (one atomic INSERT ... ON CONFLICT DO UPDATE per request), pruned by the
+ * function app_auth.begin_request (one atomic INSERT ... ON CONFLICT DO UPDATE per request), pruned by the
  * maintenance job. No request role has a policy or privilege on it.
  */
 export const rateLimitCounters = pgTable(

@@ -3,7 +3,7 @@ import type { Database } from "../../db/client";
 import { type BatchOptions, type BatchRun, deleteInBatches } from "./batches";
 
 /**
- * Drops rate-limit counters whose window has ended: app_auth.rate_limit_hit never reads them again (a new
+ * Drops rate-limit counters whose window has ended: app_auth.begin_request never reads them again (a new
  * window is a new row), so they are only dead weight.
  */
 export function pruneRateLimitCounters(db: Database, options: BatchOptions): Promise<BatchRun> {
