@@ -20,6 +20,24 @@ const builderFor = (client: pg.PoolClient) => {
   return q;
 };
 
+type Corkable = { connection?: { stream?: { cork?: () => void; uncork?: () => void } } };
+
+/**
+ * Runs `write` with the connection's socket corked, so everything it queues leaves in one write. node-postgres
+ * writes each query (or each extended-protocol query's messages) on its own otherwise, and a syscall per
+ * statement is most of what a pipelined batch costs the Node process. `client.connection.stream` is the
+ * socket node-postgres itself corks; a client without one (another runtime's socket) just writes unbatched.
+ */
+function corked<T>(client: pg.PoolClient, write: () => T): T {
+  const stream = (client as unknown as Corkable).connection?.stream;
+  stream?.cork?.();
+  try {
+    return write();
+  } finally {
+    stream?.uncork?.();
+  }
+}
+
 /** Starts a query now: a thenable runs on `then`, and Promise.resolve would call it a tick too late. */
 const send = (query: Query) => new Promise<unknown>((resolve, reject) => query.then(resolve, reject));
 
@@ -41,10 +59,12 @@ export function pipelinedPgRunner(pool: pg.Pool): Runner {
         try {
           const q = builderFor(client);
           const plan = build(q);
-          const begin = client.query("begin");
-          const sent = [contextStatement(q, context, checks), ...plan.queries].map(send);
-          const commit = client.query("commit");
-          const settled = await Promise.allSettled([begin, ...sent, commit]);
+          const statements = corked(client, () => [
+            client.query("begin"),
+            ...[contextStatement(q, context, checks), ...plan.queries].map(send),
+            client.query("commit"),
+          ]);
+          const settled = await Promise.allSettled(statements);
           const errors = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
           const first = errors.find((error) => findPgError(error)?.code !== "25P02") ?? errors[0];
           if (first) {
