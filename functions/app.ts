@@ -8,7 +8,7 @@ import { authRoutes } from "./auth/routes";
 import { categoriesRoutes } from "./categories/routes";
 import { loadConfig } from "./config";
 import { docsRoutes } from "./docs/routes";
-import type { OpenDatabase } from "./env";
+import type { ClientIp, OpenDatabase } from "./env";
 import { healthRoutes } from "./health/routes";
 import { itemsRoutes } from "./items/routes";
 import { handleError, handleNotFound } from "./lib/error-handler";
@@ -23,7 +23,13 @@ import { usersRoutes } from "./users/routes";
  * The Hono app, the same on Workers, on Node and in tests; only how a request gets its database differs.
  * Settings come from the `env` handed to `app.fetch` (Worker bindings, or process.env on Node).
  */
-export function createApp({ openDatabase }: { openDatabase: OpenDatabase }) {
+export function createApp({
+  openDatabase,
+  clientIp = (request) => request.headers.get("cf-connecting-ip") ?? undefined,
+}: {
+  openDatabase: OpenDatabase;
+  clientIp?: ClientIp;
+}) {
   const app = createRouter();
 
   app.use(requestId());
@@ -54,6 +60,7 @@ export function createApp({ openDatabase }: { openDatabase: OpenDatabase }) {
     const runner = openDatabase(c.var.config, c.env ?? {});
     c.set("runner", runner);
     c.set("background", []);
+    c.set("clientIp", clientIp(c.req.raw) ?? "unknown");
     try {
       await next();
     } finally {

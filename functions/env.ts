@@ -15,6 +15,8 @@ export type AppEnv = {
     scope: Scope;
     request: ReturnType<typeof createScope>;
     requestId: string;
+    /** The caller's address, for rate limits on anonymous requests (the app's `clientIp`). */
+    clientIp: string;
     /** Promises afterResponse queued; the database middleware settles them before closing. */
     background: Promise<unknown>[];
   };
@@ -22,6 +24,9 @@ export type AppEnv = {
 
 /** How the app gets a statement runner for one request: the Worker makes one per request, Node shares one. */
 export type OpenDatabase = (config: Config, bindings: Record<string, unknown>) => Runner;
+
+/** Where a request comes from: Workers read the address Cloudflare sets; Node reads its socket. */
+export type ClientIp = (request: Request) => string | undefined;
 
 /**
  * A caller's credentials, checked as far as they can be without the database: a token's signature and

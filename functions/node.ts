@@ -77,19 +77,29 @@ const { runner, close, description, role } = await prepareDatabase().catch((erro
 });
 
 // One runner for the process: its statements share the process's pool (or the embedded database).
-const app = createApp({ openDatabase: () => runner });
-const port = Number(env.PORT ?? 8787);
-// Rate limits key anonymous callers by IP, read from cf-connecting-ip as Cloudflare sets it: here the socket's
-// address, overwriting whatever a client sent. Behind a proxy, set it from the proxy's header instead.
-const withClientIp = (request: Request, address: string | undefined) => {
-  const headers = new Headers(request.headers);
-  headers.set("cf-connecting-ip", address ?? "unknown");
-  return new Request(request, { headers });
+// Rate limits key anonymous callers by address: here the socket's, whatever headers a client sent. Behind a
+// proxy, read it from the proxy's header instead. Kept beside the request, which stays as Node handed it over.
+const addresses = new WeakMap<Request, string>();
+const app = createApp({ openDatabase: () => runner, clientIp: (request) => addresses.get(request) });
+// Work a request leaves running after its response (recording a key's use, finishing with the database), as
+// Workers' waitUntil has it; a shutdown waits for what is still pending.
+const pending = new Set<Promise<unknown>>();
+const executionContext = {
+  waitUntil(promise: Promise<unknown>) {
+    pending.add(promise);
+    void promise.finally(() => pending.delete(promise));
+  },
+  passThroughOnException() {},
+  props: {},
 };
+const port = Number(env.PORT ?? 8787);
 const server = serve(
   {
-    fetch: (request, node: { incoming?: { socket?: { remoteAddress?: string } } }) =>
-      app.fetch(withClientIp(request, node.incoming?.socket?.remoteAddress), env),
+    fetch: (request, node: { incoming?: { socket?: { remoteAddress?: string } } }) => {
+      const address = node.incoming?.socket?.remoteAddress;
+      if (address) addresses.set(request, address);
+      return app.fetch(request, env, executionContext);
+    },
     port,
     hostname: env.HOST ?? "127.0.0.1",
   },
@@ -99,6 +109,8 @@ const server = serve(
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     server.close();
-    void close().finally(() => process.exit(0));
+    void Promise.allSettled(pending)
+      .then(close)
+      .finally(() => process.exit(0));
   });
 }

@@ -32,7 +32,7 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
   const context: RequestContext = {
     userId: auth?.via === "token" ? auth.userId : undefined,
     apiKey: auth?.via === "api_key" ? { prefix: auth.prefix, hash: auth.hash } : undefined,
-    ip: c.req.header("cf-connecting-ip") ?? "unknown",
+    ip: c.var.clientIp,
     // An unknown route is a 404 and costs nothing.
     route,
     readOnly: c.req.method === "GET" || c.req.method === "HEAD",

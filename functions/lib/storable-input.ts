@@ -6,12 +6,20 @@ import { ApiError, type FieldError, validationError } from "./errors";
 /** The largest request body the API reads: enough for any resource here, far from a memory problem. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export const limitBody = bodyLimit({
+const bodyLimited = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: () => {
     throw new ApiError(413, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
   },
 });
+
+/**
+ * Refuses bodies over MAX_BODY_BYTES with 413 before anything reads them. GET and HEAD are let through
+ * untouched: no route reads their body, and asking for it would make Node build a full Request for each.
+ */
+export const limitBody = createMiddleware((c, next) =>
+  c.req.method === "GET" || c.req.method === "HEAD" ? next() : bodyLimited(c, next),
+);
 
 const NUL = "\u0000";
 
