@@ -38,8 +38,36 @@ export async function issueAccessToken(config: TokenConfig, userId: string) {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+// Tokens already verified, per signing setup: a client sends the same token on every request until it expires,
+// and checking its HMAC again (a WebCrypto job) is most of what authenticating costs. Only a token that passed
+// jwtVerify is kept, with its expiry; a hit past that expiry is dropped and verified (and refused) afresh.
+// Bounded: the oldest entry goes when it is full, so a flood of distinct tokens costs memory it gives back.
+const VERIFIED_MAX = 10_000;
+const verified = new Map<string, Map<string, { userId: string; expiresAt: number }>>();
+const verifiedFor = (config: TokenConfig) => {
+  const setup = `${config.JWT_SECRET}\0${config.JWT_ISSUER}\0${config.JWT_AUDIENCE}`;
+  let tokens = verified.get(setup);
+  if (!tokens) {
+    tokens = new Map();
+    verified.set(setup, tokens);
+  }
+  return tokens;
+};
+
 /** The user id a token names, or null when the token is not one we issued and still valid. */
 export async function verifyAccessToken(config: TokenConfig, token: string): Promise<string | null> {
+  const tokens = verifiedFor(config);
+  const known = tokens.get(token);
+  if (known && known.expiresAt > Date.now()) return known.userId;
+  if (known) tokens.delete(token);
+  const entry = await verifySignedToken(config, token);
+  if (entry === null) return null;
+  if (tokens.size >= VERIFIED_MAX) tokens.delete(tokens.keys().next().value as string);
+  tokens.set(token, entry);
+  return entry.userId;
+}
+
+async function verifySignedToken(config: TokenConfig, token: string) {
   try {
     const { payload } = await jwtVerify(token, await keyOf(config), {
       algorithms: ALGORITHMS,
@@ -47,7 +75,8 @@ export async function verifyAccessToken(config: TokenConfig, token: string): Pro
       audience: config.JWT_AUDIENCE,
       requiredClaims: ["sub", "exp", "iat"],
     });
-    return payload.sub && UUID.test(payload.sub) ? payload.sub : null;
+    if (!payload.sub || !UUID.test(payload.sub) || payload.exp === undefined) return null;
+    return { userId: payload.sub, expiresAt: payload.exp * 1000 };
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;
     throw error;

@@ -1,0 +1,50 @@
+import { SignJWT } from "jose";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { issueAccessToken, verifyAccessToken } from "./tokens";
+
+const config = {
+  JWT_SECRET: "a-test-secret-of-at-least-thirty-two-characters",
+  JWT_ISSUER: "issuer",
+  JWT_AUDIENCE: "audience",
+  ACCESS_TOKEN_TTL_SECONDS: 60,
+};
+const userId = "0b5c3c4e-4d1e-4a8e-9a51-2a2f4c1d9e10";
+
+describe("verifyAccessToken and its cache of verified tokens", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("accepts a token again from the cache, and refuses it once it expires", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { access_token } = await issueAccessToken(config, userId);
+    expect(await verifyAccessToken(config, access_token)).toBe(userId);
+    expect(await verifyAccessToken(config, access_token)).toBe(userId);
+    vi.setSystemTime(Date.now() + 61_000);
+    expect(await verifyAccessToken(config, access_token)).toBeNull();
+  });
+
+  it("does not accept a token verified under one secret when another is configured", async () => {
+    const { access_token } = await issueAccessToken(config, userId);
+    expect(await verifyAccessToken(config, access_token)).toBe(userId);
+    const rotated = { ...config, JWT_SECRET: "another-secret-of-at-least-thirty-two-chars" };
+    expect(await verifyAccessToken(rotated, access_token)).toBeNull();
+    expect(await verifyAccessToken({ ...config, JWT_AUDIENCE: "elsewhere" }, access_token)).toBeNull();
+  });
+
+  it("never caches a refusal: a token refused once is refused again, an altered one never accepted", async () => {
+    const { access_token } = await issueAccessToken(config, userId);
+    const [header, , signature] = access_token.split(".");
+    const forged = `${header}.${Buffer.from(JSON.stringify({ sub: userId, exp: 9e9, iat: 1 })).toString("base64url")}.${signature}`;
+    expect(await verifyAccessToken(config, forged)).toBeNull();
+    expect(await verifyAccessToken(config, forged)).toBeNull();
+    const notUuid = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("not-a-uuid")
+      .setIssuer(config.JWT_ISSUER)
+      .setAudience(config.JWT_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime("1m")
+      .sign(new TextEncoder().encode(config.JWT_SECRET));
+    expect(await verifyAccessToken(config, notUuid)).toBeNull();
+    expect(await verifyAccessToken(config, notUuid)).toBeNull();
+  });
+});
