@@ -37,7 +37,7 @@ export function createApp({
     const started = performance.now();
     await next();
     log("info", "request", {
-      requestId: c.var.requestId,
+      requestId: c.get("requestId"),
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
@@ -50,14 +50,16 @@ export function createApp({
     await next();
   });
   app.use("/api/*", async (c, next) => {
-    const origins = c.var.config.CORS_ORIGINS.split(",")
+    const origins = c
+      .get("config")
+      .CORS_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean);
     if (origins.length === 0) return next();
     return cors({ origin: origins.includes("*") ? "*" : origins, maxAge: 600 })(c, next);
   });
   app.use("/api/*", async (c, next) => {
-    const runner = openDatabase(c.var.config, c.env ?? {});
+    const runner = openDatabase(c.get("config"), c.env ?? {});
     c.set("runner", runner);
     c.set("background", []);
     c.set("clientIp", clientIp(c.req.raw) ?? "unknown");
@@ -65,7 +67,7 @@ export function createApp({
       await next();
     } finally {
       // Work queued with afterResponse (e.g. recording an API key's use) runs before the runner closes.
-      const closing = Promise.allSettled(c.var.background)
+      const closing = Promise.allSettled(c.get("background"))
         .then(() => runner.close())
         .catch((error) => log("warn", "closing the database failed", { error: String(error) }));
       // On Workers the runner closes after the response is sent; elsewhere there is no execution context.

@@ -2,7 +2,10 @@ import type { Runner } from "../db/runner/runner";
 import type { Config } from "./config";
 import type { createScope, Scope } from "./lib/scope";
 
-/** Hono's typed environment: what every handler may read from `c.var`. */
+/**
+ * Hono's typed environment: what every handler may read with `c.get(...)`. (Read them with c.get: Hono's
+ * `c.var` builds an object of every variable on each access.)
+ */
 export type AppEnv = {
   Bindings: Record<string, unknown>;
   Variables: {

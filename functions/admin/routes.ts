@@ -154,4 +154,4 @@ export const adminRoutes = router
   .openapi(updateUser, async (c) =>
     c.json(await adminService.updateUser(scopeOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
   )
-  .openapi(runMaintenance, async (c) => c.json(await adminService.runMaintenance(scopeOf(c), c.var.config), 200));
+  .openapi(runMaintenance, async (c) => c.json(await adminService.runMaintenance(scopeOf(c), c.get("config")), 200));

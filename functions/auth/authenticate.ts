@@ -25,7 +25,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       const key = parseApiKey(value);
       if (key) auth = { via: "api_key", prefix: key.prefix, hash: await hashSecret(key.secret) };
     } else {
-      const userId = await verifyAccessToken(c.var.config, value);
+      const userId = await verifyAccessToken(c.get("config"), value);
       if (userId) auth = { via: "token", userId };
     }
     if (!auth) throw unauthorized("Could not validate credentials", "invalid_token");

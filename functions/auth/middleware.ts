@@ -16,7 +16,7 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
 export const permit = (resource: string) =>
   createMiddleware<AppEnv>(async (c, next) => {
     if (c.get("auth")?.via === "api_key") {
-      c.var.request.context.permission = `${resource}:${c.var.request.context.readOnly ? "read" : "write"}`;
+      c.get("request").context.permission = `${resource}:${c.get("request").context.readOnly ? "read" : "write"}`;
     }
     await next();
   });

@@ -62,5 +62,5 @@ export const authRoutes = createRouter()
       const form = c.req.valid("form") as LoginForm;
       credentials = { email: form.username, password: form.password };
     } else throw unsupportedMediaType("Send JSON or application/x-www-form-urlencoded");
-    return c.json(await authService.login(scopeOf(c), c.var.config, credentials), 200);
+    return c.json(await authService.login(scopeOf(c), c.get("config"), credentials), 200);
   });

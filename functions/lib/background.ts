@@ -9,7 +9,7 @@ import { log } from "./log";
  */
 export function afterResponse(c: Context<AppEnv>, task: Promise<unknown>) {
   const guarded = task.catch((error) => log("warn", "background task failed", { error: String(error) }));
-  c.var.background.push(guarded);
+  c.get("background").push(guarded);
   try {
     c.executionCtx.waitUntil(guarded);
   } catch {

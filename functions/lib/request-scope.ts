@@ -32,12 +32,12 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
   const context: RequestContext = {
     userId: auth?.via === "token" ? auth.userId : undefined,
     apiKey: auth?.via === "api_key" ? { prefix: auth.prefix, hash: auth.hash } : undefined,
-    ip: c.var.clientIp,
+    ip: c.get("clientIp"),
     // An unknown route is a 404 and costs nothing.
     route,
     readOnly: c.req.method === "GET" || c.req.method === "HEAD",
   };
-  const request = createScope(c.var.runner, context);
+  const request = createScope(c.get("runner"), context);
   c.set("request", request);
   c.set("scope", request.scope);
   await next();
@@ -46,14 +46,14 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
   // Not when the database is unavailable (503): the count could not reach it either.
   if (route && !state.counted && c.res.status !== 503) {
     try {
-      const ran = await c.var.runner.batch({ ...context, permission: undefined }, () => nothing(undefined), false);
+      const ran = await c.get("runner").batch({ ...context, permission: undefined }, () => nothing(undefined), false);
       state.row = ran.context;
     } catch (error) {
       const code = findPgError(error)?.code;
       if (code === "PT429") {
         c.res = handleError(error, c);
       } else if (code !== "PT401") {
-        log("warn", "counting a failed request failed", { requestId: c.var.requestId, error: String(error) });
+        log("warn", "counting a failed request failed", { requestId: c.get("requestId"), error: String(error) });
       }
     }
   }
@@ -69,9 +69,9 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
     const path = c.req.path.slice(0, 255);
     afterResponse(
       c,
-      c.var.runner.statement(
-        sql`select app_auth.record_key_use(${row.key_id}::uuid, ${c.req.method}, ${path}, ${c.res.status})`,
-      ),
+      c
+        .get("runner")
+        .statement(sql`select app_auth.record_key_use(${row.key_id}::uuid, ${c.req.method}, ${path}, ${c.res.status})`),
     );
   }
 });

@@ -66,4 +66,4 @@ export function createScope(runner: Runner, context: RequestContext) {
   return { scope, state, context };
 }
 
-export const scopeOf = (c: { var: { scope: Scope } }): Scope => c.var.scope;
+export const scopeOf = (c: { get: (key: "scope") => Scope }): Scope => c.get("scope");
