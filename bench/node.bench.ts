@@ -1,10 +1,13 @@
 // `npm run bench:node`: throughput of `npm start` on Postgres (node-postgres) for GET /items (20 of 104 rows),
-// against a bare Hono handler running the same statements on the same pool size (bench/lib/bare-server.ts),
-// with autocannon at 1, 10 and 50 connections, same run. Each server runs in its own process; rate limiting
-// stays on in the app (its limit out of reach). Results in bench/results/node.json.
+// against bare Hono handlers on the same pool size (bench/lib/bare-server.ts), with autocannon at 1, 10 and
+// 50 connections, same run: one sends the app's own statements (its context statement included) one after
+// another, so the ratio is what the app's code costs; the other a minimal set_config context instead, which
+// also shows what the app's caller checks and rate-limit count cost in Postgres. Each server runs in its own
+// process; rate limiting stays on in the app (its limit out of reach). Per request, the CPU milliseconds each
+// server and Postgres used say where the time goes. Results in bench/results/node.json.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
 import { sql } from "drizzle-orm";
@@ -14,7 +17,8 @@ import { testEnv } from "../functions/testing/harness";
 
 const SERVER = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = [1, 10, 50];
+// BENCH_CONNECTIONS=1,10: a subset of the connection counts (for profiling one of them).
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
 
 async function start(script: string, env: Record<string, string>, port: number, nodeArgs: string[] = []) {
   const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
@@ -30,12 +34,43 @@ async function start(script: string, env: Record<string, string>, port: number, 
   throw new Error(`${script} did not start`);
 }
 
-async function load(url: string, token: string, connections: number) {
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); 0 where /proc is missing. */
+async function cpuMs(pid: number) {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * (1000 / 100); // clock ticks of 1/100 s
+}
+
+/** CPU time of every postgres process on this machine (the local server the bench runs on), by pid. */
+async function postgresCpuMs() {
+  const pids = (await readdir("/proc").catch(() => [])).filter((name) => /^\d+$/.test(name));
+  const byPid = new Map<string, number>();
+  for (const pid of pids) {
+    const comm = await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "");
+    if (comm.startsWith("postgres")) byPid.set(pid, await cpuMs(Number(pid)));
+  }
+  return byPid;
+}
+
+/** Postgres CPU used between two readings; a backend that exited in between takes its share with it. */
+const postgresDelta = (before: Map<string, number>, after: Map<string, number>) =>
+  [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
+
+async function load(url: string, token: string, connections: number, server: ChildProcess) {
   const headers = { authorization: `Bearer ${token}` };
   await autocannon({ url, connections, duration: 2, headers }); // warm-up
+  const before = { server: await cpuMs(server.pid ?? 0), postgres: await postgresCpuMs() };
   const result = await autocannon({ url, connections, duration: DURATION, headers });
+  const after = { server: await cpuMs(server.pid ?? 0), postgres: await postgresCpuMs() };
   if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers`);
-  return { requests_per_s: Math.round(result.requests.average), p50_ms: result.latency.p50 };
+  const perRequest = (ms: number) => +(ms / result.requests.total).toFixed(3);
+  return {
+    requests_per_s: Math.round(result.requests.average),
+    p50_ms: result.latency.p50,
+    // Where the time goes: CPU milliseconds per request in the server process and in Postgres.
+    server_cpu_ms: perRequest(after.server - before.server),
+    postgres_cpu_ms: perRequest(postgresDelta(before.postgres, after.postgres)),
+  };
 }
 
 const name = `rls_node_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
@@ -57,9 +92,13 @@ try {
   const env = { ...testEnv, DATABASE_URL: appUrl };
   // BENCH_PROFILE_DIR: a CPU profile of the app (.cpuprofile, for Chrome DevTools) written there when it stops.
   const profile = process.env.BENCH_PROFILE_DIR;
-  children.push(
-    await start("functions/node.ts", env, appPort, profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
+  const appServer = await start(
+    "functions/node.ts",
+    env,
+    appPort,
+    profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [],
   );
+  children.push(appServer);
   const base = `http://127.0.0.1:${appPort}/api/v1`;
   const email = `bench-${randomUUID().slice(0, 8)}@example.com`;
   const register = await fetch(`${base}/auth/register`, {
@@ -79,24 +118,36 @@ try {
     sql`insert into items (owner_id, title) select ${userId}::uuid, 'item ' || g from generate_series(1, 104) g`,
   );
   await filler.close();
-  children.push(await start("bench/lib/bare-server.ts", { DATABASE_URL: appUrl, USER_ID: userId }, barePort));
+  const bareEnv = { DATABASE_URL: appUrl, USER_ID: userId };
+  const bareServer = await start("bench/lib/bare-server.ts", { ...bareEnv, BARE_CONTEXT: "app" }, barePort);
+  children.push(bareServer);
+  const minimalServer = await start("bench/lib/bare-server.ts", { ...bareEnv, BARE_CONTEXT: "minimal" }, barePort + 1);
+  children.push(minimalServer);
 
   const rows = [];
+  const ratio = (a: { requests_per_s: number }, b: { requests_per_s: number }) =>
+    +(a.requests_per_s / b.requests_per_s).toFixed(2);
   for (const connections of CONNECTIONS) {
-    const app = await load(`${base}/items`, token, connections);
-    const bare = await load(`http://127.0.0.1:${barePort}/api/v1/items`, token, connections);
-    rows.push({ connections, app, bare, ratio: +(app.requests_per_s / bare.requests_per_s).toFixed(2) });
+    const app = await load(`${base}/items`, token, connections, appServer);
+    const bare = await load(`http://127.0.0.1:${barePort}/api/v1/items`, token, connections, bareServer);
+    const minimal = await load(`http://127.0.0.1:${barePort + 1}/api/v1/items`, token, connections, minimalServer);
+    rows.push({ connections, app, bare, minimal, ratio: ratio(app, bare), ratio_to_minimal: ratio(app, minimal) });
   }
+  const cpu = (r: { server_cpu_ms: number; postgres_cpu_ms: number }) => `${r.server_cpu_ms} + ${r.postgres_cpu_ms}`;
   console.table(
     rows.map((r) => ({
       connections: r.connections,
-      "app req/s": r.app.requests_per_s,
-      "app p50 ms": r.app.p50_ms,
-      "bare req/s": r.bare.requests_per_s,
-      "bare p50 ms": r.bare.p50_ms,
+      "app req/s (p50 ms)": `${r.app.requests_per_s} (${r.app.p50_ms})`,
+      "bare req/s (p50 ms)": `${r.bare.requests_per_s} (${r.bare.p50_ms})`,
+      "minimal req/s (p50 ms)": `${r.minimal.requests_per_s} (${r.minimal.p50_ms})`,
       ratio: r.ratio,
+      "ratio to minimal": r.ratio_to_minimal,
+      "cpu ms/req app": cpu(r.app),
+      bare: cpu(r.bare),
+      minimal: cpu(r.minimal),
     })),
   );
+  console.log("cpu ms/req: the server's + Postgres's CPU milliseconds per request");
   await mkdir("bench/results", { recursive: true });
   await writeFile(
     "bench/results/node.json",
@@ -106,6 +157,10 @@ try {
         date: new Date().toISOString(),
         machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
         request: "GET /api/v1/items (20 of 104 rows), node-postgres, pool of 10",
+        baselines: {
+          bare: "the app's statements (its context statement included), awaited one by one, no app code",
+          minimal: "begin read only, a set_config context, the page, the count, commit",
+        },
         duration_s: DURATION,
         rows,
       },

@@ -1,18 +1,34 @@
 // The baseline for bench/node.bench.ts: a bare Hono handler on node-postgres that runs the statements a list
-// request needs and nothing else (no auth, no validation, no rate limit): begin read only, the RLS context,
-// the page, the count, commit. PORT, DATABASE_URL (the login role) and USER_ID from the environment.
+// request needs and nothing else (no auth, no validation, no Drizzle), each awaited in turn: begin, the
+// context, the page, the count, commit. BARE_CONTEXT says which context statement:
+//   app      the app's own context statement (app_auth.begin_request: caller checks and the rate-limit count,
+//            then the role and settings), text and parameters exactly as the app sends them;
+//   minimal  set_config of the role and app.current_user_id alone, as a hand-written handler might.
+// PORT, DATABASE_URL (the login role), USER_ID and BARE_CONTEXT from the environment.
 import { serve } from "@hono/node-server";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { Hono } from "hono";
 import pg from "pg";
+import { contextSql } from "../../db/runner/context";
+
+const userId = process.env.USER_ID as string;
+const minimal = process.env.BARE_CONTEXT === "minimal";
+const begin = minimal ? "begin read only" : "begin"; // the app's context statement makes it read-only itself
+const context = minimal
+  ? {
+      text: "select set_config('role', 'rls_app_user', true), set_config('app.current_user_id', $1, true)",
+      values: [userId] as unknown[],
+    }
+  : (({ sql, params }) => ({ text: sql, values: params }))(
+      new PgDialect().sqlToQuery(contextSql({ userId, ip: "127.0.0.1", route: "/api/v1/items", readOnly: true })),
+    );
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const app = new Hono().get("/api/v1/items", async (c) => {
   const client = await pool.connect();
   try {
-    await client.query("begin read only");
-    await client.query("select set_config('role', 'rls_app_user', true), set_config('app.current_user_id', $1, true)", [
-      process.env.USER_ID,
-    ]);
+    await client.query(begin);
+    await client.query(context.text, context.values);
     const page = await client.query(
       "select id, owner_id, title, description, created_at, updated_at from items where deleted_at is null order by created_at desc, id limit 20",
     );

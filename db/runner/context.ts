@@ -40,8 +40,13 @@ export type ContextRow = {
  * `checks: false` only counts the hit (used alone, after a request failed): no activity or permission checks.
  */
 export function contextStatement(q: Database, context: RequestContext, checks = true) {
+  return q.execute(contextSql(context, checks));
+}
+
+/** The context statement's SQL, for contextStatement (and for a benchmark's baseline to send as it is). */
+export function contextSql(context: RequestContext, checks = true) {
   const { apiKey } = context;
-  return q.execute(sql`
+  return sql`
     select r.*,
       set_config('role', case when r.user_id is null then ${roleNames.anon}
         when r.is_superuser then ${roleNames.appSuperuser} else ${roleNames.appUser} end, true) as "role",
@@ -51,7 +56,7 @@ export function contextStatement(q: Database, context: RequestContext, checks = 
       }
     from app_auth.begin_request(${context.userId ?? null}::uuid, ${apiKey?.prefix ?? null}::text,
       ${apiKey?.hash ?? null}::text, ${context.permission ?? null}::text, ${context.superuserOnly ?? false}::boolean,
-      ${context.ip ?? null}::text, ${context.route ?? null}::text, ${checks}::boolean) r`);
+      ${context.ip ?? null}::text, ${context.route ?? null}::text, ${checks}::boolean) r`;
 }
 
 export function contextRowOf(result: unknown): ContextRow {
