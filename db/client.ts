@@ -33,7 +33,7 @@ export function openNeon(connectionString: string, options: { max?: number } = {
   const pool = new Pool({ connectionString, max: options.max ?? 5 });
   // An idle client whose connection the server ends (restart, failover, a dropped database) makes the
   // pool emit "error"; unheard, that event would crash the process. The next query simply reconnects.
-  pool.on("error", (error: Error) => log("warn", "idle database connection lost", { error: error.message }));
+  pool.on("error", (error: Error) => log("warn", "idle database connection lost", { error }));
   // A checked-out client emits "error" itself when its connection drops between queries; heard here, the
   // query in flight (if any) fails on its own and maps to 503, and the process lives on.
   pool.on("connect", (client: { on: (event: "error", listener: () => void) => void }) => client.on("error", () => {}));

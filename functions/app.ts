@@ -69,7 +69,7 @@ export function createApp({
       // Work queued with afterResponse (e.g. recording an API key's use) runs before the runner closes.
       const closing = Promise.allSettled(c.get("background"))
         .then(() => runner.close())
-        .catch((error) => log("warn", "closing the database failed", { error: String(error) }));
+        .catch((error) => log("warn", "closing the database failed", { error }));
       // On Workers the runner closes after the response is sent; elsewhere there is no execution context.
       try {
         c.executionCtx.waitUntil(closing);

@@ -8,8 +8,7 @@ import { openNodeDatabase } from "../db/node";
 import { ensureDefaultTier, ensureFirstSuperuser } from "../db/seed";
 import { createApp } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
-import { log } from "./lib/log";
-import { findPgError } from "./lib/pg-errors";
+import { describeError, log } from "./lib/log";
 
 // `npm start`: the same Hono app on Node. No DATABASE_URL: embedded PGlite kept in PGLITE_DATA_DIR, so a
 // fresh clone runs with nothing to install. With DATABASE_URL: that Postgres, as the app's login role.
@@ -71,8 +70,10 @@ async function prepareDatabase() {
 }
 
 const { runner, close, description, role } = await prepareDatabase().catch((error: unknown) => {
-  const reason = findPgError(error)?.message ?? (error instanceof Error ? error.message : String(error));
-  log("error", `cannot start: ${reason}`);
+  // The innermost cause says what went wrong (a query error's own message would only name the statement).
+  let root = describeError(error);
+  while (root.cause) root = root.cause;
+  log("error", `cannot start: ${root.message}`, { error });
   process.exit(1);
 });
 

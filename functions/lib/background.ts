@@ -8,7 +8,7 @@ import { log } from "./log";
  * pool. A failure is logged, never thrown at the request.
  */
 export function afterResponse(c: Context<AppEnv>, task: Promise<unknown>) {
-  const guarded = task.catch((error) => log("warn", "background task failed", { error: String(error) }));
+  const guarded = task.catch((error) => log("warn", "background task failed", { error }));
   c.get("background").push(guarded);
   try {
     c.executionCtx.waitUntil(guarded);

@@ -24,7 +24,7 @@ export function handleError(error: unknown, c: Context<AppEnv>) {
     log("error", "request failed", {
       requestId: c.get("requestId"),
       path: c.req.path,
-      error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error,
+      error,
     });
   }
   if (!apiError) {

@@ -53,7 +53,7 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
       if (code === "PT429") {
         c.res = handleError(error, c);
       } else if (code !== "PT401") {
-        log("warn", "counting a failed request failed", { requestId: c.get("requestId"), error: String(error) });
+        log("warn", "counting a failed request failed", { requestId: c.get("requestId"), error });
       }
     }
   }
