@@ -162,12 +162,51 @@ describe("users under RLS", () => {
   });
 });
 
+describe("credential changes", () => {
+  const versionOf = async (id: string) =>
+    (await t.asOwner((tx) => tx.select({ v: users.token_version }).from(users).where(eq(users.id, id))))[0]?.v;
+
+  it("bump token_version when the e-mail or password changes, whoever changes them; not for the name", async () => {
+    const carol = await newUser("carol@example.com");
+    const start = await versionOf(carol);
+    await withRls(t.db, carol, (tx) => tx.update(users).set({ full_name: "Carol" }).where(eq(users.id, carol)));
+    expect(await versionOf(carol)).toBe(start);
+    await withRls(t.db, carol, (tx) => tx.update(users).set({ hashed_password: "new" }).where(eq(users.id, carol)));
+    expect(await versionOf(carol)).toBe((start ?? 0) + 1);
+    await withRls(t.db, admin, (tx) =>
+      tx.update(users).set({ email: "carol2@example.com" }).where(eq(users.id, carol)),
+    );
+    expect(await versionOf(carol)).toBe((start ?? 0) + 2);
+    // The column is not the user's to set: no UPDATE grant on it.
+    expect(
+      await codeOf(withRls(t.db, carol, (tx) => tx.update(users).set({ token_version: 0 }).where(eq(users.id, carol)))),
+    ).toBe("42501");
+  });
+
+  it("are refused when an API key is the caller (app.api_key_id set), whatever the role", async () => {
+    const dave = await newUser("dave@example.com");
+    const asKey = (change: Partial<typeof users.$inferInsert>) =>
+      withRls(t.db, dave, async (tx) => {
+        await tx.execute(sql`select set_config('app.api_key_id', '0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b', true)`);
+        await tx.update(users).set(change).where(eq(users.id, dave));
+      });
+    expect(await codeOf(asKey({ hashed_password: "stolen" }))).toBe("42501");
+    expect(await codeOf(asKey({ email: "stolen@example.com" }))).toBe("42501");
+    await asKey({ full_name: "Dave" });
+  });
+});
+
 describe("migrations", () => {
   it("applying them again is a no-op", async () => {
+    const count = async () =>
+      (
+        await t.asOwner(async (tx) =>
+          rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from users`)),
+        )
+      )[0]?.n;
+    const before = await count();
+    expect(before).toBeGreaterThanOrEqual(3);
     await t.migrateAgain();
-    const [count] = await t.asOwner(async (tx) =>
-      rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from users`)),
-    );
-    expect(count?.n).toBe(3);
+    expect(await count()).toBe(before);
   });
 });

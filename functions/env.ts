@@ -35,4 +35,6 @@ export type ClientIp = (request: Request) => string | undefined;
  * A caller's credentials, checked as far as they can be without the database: a token's signature and
  * expiry, or an API key's shape and the hash of its secret (which the database compares).
  */
-export type Auth = { via: "token"; userId: string } | { via: "api_key"; prefix: string; hash: string };
+export type Auth =
+  | { via: "token"; userId: string; tokenVersion: number }
+  | { via: "api_key"; prefix: string; hash: string };

@@ -20,7 +20,9 @@ const context = minimal
       values: [userId] as unknown[],
     }
   : (({ sql, params }) => ({ text: sql, values: params }))(
-      new PgDialect().sqlToQuery(contextSql({ userId, ip: "127.0.0.1", route: "/api/v1/items", readOnly: true })),
+      new PgDialect().sqlToQuery(
+        contextSql({ userId, tokenVersion: 0, ip: "127.0.0.1", route: "/api/v1/items", readOnly: true }),
+      ),
     );
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });

@@ -9,6 +9,8 @@ import { roleNames } from "../schema/roles";
  */
 export type RequestContext = {
   userId?: string;
+  /** The token's `ver` claim: refused unless it is still the user's token_version. */
+  tokenVersion?: number;
   apiKey?: { prefix: string; hash: string };
   permission?: string;
   superuserOnly?: boolean;
@@ -32,9 +34,9 @@ export type ContextRow = {
 /**
  * The first statement of every request's transaction, as PostgREST does: app_auth.begin_request checks the
  * caller and counts the rate-limit hit (raising PT401 / PT403 / PT429 to refuse), then the same statement
- * switches to the caller's role (rls_anon, rls_app_user or rls_app_superuser) and sets app.current_user_id and
- * app.is_superuser, all transaction-local: a pooled connection never carries one user's identity into another
- * request. For reads it then makes the transaction read-only: Postgres allows a transaction to become read-only
+ * switches to the caller's role (rls_anon, rls_app_user or rls_app_superuser) and sets app.current_user_id,
+ * app.is_superuser and app.api_key_id (empty unless an API key calls; credential changes refuse keys), all
+ * transaction-local: a pooled connection never carries one user's identity into another request. For reads it then makes the transaction read-only: Postgres allows a transaction to become read-only
  * after it wrote (here, the rate-limit counter), never the reverse, so the handler's statements cannot write.
  *
  * `checks: false` only counts the hit (used alone, after a request failed): no activity or permission checks.
@@ -51,10 +53,12 @@ export function contextSql(context: RequestContext, checks = true) {
       set_config('role', case when r.user_id is null then ${roleNames.anon}
         when r.is_superuser then ${roleNames.appSuperuser} else ${roleNames.appUser} end, true) as "role",
       set_config('app.current_user_id', coalesce(r.user_id::text, ''), true) as "uid",
-      set_config('app.is_superuser', r.is_superuser::text, true) as "su"${
+      set_config('app.is_superuser', r.is_superuser::text, true) as "su",
+      set_config('app.api_key_id', coalesce(r.key_id::text, ''), true) as "kid"${
         context.readOnly && checks ? sql`, set_config('transaction_read_only', 'on', true) as "ro"` : sql``
       }
-    from app_auth.begin_request(${context.userId ?? null}::uuid, ${apiKey?.prefix ?? null}::text,
+    from app_auth.begin_request(${context.userId ?? null}::uuid, ${context.tokenVersion ?? null}::integer,
+      ${apiKey?.prefix ?? null}::text,
       ${apiKey?.hash ?? null}::text, ${context.permission ?? null}::text, ${context.superuserOnly ?? false}::boolean,
       ${context.ip ?? null}::text, ${context.route ?? null}::text, ${checks}::boolean) r`;
 }

@@ -31,7 +31,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const context = () => ({ userId, readOnly: false });
+const context = () => ({ userId, tokenVersion: 0, readOnly: false });
 const itemCount = () => t.asOwner(async (tx) => (await tx.select({ n: count() }).from(items))[0]?.n);
 
 describe("statement runners", () => {

@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, foreignKey, index, pgTable, text, uniqueIndex, uuid, varchar } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+  varchar,
+} from "drizzle-orm/pg-core";
 import { timestamps, uuidPrimaryKey } from "./columns";
 import { currentUserId, superuserPolicy, userPolicies } from "./rls";
 import { tiers } from "./tiers";
@@ -22,6 +33,12 @@ export const users = pgTable(
     is_superuser: boolean("is_superuser").notNull().default(false),
     /** Whose rate limits apply; set to the default tier at registration, changed by superusers only. */
     tier_id: uuid("tier_id"),
+    /**
+     * Which access tokens still count: a token carries the version it was issued under, and every request
+     * compares it (app_auth.begin_request). A trigger adds one whenever the e-mail or password changes, so a
+     * credential change signs every earlier token out (drizzle/0012).
+     */
+    token_version: integer("token_version").notNull().default(0),
     ...timestamps,
   },
   (t) => [

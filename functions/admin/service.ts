@@ -134,7 +134,7 @@ export const adminService = {
    */
   updateUser: (scope: Scope, id: string, input: AdminUserUpdate) =>
     scope.transaction(async (tx, caller) => {
-      if (id === caller.userId) {
+      if (id.toLowerCase() === caller.userId?.toLowerCase()) {
         const refused = (["is_active", "is_superuser"] as const).filter((field) => input[field] === false);
         if (refused.length > 0) {
           throw conflict(

@@ -118,9 +118,9 @@ describe("login", () => {
 
 describe("tokens", () => {
   const secret = new TextEncoder().encode(testEnv.JWT_SECRET);
-  const sign = (claims: { sub?: string; iss?: string; aud?: string; exp?: number }, key = secret) => {
+  const sign = (claims: { sub?: string; iss?: string; aud?: string; exp?: number; ver?: number }, key = secret) => {
     const now = Math.floor(Date.now() / 1000);
-    const jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setIssuedAt(now);
+    const jwt = new SignJWT({ ver: claims.ver ?? 0 }).setProtectedHeader({ alg: "HS256" }).setIssuedAt(now);
     if (claims.sub) jwt.setSubject(claims.sub);
     jwt.setIssuer(claims.iss ?? testEnv.JWT_ISSUER).setAudience(claims.aud ?? testEnv.JWT_AUDIENCE);
     jwt.setExpirationTime(claims.exp ?? now + 600);
@@ -179,12 +179,29 @@ describe("tokens", () => {
     await expectRefused(await sign({ sub: "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" }));
   });
 
-  it("answers 401 with WWW-Authenticate: Bearer when no token or another scheme is sent", async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: "Basic YTpi" }, { authorization: "Bearer" }];
-    for (const headers of attempts) {
-      const response = await t.request("/api/v1/users/me", { headers });
-      expect(response.status).toBe(401);
-      expect(response.headers.get("www-authenticate")).toBe("Bearer");
+  it("refuses a token issued under another token_version (credentials changed since)", async () => {
+    const user = await t.signUp();
+    await expectRefused(await sign({ sub: user.id, ver: 1 }));
+  });
+
+  it("answers 401 with WWW-Authenticate: Bearer when no credentials are sent", async () => {
+    const response = await t.request("/api/v1/users/me");
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+  });
+
+  it("answers 401 invalid_request to an Authorization header that is not a bearer token, on any route", async () => {
+    const malformed = ["Basic YTpi", "Bearer", "Bearer a b", "Token abc", "bearer"];
+    for (const authorization of malformed) {
+      for (const path of ["/api/v1/users/me", "/api/v1/health", "/api/v1/auth/login"]) {
+        const response = await t.request(path, {
+          method: path.endsWith("login") ? "POST" : "GET",
+          headers: { authorization },
+        });
+        expect(response.status, `${authorization} on ${path}`).toBe(401);
+        expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_request"');
+        expect(((await response.json()) as ErrorBody).error.code).toBe("invalid_request");
+      }
     }
   });
 });

@@ -4,11 +4,17 @@ import type { AppEnv, Auth } from "../env";
 import { unauthorized } from "../lib/errors";
 import { verifyAccessToken } from "./tokens";
 
-/** The credentials a request carries: `Authorization: Bearer <jwt or key>` or `X-API-Key: <key>`. */
+/**
+ * The credentials a request carries: `Authorization: Bearer <jwt or key>` or `X-API-Key: <key>`. An
+ * Authorization header that is not one bearer credential is refused, not ignored: a client that believes it is
+ * signed in must hear that it is not, rather than be served as anonymous.
+ */
 function credentialsOf(authorization: string | undefined, apiKeyHeader: string | undefined) {
   if (apiKeyHeader) return apiKeyHeader.trim();
-  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
-  return match?.[1];
+  if (authorization === undefined || authorization.trim() === "") return undefined;
+  const match = authorization.match(/^Bearer +(\S+) *$/i);
+  if (!match) throw unauthorized("The Authorization header must be 'Bearer <token or API key>'", "invalid_request");
+  return match[1];
 }
 
 /**
@@ -25,8 +31,8 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       const key = parseApiKey(value);
       if (key) auth = { via: "api_key", prefix: key.prefix, hash: await hashSecret(key.secret) };
     } else {
-      const userId = await verifyAccessToken(c.get("config"), value);
-      if (userId) auth = { via: "token", userId };
+      const token = await verifyAccessToken(c.get("config"), value);
+      if (token) auth = { via: "token", userId: token.userId, tokenVersion: token.version };
     }
     if (!auth) throw unauthorized("Could not validate credentials", "invalid_token");
     c.set("auth", auth);

@@ -9,7 +9,7 @@ import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
 import type { Register } from "./schemas";
 import { issueAccessToken } from "./tokens";
 
-type LoginRow = { id: string; hashed_password: string; is_active: boolean };
+type LoginRow = { id: string; hashed_password: string; is_active: boolean; token_version: number };
 
 // Nobody is signed in yet, so both run as rls_anon, which may execute exactly two SECURITY DEFINER
 // functions (drizzle/0002_security.sql) and read no table. Passwords are hashed and checked outside the
@@ -45,6 +45,6 @@ export const authService = {
     }
     if (!(await verifyPassword(credentials.password, user.hashed_password))) throw wrong;
     if (!user.is_active) throw forbidden("Inactive user");
-    return issueAccessToken(config, user.id);
+    return issueAccessToken(config, user.id, user.token_version);
   },
 };

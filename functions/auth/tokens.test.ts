@@ -15,23 +15,23 @@ describe("verifyAccessToken and its cache of verified tokens", () => {
 
   it("accepts a token again from the cache, and refuses it once it expires", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const { access_token } = await issueAccessToken(config, userId);
-    expect(await verifyAccessToken(config, access_token)).toBe(userId);
-    expect(await verifyAccessToken(config, access_token)).toBe(userId);
+    const { access_token } = await issueAccessToken(config, userId, 3);
+    expect(await verifyAccessToken(config, access_token)).toEqual({ userId, version: 3 });
+    expect(await verifyAccessToken(config, access_token)).toEqual({ userId, version: 3 });
     vi.setSystemTime(Date.now() + 61_000);
     expect(await verifyAccessToken(config, access_token)).toBeNull();
   });
 
   it("does not accept a token verified under one secret when another is configured", async () => {
-    const { access_token } = await issueAccessToken(config, userId);
-    expect(await verifyAccessToken(config, access_token)).toBe(userId);
+    const { access_token } = await issueAccessToken(config, userId, 3);
+    expect(await verifyAccessToken(config, access_token)).toEqual({ userId, version: 3 });
     const rotated = { ...config, JWT_SECRET: "another-secret-of-at-least-thirty-two-chars" };
     expect(await verifyAccessToken(rotated, access_token)).toBeNull();
     expect(await verifyAccessToken({ ...config, JWT_AUDIENCE: "elsewhere" }, access_token)).toBeNull();
   });
 
   it("never caches a refusal: a token refused once is refused again, an altered one never accepted", async () => {
-    const { access_token } = await issueAccessToken(config, userId);
+    const { access_token } = await issueAccessToken(config, userId, 3);
     const [header, , signature] = access_token.split(".");
     const forged = `${header}.${Buffer.from(JSON.stringify({ sub: userId, exp: 9e9, iat: 1 })).toString("base64url")}.${signature}`;
     expect(await verifyAccessToken(config, forged)).toBeNull();
@@ -46,5 +46,17 @@ describe("verifyAccessToken and its cache of verified tokens", () => {
       .sign(new TextEncoder().encode(config.JWT_SECRET));
     expect(await verifyAccessToken(config, notUuid)).toBeNull();
     expect(await verifyAccessToken(config, notUuid)).toBeNull();
+  });
+
+  it("refuses a token without a ver claim: every token must say which credentials it was issued under", async () => {
+    const unversioned = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(userId)
+      .setIssuer(config.JWT_ISSUER)
+      .setAudience(config.JWT_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime("1m")
+      .sign(new TextEncoder().encode(config.JWT_SECRET));
+    expect(await verifyAccessToken(config, unversioned)).toBeNull();
   });
 });

@@ -24,8 +24,12 @@ const keyOf = (config: TokenConfig) => {
   return key;
 };
 
-export async function issueAccessToken(config: TokenConfig, userId: string) {
-  const accessToken = await new SignJWT({})
+/**
+ * A signed access token for a user. `ver` is the user's token_version when it was issued: the database refuses
+ * the token once the user's e-mail or password has changed since (the version moved on).
+ */
+export async function issueAccessToken(config: TokenConfig, userId: string, version: number) {
+  const accessToken = await new SignJWT({ ver: version })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(userId)
     .setIssuer(config.JWT_ISSUER)
@@ -43,7 +47,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // jwtVerify is kept, with its expiry; a hit past that expiry is dropped and verified (and refused) afresh.
 // Bounded: the oldest entry goes when it is full, so a flood of distinct tokens costs memory it gives back.
 const VERIFIED_MAX = 10_000;
-const verified = new Map<string, Map<string, { userId: string; expiresAt: number }>>();
+type Verified = { userId: string; version: number; expiresAt: number };
+const verified = new Map<string, Map<string, Verified>>();
 const verifiedFor = (config: TokenConfig) => {
   const setup = `${config.JWT_SECRET}\0${config.JWT_ISSUER}\0${config.JWT_AUDIENCE}`;
   let tokens = verified.get(setup);
@@ -54,29 +59,36 @@ const verifiedFor = (config: TokenConfig) => {
   return tokens;
 };
 
-/** The user id a token names, or null when the token is not one we issued and still valid. */
-export async function verifyAccessToken(config: TokenConfig, token: string): Promise<string | null> {
+/**
+ * The user a token names and the token_version it was issued under, or null when the token is not one we
+ * issued and still unexpired. Whether that version is still the user's is the database's to say.
+ */
+export async function verifyAccessToken(
+  config: TokenConfig,
+  token: string,
+): Promise<{ userId: string; version: number } | null> {
   const tokens = verifiedFor(config);
   const known = tokens.get(token);
-  if (known && known.expiresAt > Date.now()) return known.userId;
+  if (known && known.expiresAt > Date.now()) return { userId: known.userId, version: known.version };
   if (known) tokens.delete(token);
   const entry = await verifySignedToken(config, token);
   if (entry === null) return null;
   if (tokens.size >= VERIFIED_MAX) tokens.delete(tokens.keys().next().value as string);
   tokens.set(token, entry);
-  return entry.userId;
+  return { userId: entry.userId, version: entry.version };
 }
 
-async function verifySignedToken(config: TokenConfig, token: string) {
+async function verifySignedToken(config: TokenConfig, token: string): Promise<Verified | null> {
   try {
     const { payload } = await jwtVerify(token, await keyOf(config), {
       algorithms: ALGORITHMS,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
-      requiredClaims: ["sub", "exp", "iat"],
+      requiredClaims: ["sub", "exp", "iat", "ver"],
     });
-    if (!payload.sub || !UUID.test(payload.sub) || payload.exp === undefined) return null;
-    return { userId: payload.sub, expiresAt: payload.exp * 1000 };
+    const { sub, exp, ver } = payload;
+    if (!sub || !UUID.test(sub) || exp === undefined || !Number.isSafeInteger(ver)) return null;
+    return { userId: sub, version: ver as number, expiresAt: exp * 1000 };
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;
     throw error;

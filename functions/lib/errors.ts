@@ -21,9 +21,12 @@ export class ApiError extends Error {
 
 export const badRequest = (message: string, details?: unknown) => new ApiError(400, "bad_request", message, details);
 
-/** RFC 6750: a 401 names the scheme, and says `invalid_token` when a token was sent but refused. */
-export const unauthorized = (message = "Not authenticated", bearerError?: "invalid_token") =>
-  new ApiError(401, "unauthorized", message, undefined, {
+/**
+ * RFC 6750: a 401 names the scheme, and says `invalid_token` when a token was sent but refused,
+ * `invalid_request` when the Authorization header is not a bearer token at all.
+ */
+export const unauthorized = (message = "Not authenticated", bearerError?: "invalid_token" | "invalid_request") =>
+  new ApiError(401, bearerError === "invalid_request" ? "invalid_request" : "unauthorized", message, undefined, {
     "WWW-Authenticate": bearerError ? `Bearer error="${bearerError}"` : "Bearer",
   });
 

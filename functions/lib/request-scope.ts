@@ -31,6 +31,7 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
   const auth = c.get("auth");
   const context: RequestContext = {
     userId: auth?.via === "token" ? auth.userId : undefined,
+    tokenVersion: auth?.via === "token" ? auth.tokenVersion : undefined,
     apiKey: auth?.via === "api_key" ? { prefix: auth.prefix, hash: auth.hash } : undefined,
     ip: c.get("clientIp"),
     // An unknown route is a 404 and costs nothing.

@@ -16,7 +16,11 @@ export const ErrorSchema = z
   .openapi("Error");
 
 export const IdParam = z.object({
-  id: z.uuid().openapi({ param: { name: "id", in: "path" }, example: "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" }),
+  // Lowercased: ids compare as strings in code (e.g. "is this the caller?"), and Postgres prints them lowercase.
+  id: z
+    .uuid()
+    .toLowerCase()
+    .openapi({ param: { name: "id", in: "path" }, example: "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" }),
 });
 
 export const PageQuery = z.object({

@@ -24,6 +24,9 @@ const updateMe = createRoute({
   tags,
   security: bearer,
   summary: "Change your e-mail address, name or password",
+  description:
+    "Changing email or password needs current_password and an access token (not an API key), and signs out " +
+    "every access token issued before, this one included: sign in again with the new credentials.",
   request: { body: { content: { "application/json": { schema: UserUpdateMeSchema } }, required: true } },
   responses: { 200: json(UserSchema, "You, changed"), ...errors, ...conflictError },
 });
@@ -43,7 +46,9 @@ router.use("*", requireUser, permit("users"));
 
 export const usersRoutes = router
   .openapi(me, async (c) => c.json(await usersService.me(scopeOf(c)), 200))
-  .openapi(updateMe, async (c) => c.json(await usersService.updateMe(scopeOf(c), c.req.valid("json")), 200))
+  .openapi(updateMe, async (c) =>
+    c.json(await usersService.updateMe(scopeOf(c), c.req.valid("json"), c.get("auth")?.via ?? "token"), 200),
+  )
   .openapi(list, async (c) =>
     c.json(await usersService.list(scopeOf(c), parseListQuery(c.req.queries(), usersListSpec)), 200),
   );

@@ -10,13 +10,31 @@ export const password = z.string().min(8).max(128).openapi({ example: "correct h
 const fullName = z.string().trim().max(255).nullable();
 
 export const UserSchema = createSelectSchema(users, { created_at: timestamp, updated_at: timestamp })
-  .omit({ hashed_password: true })
+  .omit({ hashed_password: true, token_version: true })
   .openapi("User");
 
+/**
+ * A change of e-mail or password must prove the password again (`current_password`): a stolen token alone
+ * cannot take the account over. It signs out every access token issued before, the one used included.
+ */
 export const UserUpdateMeSchema = z
-  .object({ email, password, full_name: fullName })
+  .object({
+    email,
+    password,
+    full_name: fullName,
+    current_password: z.string().max(128).openapi({ description: "Required to change email or password" }),
+  })
   .partial()
   .strict()
+  .superRefine((input, ctx) => {
+    if ((input.email !== undefined || input.password !== undefined) && input.current_password === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["current_password"],
+        message: "Required to change email or password",
+      });
+    }
+  })
   .openapi("UserUpdateMe");
 
 export const UserPageSchema = listOf(UserSchema, "UserPage");

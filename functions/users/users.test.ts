@@ -25,14 +25,111 @@ describe("/users/me", () => {
     const response = await t.request("/api/v1/users/me", {
       method: "PATCH",
       token: user.token,
-      json: { full_name: "New Name", email: email.toUpperCase(), password: "brand new password" },
+      json: {
+        full_name: "New Name",
+        email: email.toUpperCase(),
+        password: "brand new password",
+        current_password: user.password,
+      },
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ full_name: "New Name", email });
+    const body = await response.json();
+    expect(body).toMatchObject({ full_name: "New Name", email });
+    expect(body).not.toHaveProperty("token_version");
 
     const login = (password: string) => t.request("/api/v1/auth/login", { method: "POST", json: { email, password } });
     expect((await login("brand new password")).status).toBe(200);
     expect((await login(user.password)).status).toBe(401);
+  });
+
+  it("changes the name alone without the password, and keeps the token valid", async () => {
+    const user = await t.signUp();
+    const response = await t.request("/api/v1/users/me", {
+      method: "PATCH",
+      token: user.token,
+      json: { full_name: "N" },
+    });
+    expect(response.status).toBe(200);
+    expect((await t.request("/api/v1/users/me", { token: user.token })).status).toBe(200);
+  });
+
+  it("asks for current_password to change e-mail or password, and refuses a wrong one without changing anything", async () => {
+    const user = await t.signUp();
+    for (const json of [{ email: `x-${user.email}` }, { password: "another password" }]) {
+      const missing = await t.request("/api/v1/users/me", { method: "PATCH", token: user.token, json });
+      expect(missing.status).toBe(422);
+      expect(((await missing.json()) as ErrorBody).error.details?.map((d) => d.field)).toEqual(["current_password"]);
+      const wrong = await t.request("/api/v1/users/me", {
+        method: "PATCH",
+        token: user.token,
+        json: { ...json, current_password: "not my password" },
+      });
+      expect(wrong.status).toBe(403);
+    }
+    const after = await t.request("/api/v1/users/me", { token: user.token });
+    expect(after.status).toBe(200);
+    expect(await after.json()).toMatchObject({ email: user.email });
+    const login = await t.request("/api/v1/auth/login", {
+      method: "POST",
+      json: { email: user.email, password: user.password },
+    });
+    expect(login.status).toBe(200);
+  });
+
+  it("signs out every earlier token when the password or the e-mail changes", async () => {
+    const user = await t.signUp();
+    const second = (await (
+      await t.request("/api/v1/auth/login", { method: "POST", json: { email: user.email, password: user.password } })
+    ).json()) as { access_token: string };
+    const changed = await t.request("/api/v1/users/me", {
+      method: "PATCH",
+      token: user.token,
+      json: { password: "a whole new password", current_password: user.password },
+    });
+    expect(changed.status).toBe(200);
+    for (const token of [user.token, second.access_token]) {
+      const response = await t.request("/api/v1/users/me", { token });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+    }
+    const fresh = (await (
+      await t.request("/api/v1/auth/login", {
+        method: "POST",
+        json: { email: user.email, password: "a whole new password" },
+      })
+    ).json()) as { access_token: string };
+    const renamed = await t.request("/api/v1/users/me", {
+      method: "PATCH",
+      token: fresh.access_token,
+      json: { email: `moved-${user.email}`, current_password: "a whole new password" },
+    });
+    expect(renamed.status).toBe(200);
+    expect((await t.request("/api/v1/users/me", { token: fresh.access_token })).status).toBe(401);
+  });
+
+  it("never lets an API key change its owner's e-mail or password, even with users:write", async () => {
+    const user = await t.signUp();
+    const created = await t.request("/api/v1/api-keys", {
+      method: "POST",
+      token: user.token,
+      json: { name: "full", permissions: ["users:read", "users:write"] },
+    });
+    const { key } = (await created.json()) as { key: string };
+    const asKey = (json: object) =>
+      t.request("/api/v1/users/me", { method: "PATCH", headers: { "x-api-key": key }, json });
+    expect((await asKey({ full_name: "Via Key" })).status).toBe(200);
+    for (const json of [
+      { password: "taken over password", current_password: user.password },
+      { email: `stolen-${user.email}`, current_password: user.password },
+    ]) {
+      const response = await asKey(json);
+      expect(response.status).toBe(403);
+    }
+    const login = await t.request("/api/v1/auth/login", {
+      method: "POST",
+      json: { email: user.email, password: user.password },
+    });
+    expect(login.status).toBe(200);
   });
 
   it("refuses is_superuser and is_active with 422, naming nothing it would accept", async () => {
@@ -51,7 +148,7 @@ describe("/users/me", () => {
     const response = await t.request("/api/v1/users/me", {
       method: "PATCH",
       token: bob.token,
-      json: { email: alice.email, full_name: "Not Saved" },
+      json: { email: alice.email, full_name: "Not Saved", current_password: bob.password },
     });
     expect(response.status).toBe(409);
     expect(((await response.json()) as ErrorBody).error.details?.[0]?.field).toBe("email");
@@ -62,8 +159,8 @@ describe("/users/me", () => {
   it("validates the new values", async () => {
     const user = await t.signUp();
     for (const [json, field] of [
-      [{ email: "nope" }, "email"],
-      [{ password: "short" }, "password"],
+      [{ email: "nope", current_password: user.password }, "email"],
+      [{ password: "short", current_password: user.password }, "password"],
       [{ full_name: "x".repeat(256) }, "full_name"],
     ] as const) {
       const response = await t.request("/api/v1/users/me", { method: "PATCH", token: user.token, json });
