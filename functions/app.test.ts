@@ -41,6 +41,50 @@ describe("app", () => {
     expect((await preflight("https://evil.example.com")).headers.get("access-control-allow-origin")).toBeNull();
   });
 
+  it("marks every API answer, success or error, Cache-Control: no-store", async () => {
+    const user = await t.signUp();
+    for (const response of [
+      await t.request("/api/v1/users/me", { token: user.token }),
+      await t.request("/api/v1/users/me"),
+      await t.request("/api/v1/items/not-an-id", { token: user.token }),
+    ]) {
+      expect(response.headers.get("cache-control")).toBe("no-store");
+    }
+  });
+
+  it("answers OPTIONS without a preflight with the methods, before any database work, whatever the key", async () => {
+    const user = await t.signUp();
+    const created = await t.request("/api/v1/api-keys", {
+      method: "POST",
+      token: user.token,
+      json: { name: "reader", permissions: ["items:read"] },
+    });
+    const { key } = (await created.json()) as { key: string };
+    // This app has CORS origins configured, and the CORS middleware answers any OPTIONS; without them, ours does.
+    const plain = await startTestApp();
+    try {
+      for (const app of [t, plain]) {
+        const response = await app.request("/api/v1/items", { method: "OPTIONS", headers: { "x-api-key": key } });
+        expect(response.status).toBe(204);
+        expect(response.headers.get("x-ratelimit-limit")).toBeNull();
+      }
+      const response = await plain.request("/api/v1/items", { method: "OPTIONS" });
+      expect(response.headers.get("allow")).toBe("GET, HEAD, POST, PATCH, DELETE, OPTIONS");
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("refuses methods it does not serve with 405 and Allow, before any database work", async () => {
+    for (const method of ["PUT", "PROPFIND", "PURGE"]) {
+      const response = await t.request("/api/v1/items", { method });
+      expect(response.status, method).toBe(405);
+      expect(response.headers.get("allow")).toBe("GET, HEAD, POST, PATCH, DELETE, OPTIONS");
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed");
+      expect(response.headers.get("x-ratelimit-limit")).toBeNull();
+    }
+  });
+
   it("never leaks a stack trace: an unexpected error is a bare 500 JSON", async () => {
     const broken = await startTestApp();
     await broken.close();

@@ -12,12 +12,15 @@ import type { ClientIp, OpenDatabase } from "./env";
 import { healthRoutes } from "./health/routes";
 import { itemsRoutes } from "./items/routes";
 import { handleError, handleNotFound } from "./lib/error-handler";
+import { ApiError } from "./lib/errors";
 import { log } from "./lib/log";
 import { createRouter } from "./lib/openapi";
 import { requestScope } from "./lib/request-scope";
 import { limitBody, storableInput } from "./lib/storable-input";
 import { postsRoutes } from "./posts/routes";
 import { usersRoutes } from "./users/routes";
+
+const SERVED_METHODS = ["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"];
 
 /**
  * The Hono app, the same on Workers, on Node and in tests; only how a request gets its database differs.
@@ -45,9 +48,23 @@ export function createApp({
     });
   });
   app.use(secureHeaders());
+  // The methods the API serves. Anything else (TRACE, CONNECT, made-up verbs) is refused before any work.
+  app.use(async (c, next) => {
+    if (!SERVED_METHODS.includes(c.req.method)) {
+      throw new ApiError(405, "method_not_allowed", `${c.req.method} is not served here`, undefined, {
+        Allow: SERVED_METHODS.join(", "),
+      });
+    }
+    await next();
+  });
   app.use(async (c, next) => {
     c.set("config", loadConfig(c.env ?? {}));
     await next();
+  });
+  // Answers are per caller and may hold private data: no shared or browser cache keeps them.
+  app.use("/api/*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
   });
   app.use("/api/*", async (c, next) => {
     const origins = c
@@ -58,6 +75,8 @@ export function createApp({
     if (origins.length === 0) return next();
     return cors({ origin: origins.includes("*") ? "*" : origins, maxAge: 600 })(c, next);
   });
+  // OPTIONS that CORS did not answer as a preflight: the methods, and nothing else (no database, no rate limit).
+  app.options("/api/*", (c) => c.body(null, 204, { Allow: SERVED_METHODS.join(", ") }));
   app.use("/api/*", async (c, next) => {
     const runner = openDatabase(c.get("config"), c.env ?? {});
     c.set("runner", runner);

@@ -23,6 +23,6 @@ export const healthRoutes = createRouter().openapi(health, async (c) => {
   } catch (error) {
     // The caller's own refusals (bad credentials, over the rate limit) are theirs to see, not an outage.
     if (findPgError(error)?.code.startsWith("PT")) throw error;
-    return c.json({ status: "error" as const, database: "unavailable" as const }, 503);
+    return c.json({ status: "error" as const, database: "unavailable" as const }, 503, { "Retry-After": "5" });
   }
 });

@@ -95,6 +95,7 @@ describe("an unreachable database", () => {
       const health = await app.request("/api/v1/health", {}, testEnv);
       expect(health.status).toBe(503);
       expect(await health.json()).toEqual({ status: "error", database: "unavailable" });
+      expect(health.headers.get("retry-after")).toBe("5");
     });
   }
 });
