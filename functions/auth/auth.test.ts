@@ -33,6 +33,15 @@ describe("register", () => {
     expect(user).toMatchObject({ email: "ada@example.com", full_name: "Ada", is_active: true, is_superuser: false });
   });
 
+  it("refuses the passwords every guessing list starts with, naming the field", async () => {
+    for (const password of ["12345678", "password", "PASSWORD", "aaaaaaaaaa", "abcdefghij", "87654321", "changethis"]) {
+      const response = await register({ email: `weak-${password}@example.com`, password });
+      expect(response.status, password).toBe(422);
+      expect(((await response.json()) as ErrorBody).error.details?.map((d) => d.field)).toEqual(["password"]);
+    }
+    expect((await register({ email: "strong@example.com", password: "tulip-engine-42" })).status).toBe(201);
+  });
+
   it("answers 409 for an address already taken, whatever its case", async () => {
     await register({ email: "taken@example.com", password: "long enough" });
     const response = await register({ email: "TAKEN@example.com", password: "other password" });
