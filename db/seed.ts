@@ -40,25 +40,31 @@ export async function ensureDefaultTier(db: Database) {
 }
 
 /**
- * Creates the first superuser when no account has that e-mail address yet (FastAPI template's
- * FIRST_SUPERUSER), in the default tier if there is one.
+ * Creates the first superuser (the FastAPI template's FIRST_SUPERUSER) when there is **no superuser at all**,
+ * in the default tier if there is one: a deployment that already has one (or renamed it) never gets a second
+ * account it did not ask for. `password` is only asked for when the account is created; without one, nothing
+ * is created. Says what happened: `created`, `exists` (a superuser is there), `no-password`, or `taken`
+ * (the address belongs to an ordinary account, which is never promoted here).
  */
-export async function ensureFirstSuperuser(db: Database, account: { email: string; password: string }) {
+export async function ensureFirstSuperuser(
+  db: Database,
+  account: { email: string; password: (() => string) | undefined },
+): Promise<"created" | "exists" | "no-password" | "taken"> {
   const email = account.email.trim().toLowerCase();
   return withAdmin(db, async (tx) => {
-    const existing = await tx.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
-    if (existing.length > 0) return false;
-    const hashed = await hashPassword(account.password);
-    await tx
-      .insert(users)
-      .values({
-        email,
-        hashed_password: hashed,
-        full_name: "Administrator",
-        is_superuser: true,
-        tier_id: defaultTierId,
-      })
-      .onConflictDoNothing({ target: users.email });
-    return true;
+    const superusers = await tx.select({ id: users.id }).from(users).where(eq(users.is_superuser, true)).limit(1);
+    if (superusers.length > 0) return "exists";
+    const taken = await tx.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+    if (taken.length > 0) return "taken";
+    if (!account.password) return "no-password";
+    const hashed = await hashPassword(account.password());
+    await tx.insert(users).values({
+      email,
+      hashed_password: hashed,
+      full_name: "Administrator",
+      is_superuser: true,
+      tier_id: defaultTierId,
+    });
+    return "created";
   });
 }

@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../db/client";
 import { openNodeDatabase } from "../db/node";
-import { ensureDefaultTier, ensureFirstSuperuser } from "../db/seed";
+import { ensureDefaultTier } from "../db/seed";
 import { createApp } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
+import { describeFirstSuperuser, ensureFirstSuperuserFrom } from "./lib/first-superuser";
 import { describeError, log } from "./lib/log";
+import { readOrCreateSecret } from "./lib/private-file";
 
 // `npm start`: the same Hono app on Node. No DATABASE_URL: embedded PGlite kept in PGLITE_DATA_DIR, so a
 // fresh clone runs with nothing to install. With DATABASE_URL: that Postgres, as the app's login role.
@@ -17,17 +18,19 @@ const env: Record<string, string | undefined> = { ...process.env };
 const embedded = !env.DATABASE_URL;
 const dataDir = env.PGLITE_DATA_DIR ?? ".data/pglite";
 
-/** The embedded default may make up its signing key, once, and keep it beside the data. */
+/**
+ * The embedded default may make up its signing key, once, and keep it inside its own data directory, readable
+ * by this OS user alone (a key others could read or plant would let them sign any user's token).
+ */
 function embeddedJwtSecret() {
-  const file = join(dirname(dataDir), "jwt-secret");
+  const file = join(dataDir, "jwt-secret");
   try {
-    return readFileSync(file, "utf8").trim();
-  } catch {
-    mkdirSync(dirname(file), { recursive: true });
-    const secret = randomBytes(48).toString("base64url");
-    writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-    log("warn", `JWT_SECRET not set: generated one and kept it in ${file}. Set JWT_SECRET outside local use.`);
-    return secret;
+    const { value, created } = readOrCreateSecret(file, () => randomBytes(48).toString("base64url"));
+    if (created) log("warn", `JWT_SECRET not set: generated one, kept in ${file}. Set JWT_SECRET outside local use.`);
+    return value;
+  } catch (error) {
+    log("error", `cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
   }
 }
 
@@ -58,14 +61,8 @@ async function prepareDatabase() {
     throw new Error(`the login role ${role?.rolname} is a superuser or bypasses RLS: use rls_authenticator`);
   }
   if (await ensureDefaultTier(db)) log("info", "created the default tier and its rate limits");
-  const firstSuperuser = {
-    email: env.FIRST_SUPERUSER_EMAIL ?? "admin@example.com",
-    password: env.FIRST_SUPERUSER_PASSWORD ?? "changethis",
-  };
-  if (await ensureFirstSuperuser(db, firstSuperuser)) {
-    log("info", `created the first superuser ${firstSuperuser.email}`);
-    if (!env.FIRST_SUPERUSER_PASSWORD) log("warn", "the first superuser has the default password: change it");
-  }
+  const superuser = describeFirstSuperuser(await ensureFirstSuperuserFrom(db, env, embedded ? dataDir : undefined));
+  if (superuser) log("info", superuser);
   return { ...opened, role: role.rolname };
 }
 

@@ -7,9 +7,10 @@ import { migrationConfig } from "../db/migrations";
 import { openNodeDatabase } from "../db/node";
 import { openPglite } from "../db/pglite";
 import { items, posts, tiers, users } from "../db/schema";
-import { ensureDefaultTier, ensureFirstSuperuser } from "../db/seed";
+import { ensureDefaultTier } from "../db/seed";
 import { withAdmin } from "../db/session";
 import { hashPassword } from "../functions/auth/password";
+import { describeFirstSuperuser, ensureFirstSuperuserFrom } from "../functions/lib/first-superuser";
 import { findPgError } from "../functions/lib/pg-errors";
 
 // `npm run dev:migrate | dev:init-data | dev:bootstrap`: a development database from nothing, in one
@@ -148,12 +149,12 @@ export async function initData(env: DevEnv) {
   });
   try {
     const defaultTierCreated = await ensureDefaultTier(db);
-    const superuserCreated = await ensureFirstSuperuser(db, {
-      email,
-      password: env.FIRST_SUPERUSER_PASSWORD ?? "changethis",
-    });
+    const embedded = !(env.DATABASE_URL ?? env.MIGRATION_DATABASE_URL);
+    const superuser = await ensureFirstSuperuserFrom(db, env, embedded ? dataDirOf(env) : undefined);
+    const superuserCreated = superuser.outcome === "created";
     const demo = await ensureDemoData(db, env.DEMO_PASSWORD ?? "demo-password");
-    return { database: description, defaultTierCreated, superuser: email, superuserCreated, ...demo };
+    const superuserNote = describeFirstSuperuser(superuser);
+    return { database: description, defaultTierCreated, superuser: email, superuserCreated, superuserNote, ...demo };
   } finally {
     await close();
   }
@@ -173,7 +174,7 @@ const describeInitialised = (i: Initialised) =>
   [
     `init-data: ${i.database}`,
     `  default tier: ${i.defaultTierCreated ? "created" : "already there"}`,
-    `  superuser ${i.superuser}: ${i.superuserCreated ? "created" : "already there"}`,
+    `  superuser ${i.superuser}: ${i.superuserNote ?? (i.superuserCreated ? "created" : "already there")}`,
     `  demo data created: ${count(i.usersCreated, "user")}, ${count(i.itemsCreated, "item")}, ${count(i.postsCreated, "post")}`,
   ].join("\n");
 
