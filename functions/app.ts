@@ -98,7 +98,8 @@ export function createApp({
     }
   });
 
-  app.use("/api/*", limitBody, authenticate, requestScope, storableInput);
+  // requestScope first: every refusal after it (too large, bad credentials, unstorable input) is counted.
+  app.use("/api/*", requestScope, limitBody, authenticate, storableInput);
 
   const routes = app
     .route("/api/v1/health", healthRoutes)

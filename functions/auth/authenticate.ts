@@ -36,6 +36,10 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     }
     if (!auth) throw unauthorized("Could not validate credentials", "invalid_token");
     c.set("auth", auth);
+    // The request's context statement checks them in the database (key hash, token version, active user).
+    const context = c.get("request").context;
+    if (auth.via === "token") Object.assign(context, { userId: auth.userId, tokenVersion: auth.tokenVersion });
+    else context.apiKey = { prefix: auth.prefix, hash: auth.hash };
   }
   await next();
 });

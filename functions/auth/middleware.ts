@@ -26,3 +26,15 @@ export const tokenOnly = createMiddleware<AppEnv>(async (c, next) => {
   if (c.get("auth")?.via === "api_key") throw forbidden("Use a user's access token, not an API key, for this");
   await next();
 });
+
+/**
+ * Sign-in and registration act for nobody: credentials sent along are not checked, and the request is
+ * counted against the client's address (the sign-in limit is per address, whatever key or token is sent).
+ */
+export const actsForNobody = createMiddleware<AppEnv>(async (c, next) => {
+  const { context } = c.get("request");
+  context.userId = undefined;
+  context.tokenVersion = undefined;
+  context.apiKey = undefined;
+  await next();
+});

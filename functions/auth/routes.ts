@@ -4,6 +4,7 @@ import { createRouter } from "../lib/openapi";
 import { conflictError, ErrorSchema, errors, json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { UserSchema } from "../users/schemas";
+import { actsForNobody } from "./middleware";
 import {
   type LoginForm,
   LoginFormSchema,
@@ -51,7 +52,10 @@ const login = createRoute({
   },
 });
 
-export const authRoutes = createRouter()
+const router = createRouter();
+router.use("*", actsForNobody);
+
+export const authRoutes = router
   .openapi(register, async (c) => c.json(await authService.register(scopeOf(c), c.req.valid("json")), 201))
   .openapi(login, async (c) => {
     const type = c.req.header("content-type") ?? "";

@@ -13,7 +13,8 @@ import { createScope } from "./scope";
 /**
  * Gives the request its RLS scope, and settles rate limiting and API-key usage around it.
  *
- * The caller (authenticate), the route and the client address become the request context; the service's
+ * The route and the client address, then the caller (authenticate, which runs inside this middleware so
+ * that its refusals are counted too), become the request context; the service's
  * transaction opens with it (app_auth.begin_request), which checks the caller and counts the hit for the
  * route in the same round trip as the handler's statements. Rules are read in that statement, so a change
  * to a tier's limits applies to the next request, and the counter is an atomic upsert, so under any
@@ -28,11 +29,8 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
   const route = matchedRoutes(c)
     .filter((r) => r.method !== "ALL")
     .at(-1)?.path;
-  const auth = c.get("auth");
+  // Anonymous until authenticate (which runs inside this middleware) says who is calling.
   const context: RequestContext = {
-    userId: auth?.via === "token" ? auth.userId : undefined,
-    tokenVersion: auth?.via === "token" ? auth.tokenVersion : undefined,
-    apiKey: auth?.via === "api_key" ? { prefix: auth.prefix, hash: auth.hash } : undefined,
     ip: c.get("clientIp"),
     // An unknown route is a 404 and costs nothing.
     route,
@@ -44,10 +42,16 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 
   const { state } = request;
-  // Not when the database is unavailable (503): the count could not reach it either.
+  // Not when the database is unavailable (503): the count could not reach it either. A 401 (credentials
+  // missing, malformed, badly signed, unknown or revoked) is counted against the client's address: whoever
+  // sends made-up keys or tokens uses up the anonymous limit, not nobody's.
   if (route && !state.counted && c.res.status !== 503) {
+    const counted: RequestContext =
+      c.res.status === 401
+        ? { ip: context.ip, route, readOnly: context.readOnly }
+        : { ...context, permission: undefined };
     try {
-      const ran = await c.get("runner").batch({ ...context, permission: undefined }, () => nothing(undefined), false);
+      const ran = await c.get("runner").batch(counted, () => nothing(undefined), false);
       state.row = ran.context;
     } catch (error) {
       const code = findPgError(error)?.code;

@@ -25,10 +25,11 @@ export type Scope = {
 };
 
 /**
- * Refusals of the context statement that leave nothing to count on the way out: bad credentials are never
- * counted, and a hit over the limit changes nothing by being counted again.
+ * A refusal of the context statement that leaves nothing to count on the way out: a hit over the limit
+ * changes nothing by being counted again. (Refused credentials, PT401, are counted on the way out, against
+ * the client's address.)
  */
-const NOTHING_TO_COUNT = new Set(["PT401", "PT429"]);
+const NOTHING_TO_COUNT = new Set(["PT429"]);
 
 /**
  * The request's scope and what the request middleware needs to know afterwards: whether the rate-limit hit

@@ -160,4 +160,60 @@ describe("failed requests", () => {
     expect((await write()).status).toBe(403);
     expect((await write()).status).toBe(429);
   });
+
+  it("count sign-in attempts per address whatever credentials come along: a key or token of one's own buys none", async () => {
+    await limit("/api/v1/auth/login", 3);
+    await limit("/api/v1/auth/register", 2);
+    const alice = await t.signUp();
+    const created = await t.request("/api/v1/api-keys", {
+      method: "POST",
+      token: alice.token,
+      json: { name: "none", permissions: ["items:read"] },
+    });
+    const { key } = (await created.json()) as { key: string };
+    const ip = "10.9.0.1";
+    const login = (headers: Record<string, string>) =>
+      t.request("/api/v1/auth/login", {
+        method: "POST",
+        json: { email: alice.email, password: "wrong password" },
+        headers: { "cf-connecting-ip": ip, ...headers },
+      });
+    const statuses = [
+      (await login({ "x-api-key": key })).status,
+      (await login({ authorization: `Bearer ${alice.token}` })).status,
+      (await login({})).status,
+      (await login({ "x-api-key": key })).status,
+      (await login({ authorization: `Bearer ${alice.token}` })).status,
+    ];
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const register = (n: number) =>
+      t.request("/api/v1/auth/register", {
+        method: "POST",
+        json: { email: `reg-${n}-${alice.email}`, password: "a fine password" },
+        headers: { "cf-connecting-ip": ip, authorization: `Bearer ${alice.token}` },
+      });
+    expect([(await register(1)).status, (await register(2)).status, (await register(3)).status]).toEqual([
+      201, 201, 429,
+    ]);
+  });
+
+  it("count requests with made-up keys or tokens against the client's address", async () => {
+    await limit("/api/v1/items", 3);
+    const ip = "10.9.0.2";
+    // Well-formed (they reach the database), but no such key exists.
+    const made = (i: number) => `rlsk_abcdefghjkm${i + 2}_${"s".repeat(43)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push(
+        (await t.request("/api/v1/items", { headers: { "x-api-key": made(i), "cf-connecting-ip": ip } })).status,
+      );
+    }
+    statuses.push(
+      (await t.request("/api/v1/items", { token: "not.a.token", headers: { "cf-connecting-ip": ip } })).status,
+    );
+    statuses.push((await t.request("/api/v1/items", { headers: { "cf-connecting-ip": ip } })).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    // Another address is not held back by them.
+    expect((await t.request("/api/v1/items", { headers: { "cf-connecting-ip": "10.9.0.3" } })).status).toBe(401);
+  });
 });
