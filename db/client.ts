@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/neon-serverless";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { log } from "../functions/lib/log";
 import * as schema from "./schema";
+import { DEFAULT_TIMEOUTS, poolTimeouts, type Timeouts } from "./timeouts";
 
 export type Schema = typeof schema;
 /** Any Drizzle Postgres database of this schema: PGlite in-process or the neon driver. */
@@ -29,8 +30,12 @@ export function useLocalRelay(proxy: string) {
  * A Drizzle database over a neon Pool. On Workers make one per request and end it with
  * `ctx.waitUntil(close())`: a Worker may not keep a socket open across requests.
  */
-export function openNeon(connectionString: string, options: { max?: number } = {}) {
-  const pool = new Pool({ connectionString, max: options.max ?? 5 });
+export function openNeon(connectionString: string, options: { max?: number; timeouts?: Timeouts } = {}) {
+  const pool = new Pool({
+    connectionString,
+    max: options.max ?? 5,
+    ...poolTimeouts(options.timeouts ?? DEFAULT_TIMEOUTS),
+  });
   // An idle client whose connection the server ends (restart, failover, a dropped database) makes the
   // pool emit "error"; unheard, that event would crash the process. The next query simply reconnects.
   pool.on("error", (error: Error) => log("warn", "idle database connection lost", { error }));

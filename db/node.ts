@@ -11,10 +11,19 @@ import { pipelinedPgRunner } from "./runner/pipelined-pg";
 import type { Runner } from "./runner/runner";
 import { transactionRunner } from "./runner/transaction";
 import * as schema from "./schema";
+import { DEFAULT_TIMEOUTS, poolTimeouts, type Timeouts } from "./timeouts";
 
 /** node-postgres over TCP: reaches any Postgres (RDS, Cloud SQL, Neon, a local server), one pool per process. */
-export function openPg(connectionString: string, options: { max?: number; pipeline?: boolean } = {}) {
-  const pool = resilientPool({ connectionString, max: options.max ?? 10, pipeline: options.pipeline });
+export function openPg(
+  connectionString: string,
+  options: { max?: number; pipeline?: boolean; timeouts?: Timeouts } = {},
+) {
+  const pool = resilientPool({
+    connectionString,
+    max: options.max ?? 10,
+    pipeline: options.pipeline,
+    ...poolTimeouts(options.timeouts ?? DEFAULT_TIMEOUTS),
+  });
   const db = drizzle(pool, { schema }) as unknown as Database;
   return { db, pool, close: () => pool.end() };
 }
@@ -33,6 +42,7 @@ export async function openNodeDatabase(options: {
   dataDir?: string;
   driver?: "pg" | "ws";
   wsProxy?: string;
+  timeouts?: Timeouts;
 }): Promise<{ db: Database; runner: Runner; close: () => Promise<void>; description: string }> {
   if (!options.databaseUrl) {
     const embedded = await openPglite(options.dataDir);
@@ -54,7 +64,7 @@ export async function openNodeDatabase(options: {
   const url = new URL(options.databaseUrl);
   const description = `Postgres ${url.username}@${url.host}${url.pathname}`;
   if ((options.driver ?? "pg") === "pg") {
-    const app = openPg(options.databaseUrl, { pipeline: true });
+    const app = openPg(options.databaseUrl, { pipeline: true, timeouts: options.timeouts });
     return { db: app.db, runner: pipelinedPgRunner(app.pool), close: app.close, description };
   }
 
@@ -65,7 +75,7 @@ export async function openNodeDatabase(options: {
     relay = await startRelay();
     useLocalRelay(relay.proxy);
   }
-  const app = openNeon(options.databaseUrl, { max: 10 });
+  const app = openNeon(options.databaseUrl, { max: 10, timeouts: options.timeouts });
   return {
     db: app.db,
     runner: transactionRunner(app.db),

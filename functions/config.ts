@@ -18,6 +18,9 @@ export const configSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: int(3600, 60, 60 * 60 * 24 * 30),
   /** Comma-separated origins allowed by CORS; `*` for any; empty for none. */
   CORS_ORIGINS: z.string().default(""),
+  /** Opening a database connection, and one statement at the server; past either the request answers 503. */
+  DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100, 120_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(5_000, 100, 120_000),
   MAINTENANCE_RETENTION_DAYS: int(30, 0, 3650),
   KEY_USAGE_RETENTION_DAYS: int(90, 1, 3650),
   MAINTENANCE_BATCH_SIZE: int(500, 1, 10_000),
@@ -46,3 +49,9 @@ export function loadConfig(env: object): Config {
   }
   return config;
 }
+
+/** The database timeouts a configuration asks for (db/timeouts.ts). */
+export const timeoutsOf = (config: Config) => ({
+  connectMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+  statementMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+});

@@ -6,7 +6,7 @@ import { rowsOf } from "../db/client";
 import { openNodeDatabase } from "../db/node";
 import { ensureDefaultTier } from "../db/seed";
 import { createApp } from "./app";
-import { type Config, ConfigError, loadConfig } from "./config";
+import { type Config, ConfigError, loadConfig, timeoutsOf } from "./config";
 import { describeFirstSuperuser, ensureFirstSuperuserFrom } from "./lib/first-superuser";
 import { describeError, log } from "./lib/log";
 import { readOrCreateSecret } from "./lib/private-file";
@@ -51,6 +51,7 @@ async function prepareDatabase() {
     databaseUrl: config.DATABASE_URL,
     migrationUrl: env.MIGRATION_DATABASE_URL,
     dataDir: embedded ? dataDir : undefined,
+    timeouts: timeoutsOf(config),
   });
   const { db } = opened;
   const [role] = rowsOf<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(

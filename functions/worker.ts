@@ -3,7 +3,7 @@ import { openNeon, useLocalRelay } from "../db/client";
 import { neonHttpRunner } from "../db/runner/neon-http";
 import { transactionRunner } from "../db/runner/transaction";
 import { createApp } from "./app";
-import { type Config, loadConfig } from "./config";
+import { type Config, loadConfig, timeoutsOf } from "./config";
 import { runMaintenance } from "./maintenance/run";
 
 function pointDriver(config: Config) {
@@ -19,11 +19,12 @@ function pointDriver(config: Config) {
 // the slower path, kept for comparison (npm run bench:edge).
 function open(config: Config) {
   const url = pointDriver(config);
+  const timeouts = timeoutsOf(config);
   if (config.NEON_DRIVER === "ws") {
-    const pool = openNeon(url);
+    const pool = openNeon(url, { timeouts });
     return transactionRunner(pool.db, pool.close);
   }
-  return neonHttpRunner(url);
+  return neonHttpRunner(url, timeouts);
 }
 
 const app = createApp({ openDatabase: open });

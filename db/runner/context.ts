@@ -19,6 +19,8 @@ export type RequestContext = {
   route?: string;
   /** GET and HEAD: the handler's statements run read-only. */
   readOnly: boolean;
+  /** statement_timeout for the rest of the transaction (every driver, Neon's HTTP API included). */
+  statementTimeoutMs?: number;
 };
 
 /** What the context statement found: the caller, and its rate-limit window for this route (if any rule). */
@@ -55,8 +57,10 @@ export function contextSql(context: RequestContext, checks = true) {
       set_config('app.current_user_id', coalesce(r.user_id::text, ''), true) as "uid",
       set_config('app.is_superuser', r.is_superuser::text, true) as "su",
       set_config('app.api_key_id', coalesce(r.key_id::text, ''), true) as "kid"${
-        context.readOnly && checks ? sql`, set_config('transaction_read_only', 'on', true) as "ro"` : sql``
-      }
+        context.statementTimeoutMs
+          ? sql`, set_config('statement_timeout', ${String(context.statementTimeoutMs)}, true) as "st"`
+          : sql``
+      }${context.readOnly && checks ? sql`, set_config('transaction_read_only', 'on', true) as "ro"` : sql``}
     from app_auth.begin_request(${context.userId ?? null}::uuid, ${context.tokenVersion ?? null}::integer,
       ${apiKey?.prefix ?? null}::text,
       ${apiKey?.hash ?? null}::text, ${context.permission ?? null}::text, ${context.superuserOnly ?? false}::boolean,

@@ -1,7 +1,8 @@
-import { neon } from "@neondatabase/serverless";
+import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-http";
 import { type Database, openNeon } from "../client";
 import * as schema from "../schema";
+import { answerWithinMs, DEFAULT_TIMEOUTS, type Timeouts } from "../timeouts";
 import { contextRowOf, contextStatement } from "./context";
 import { retrying } from "./retry";
 import type { Runner } from "./runner";
@@ -20,6 +21,21 @@ function httpDatabase(connectionString: string) {
 }
 
 /**
+ * Every HTTP request to the SQL endpoint is aborted after `ms` (the driver then fails with "Error connecting to
+ * database", a 503): a proxy that never answers must not hold the request. The driver reads the fetch function
+ * from its global config, so this is set once per isolate (the last runner's setting wins; they all agree).
+ */
+let abortAfterMs: number | undefined;
+function answerWithin(ms: number) {
+  if (abortAfterMs === ms) return;
+  abortAfterMs = ms;
+  neonConfig.fetchFunction = (url: string, init: RequestInit = {}) => {
+    const timeout = AbortSignal.timeout(ms);
+    return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+  };
+}
+
+/**
  * The edge runner: the context statement and the plan's statements go to Neon's SQL-over-HTTP API as one
  * non-interactive transaction (Drizzle's `db.batch`, the driver's `transaction()`): one HTTP request, one
  * round trip, whatever the number of statements. Neon runs them in order and rolls back at the first error.
@@ -27,11 +43,12 @@ function httpDatabase(connectionString: string) {
  * `transaction()` (a flow with logic between statements) and `database()` (maintenance) need a session, so
  * they open a WebSocket Pool on first use only; `close()` ends it.
  */
-export function neonHttpRunner(connectionString: string): Runner {
+export function neonHttpRunner(connectionString: string, timeouts: Timeouts = DEFAULT_TIMEOUTS): Runner {
+  answerWithin(answerWithinMs(timeouts));
   const db = httpDatabase(connectionString);
   let pool: ReturnType<typeof openNeon> | undefined;
   const interactive = () => {
-    pool ??= openNeon(connectionString);
+    pool ??= openNeon(connectionString, { timeouts });
     return transactionRunner(pool.db);
   };
   return {

@@ -81,4 +81,17 @@ describe("statement runners", () => {
       expect(await pgCodeOf(write), name).toBe("25006");
     }
   });
+
+  // PGlite runs in-process and has no timer to cancel a statement with; every server driver does.
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    "bound every statement after the context by its statement_timeout",
+    async () => {
+      for (const [name, runner] of runners) {
+        const slow = runner().batch({ ...context(), statementTimeoutMs: 200 }, (q) =>
+          one(q.execute(sql`select pg_sleep(3)`)),
+        );
+        expect(await pgCodeOf(slow), name).toBe("57014");
+      }
+    },
+  );
 });

@@ -1,10 +1,12 @@
+import { createServer, type Server, type Socket } from "node:net";
 import { neonConfig } from "@neondatabase/serverless";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
 import { openNeon, useLocalRelay } from "../../db/client";
 import { openPg } from "../../db/node";
 import { neonHttpRunner } from "../../db/runner/neon-http";
 import { transactionRunner } from "../../db/runner/transaction";
+import { startRelay } from "../../scripts/ws-relay";
 import { createApp } from "../app";
 import { testEnv } from "../testing/harness";
 import { mapDatabaseError } from "./pg-errors";
@@ -96,6 +98,63 @@ describe("an unreachable database", () => {
       expect(health.status).toBe(503);
       expect(await health.json()).toEqual({ status: "error", database: "unavailable" });
       expect(health.headers.get("retry-after")).toBe("5");
+    });
+  }
+});
+
+describe("a database that accepts connections and never answers", () => {
+  // A TCP server that takes every connection and says nothing: a dead host behind a load balancer.
+  let blackHole: Server;
+  let port: number;
+  let relay: Awaited<ReturnType<typeof startRelay>>;
+  const held: Socket[] = [];
+  beforeAll(async () => {
+    blackHole = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
+    port = (blackHole.address() as { port: number }).port;
+    relay = await startRelay();
+  });
+  afterAll(async () => {
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => blackHole.close(resolve));
+    await relay.close();
+  });
+
+  const timeouts = { connectMs: 300, statementMs: 300 };
+  const url = () => `postgres://rls_authenticator:x@127.0.0.1:${port}/none`;
+  const silent = {
+    ws: () => {
+      neonConfig.webSocketConstructor = ws;
+      useLocalRelay(relay.proxy);
+      const pool = openNeon(url(), { timeouts });
+      return transactionRunner(pool.db, pool.close);
+    },
+    http: () => {
+      neonConfig.fetchEndpoint = `http://127.0.0.1:${port}/sql`;
+      return neonHttpRunner(url(), timeouts);
+    },
+    pg: () => transactionRunner(openPg(url(), { timeouts }).db),
+  };
+  for (const [driver, open] of Object.entries(silent)) {
+    it(`answers 503 with Retry-After within the timeouts, not never (${driver})`, async () => {
+      const app = createApp({ openDatabase: open });
+      const started = Date.now();
+      const health = await app.request("/api/v1/health", {}, testEnv);
+      expect(health.status).toBe(503);
+      expect(health.headers.get("retry-after")).toBe("5");
+      const login = await app.request(
+        "/api/v1/auth/login",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email: "a@example.com", password: "whatever" }),
+        },
+        testEnv,
+      );
+      expect(login.status).toBe(503);
+      expect(await login.json()).toMatchObject({ error: { code: "service_unavailable" } });
+      // Generous: two requests, each bounded by the connect or answer timeout (and the retries' backoff).
+      expect(Date.now() - started).toBeLessThan(15_000);
     });
   }
 });

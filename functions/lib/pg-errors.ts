@@ -36,8 +36,10 @@ function tooManyRequests(detail: string | undefined) {
   });
 }
 
+// Driver errors without a SQLSTATE that mean the database could not be reached or did not answer in time
+// (connect and answer timeouts of db/timeouts.ts included).
 const CONNECTION_FAILURE =
-  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|WebSocket|socket hang up|Connection terminated|connection error|Error connecting to database|fetch failed/i;
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|WebSocket|socket hang up|Connection terminated|connection error|Error connecting to database|fetch failed|timeout expired|timeout exceeded|Query read timeout|TimeoutError|aborted due to timeout/i;
 
 /**
  * Database errors become stable API errors: the caller learns which rule it broke, never the SQL.
@@ -93,6 +95,9 @@ export function mapDatabaseError(error: unknown): ApiError | undefined {
     case "08006":
     case "53300":
       return serviceUnavailable("Database unavailable");
+    // statement_timeout (db/timeouts.ts): the statement was cancelled at the server.
+    case "57014":
+      return serviceUnavailable("The database did not answer in time");
     default:
       return undefined;
   }

@@ -35,6 +35,7 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
     // An unknown route is a 404 and costs nothing.
     route,
     readOnly: c.req.method === "GET" || c.req.method === "HEAD",
+    statementTimeoutMs: c.get("config").DATABASE_STATEMENT_TIMEOUT_MS,
   };
   const request = createScope(c.get("runner"), context);
   c.set("request", request);
