@@ -80,7 +80,12 @@ const kinds: (Kind & {
   },
 ];
 
-async function runDriver(driver: "http" | "ws", appUrl: string, proxyPort: number, setRtt: (ms: number) => void) {
+async function runDriver(
+  driver: "http" | "ws",
+  appUrl: string,
+  proxyBase: string,
+  setRtt: (ms: number) => void,
+) {
   const { unstable_dev } = await import("wrangler");
   const worker: Unstable_DevWorker = await unstable_dev("functions/worker.ts", {
     config: "wrangler.toml",
@@ -89,8 +94,8 @@ async function runDriver(driver: "http" | "ws", appUrl: string, proxyPort: numbe
       ...testEnv,
       DATABASE_URL: appUrl,
       NEON_DRIVER: driver,
-      NEON_HTTP_ENDPOINT: `http://127.0.0.1:${proxyPort}/sql`,
-      NEON_WS_PROXY: `127.0.0.1:${proxyPort}/v1`,
+      NEON_HTTP_ENDPOINT: `http://${proxyBase}/sql`,
+      NEON_WS_PROXY: `${proxyBase}/v1`,
       LOG_LEVEL: "silent",
     },
     logLevel: "warn",
@@ -158,8 +163,9 @@ try {
   await owner.close();
 
   const drivers = {
-    http: await runDriver("http", appUrl, proxy.port, proxy.setRtt),
-    ws: await runDriver("ws", appUrl, proxy.port, proxy.setRtt),
+    // Through the delaying proxy, to the relay's own (secret) paths.
+    http: await runDriver("http", appUrl, `127.0.0.1:${proxy.port}${relay.prefix}`, proxy.setRtt),
+    ws: await runDriver("ws", appUrl, `127.0.0.1:${proxy.port}${relay.prefix}`, proxy.setRtt),
   };
   const rows = Object.keys(drivers.http).map((kind) => ({
     request: kind,

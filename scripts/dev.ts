@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startRelay } from "./ws-relay";
+import { startRelay, targetsOf } from "./ws-relay";
 
 /**
  * `npm run dev`: the Worker in workerd (`wrangler dev`) against a local Postgres, as in production but through
@@ -25,10 +25,20 @@ if (!existsSync(devVars)) {
   process.exit(1);
 }
 
+/** A value of .dev.vars (KEY=value lines, the value optionally quoted). */
+function devVarOf(name: string) {
+  for (const line of readFileSync(devVars, "utf8").split(/\r?\n/)) {
+    const match = line.match(/^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/);
+    if (match?.[1] === name) return match[2]?.replace(/^(["'])(.*)\1$/, "$2");
+  }
+  return undefined;
+}
+
 const relayPort = Number(process.env.RELAY_PORT ?? 8788);
 let relay: Awaited<ReturnType<typeof startRelay>>;
 try {
-  relay = await startRelay({ port: relayPort, allowHosts: process.env.RELAY_ALLOW_HOSTS?.split(",") });
+  // Relays only to the database the Worker is configured with (DATABASE_URL in .dev.vars).
+  relay = await startRelay({ port: relayPort, targets: targetsOf(devVarOf("DATABASE_URL")) });
 } catch (error) {
   console.error(`Cannot start the WebSocket relay on 127.0.0.1:${relayPort}: ${(error as Error).message}`);
   console.error("Is another `npm run dev` or `npm run relay` running? Choose another port with RELAY_PORT.");

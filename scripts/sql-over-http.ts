@@ -7,8 +7,8 @@ import { resilientPool } from "../db/pg-pool";
  * `@neondatabase/serverless` sends and expects: so the Worker's production path (one HTTP request per
  * transaction) runs under `wrangler dev`, in tests and in CI without Neon.
  *
- * - The database and credentials come from the `Neon-Connection-String` header; hosts outside `allowHosts`
- *   (loopback by default) are refused, like the WebSocket relay beside it.
+ * - The database and credentials come from the `Neon-Connection-String` header; a server the relay may not
+ *   reach (`allows`: the app's database, or loopback in tests) is refused, like the WebSocket relay beside it.
  * - `{"query", "params"}` runs one statement (autocommit); `{"queries": [...]}` runs them in order in one
  *   transaction opened per the `Neon-Batch-Isolation-Level`, `Neon-Batch-Read-Only` and `Neon-Batch-Deferrable`
  *   headers (a boolean header counts only when exactly `true`), and rolls back at the first error.
@@ -18,7 +18,7 @@ import { resilientPool } from "../db/pg-pool";
  * - Errors answer 400 with the Postgres error's fields (`code` = SQLSTATE), so the app maps them as on Neon.
  * - No session state survives a request: the connection is reset (DISCARD ALL) before it is reused.
  */
-export function createSqlHandler(options: { allowHosts: Set<string>; maxBodyBytes?: number }) {
+export function createSqlHandler(options: { allows: (host: string, port: number) => boolean; maxBodyBytes?: number }) {
   const pools = new Map<string, pg.Pool>();
   const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const poolFor = (connectionString: string) => {
@@ -54,7 +54,9 @@ export function createSqlHandler(options: { allowHosts: Set<string>; maxBodyByte
     } catch {
       return fail(400, "missing or invalid Neon-Connection-String header");
     }
-    if (!options.allowHosts.has(url.hostname.replace(/^\[|\]$/g, ""))) return fail(400, "host not allowed");
+    if (!options.allows(url.hostname.replace(/^\[|\]$/g, ""), Number(url.port || 5432))) {
+      return fail(400, "host not allowed");
+    }
 
     const chunks: Buffer[] = [];
     let size = 0;
