@@ -80,12 +80,7 @@ const kinds: (Kind & {
   },
 ];
 
-async function runDriver(
-  driver: "http" | "ws",
-  appUrl: string,
-  proxyBase: string,
-  setRtt: (ms: number) => void,
-) {
+async function runDriver(driver: "http" | "ws", appUrl: string, proxyBase: string, setRtt: (ms: number) => void) {
   const { unstable_dev } = await import("wrangler");
   const worker: Unstable_DevWorker = await unstable_dev("functions/worker.ts", {
     config: "wrangler.toml",
