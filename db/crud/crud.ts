@@ -258,6 +258,8 @@ export function crud<T extends CrudTable>(table: T) {
       values: PgUpdateSetSource<T>,
       options: { where?: SQL } = {},
     ): Plan<Row<T> | undefined> {
+      // A PATCH that changes nothing (an empty body) answers the row as it is; Postgres has no empty UPDATE.
+      if (Object.values(values).every((value) => value === undefined)) return self.get(q, id, options);
       const query = q
         .update(table)
         .set(values)

@@ -41,6 +41,14 @@ describe("items CRUD", () => {
     expect(changed).toMatchObject({ id: item.id, title: "Renamed", description: "hello" });
     expect(new Date(changed.updated_at) >= new Date(changed.created_at)).toBe(true);
 
+    // A PATCH that changes nothing answers the row as it is, and another user's row stays a 404.
+    const unchanged = await t.request(`/api/v1/items/${item.id}`, { method: "PATCH", token: alice.token, json: {} });
+    expect(unchanged.status).toBe(200);
+    expect(await unchanged.json()).toEqual(changed);
+    const bob = await t.signUp();
+    const hidden = await t.request(`/api/v1/items/${item.id}`, { method: "PATCH", token: bob.token, json: {} });
+    expect(hidden.status).toBe(404);
+
     const deleted = await t.request(`/api/v1/items/${item.id}`, { method: "DELETE", token: alice.token });
     expect(deleted.status).toBe(204);
     expect(await deleted.text()).toBe("");

@@ -47,7 +47,10 @@ export const usersService = {
           },
         ),
       );
-    if (changes.email === undefined && password === undefined) return update(changes);
+    if (changes.email === undefined && password === undefined) {
+      // Nothing to change (an empty body): you, as you are.
+      return changes.full_name === undefined ? usersService.me(scope) : update(changes);
+    }
     if (via === "api_key") throw forbidden("An API key cannot change e-mail or password: use an access token");
     const stored = await scope.run((q) =>
       andThen(one(q.select({ hash: users.hashed_password }).from(users).where(isMe).limit(1)), (rows) => rows[0]?.hash),

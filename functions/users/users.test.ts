@@ -42,6 +42,15 @@ describe("/users/me", () => {
     expect((await login(user.password)).status).toBe(401);
   });
 
+  it("answers an empty PATCH (no body, or {}) with the user unchanged", async () => {
+    const user = await t.signUp();
+    for (const init of [{}, { json: {} }]) {
+      const response = await t.request("/api/v1/users/me", { method: "PATCH", token: user.token, ...init });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ id: user.id, email: user.email });
+    }
+  });
+
   it("changes the name alone without the password, and keeps the token valid", async () => {
     const user = await t.signUp();
     const response = await t.request("/api/v1/users/me", {
