@@ -58,7 +58,7 @@ export function neonHttpRunner(connectionString: string, timeouts: Timeouts = DE
         const batch = (db as unknown as { batch: (queries: unknown[]) => Promise<unknown[]> }).batch;
         const [context_, ...results] = await batch.call(db, [contextStatement(db, context, checks), ...plan.queries]);
         return { context: contextRowOf(context_), value: () => plan.map(results) };
-      }),
+      }, context),
     statement: (query) => db.execute(query),
     transaction: (context, fn) => interactive().transaction(context, fn),
     database: () => interactive().database(),

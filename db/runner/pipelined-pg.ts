@@ -78,6 +78,6 @@ export function pipelinedPgRunner(pool: pg.Pool): Runner {
         } finally {
           client.release(broken);
         }
-      }),
+      }, context),
   };
 }

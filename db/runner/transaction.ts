@@ -20,7 +20,7 @@ export function transactionRunner(db: Database, close: () => Promise<void> = asy
           return { row, plan, results };
         });
         return { context: ran.row, value: () => ran.plan.map(ran.results) };
-      }),
+      }, context),
     transaction: (context, fn) =>
       retrying(() =>
         db.transaction(async (tx) => {
