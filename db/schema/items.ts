@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, text, varchar } from "drizzle-orm/pg-core";
+import { declareAccess, reach } from "./access";
 import { softDelete } from "./columns";
 import { userScoped } from "./user-scoped";
 
@@ -18,3 +19,16 @@ export const items = userScoped(
 );
 
 export type Item = typeof items.$inferSelect;
+
+/** Owned rows: the owner reaches its own, superusers and maintenance every row, nobody else anything. */
+declareAccess(items, {
+  owner: "owner_id",
+  probe: "updated_at",
+  roles: {
+    login: reach.nothing,
+    anon: reach.nothing,
+    user: reach.ownRows,
+    superuser: reach.everything,
+    maintenance: reach.everything,
+  },
+});

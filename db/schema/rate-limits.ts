@@ -12,6 +12,7 @@ import {
   uuid,
   varchar,
 } from "drizzle-orm/pg-core";
+import { declareAccess, reach } from "./access";
 import { timestamps, uuidPrimaryKey } from "./columns";
 import { superuserPolicy } from "./rls";
 import { appUser } from "./roles";
@@ -73,3 +74,26 @@ export const rateLimitCounters = pgTable(
 ).enableRLS();
 
 export type RateLimit = typeof rateLimits.$inferSelect;
+
+/** Rules: read by every signed-in user, written by superusers. */
+declareAccess(rateLimits, {
+  probe: "updated_at",
+  roles: {
+    login: reach.nothing,
+    anon: reach.nothing,
+    user: reach.readOnly,
+    superuser: reach.everything,
+    maintenance: reach.everything,
+  },
+});
+/** Counters: written only by app_auth.begin_request (as their owner) and pruned by maintenance; no request role. */
+declareAccess(rateLimitCounters, {
+  probe: "count",
+  roles: {
+    login: reach.nothing,
+    anon: reach.nothing,
+    user: reach.nothing,
+    superuser: reach.nothing,
+    maintenance: reach.everything,
+  },
+});

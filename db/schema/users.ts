@@ -11,6 +11,7 @@ import {
   uuid,
   varchar,
 } from "drizzle-orm/pg-core";
+import { declareAccess, reach } from "./access";
 import { timestamps, uuidPrimaryKey } from "./columns";
 import { currentUserId, superuserPolicy, userPolicies } from "./rls";
 import { tiers } from "./tiers";
@@ -53,3 +54,16 @@ export const users = pgTable(
 ).enableRLS();
 
 export type User = typeof users.$inferSelect;
+
+/** A user reads and updates its own row (some columns only: drizzle/0002); registration inserts, not users. */
+declareAccess(users, {
+  owner: "id",
+  probe: "updated_at",
+  roles: {
+    login: reach.nothing,
+    anon: reach.nothing,
+    user: { select: "own", insert: "denied", update: "own", delete: "denied" },
+    superuser: reach.everything,
+    maintenance: reach.everything,
+  },
+});
