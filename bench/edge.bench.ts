@@ -9,10 +9,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { sql } from "drizzle-orm";
 import type { Unstable_DevWorker } from "wrangler";
+import { startRelay } from "../db/local/relay";
 import { openNodeDatabase } from "../db/node";
 import { ensureDefaultTier } from "../db/seed";
 import { testEnv } from "../functions/testing/harness";
-import { startRelay } from "../scripts/ws-relay";
 import { startDelayProxy } from "./lib/delay-proxy";
 
 const SERVER = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";

@@ -2,7 +2,6 @@ import { neonConfig, Pool } from "@neondatabase/serverless";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
-import { log } from "../functions/lib/log";
 import * as schema from "./schema";
 import { DEFAULT_TIMEOUTS, poolTimeouts, type Timeouts } from "./timeouts";
 
@@ -15,7 +14,7 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 export const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 
 /**
- * Routes the neon driver's WebSocket through a local WebSocket-to-TCP relay (scripts/ws-relay.ts), so the
+ * Routes the neon driver's WebSocket through a local WebSocket-to-TCP relay (db/local/relay.ts), so the
  * driver used in production also reaches a plain local Postgres: under `wrangler dev`, in tests, and on
  * Node. `proxy` is `host:port/v1`. Global on purpose: the driver reads neonConfig when a client connects.
  */
@@ -30,7 +29,10 @@ export function useLocalRelay(proxy: string) {
  * A Drizzle database over a neon Pool. On Workers make one per request and end it with
  * `ctx.waitUntil(close())`: a Worker may not keep a socket open across requests.
  */
-export function openNeon(connectionString: string, options: { max?: number; timeouts?: Timeouts } = {}) {
+export function openNeon(
+  connectionString: string,
+  options: { max?: number; timeouts?: Timeouts; onLost?: (error: Error) => void } = {},
+) {
   const pool = new Pool({
     connectionString,
     max: options.max ?? 5,
@@ -38,7 +40,8 @@ export function openNeon(connectionString: string, options: { max?: number; time
   });
   // An idle client whose connection the server ends (restart, failover, a dropped database) makes the
   // pool emit "error"; unheard, that event would crash the process. The next query simply reconnects.
-  pool.on("error", (error: Error) => log("warn", "idle database connection lost", { error }));
+  // `onLost` hears it too (the app logs it; the data layer has no logger of its own).
+  pool.on("error", (error: Error) => options.onLost?.(error));
   // A checked-out client emits "error" itself when its connection drops between queries; heard here, the
   // query in flight (if any) fails on its own and maps to 503, and the process lives on.
   pool.on("connect", (client: { on: (event: "error", listener: () => void) => void }) => client.on("error", () => {}));

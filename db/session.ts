@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { forbidden, unauthorized } from "../functions/lib/errors";
 import { type Database, rowsOf, type Tx } from "./client";
+import { PrincipalError } from "./errors";
 import { retrying } from "./runner/retry";
 import { roleNames } from "./schema/roles";
 
@@ -40,8 +40,8 @@ export function withRls<T>(
         case when p.is_active then set_config('app.is_superuser', p.is_superuser::text, true) end
       from app_auth.principal(${userId}::uuid) p`);
       const row = rowsOf<{ is_active: boolean; is_superuser: boolean }>(result)[0];
-      if (!row) throw unauthorized("Could not validate credentials", "invalid_token");
-      if (!row.is_active) throw forbidden("Inactive user");
+      if (!row) throw new PrincipalError("unknown");
+      if (!row.is_active) throw new PrincipalError("inactive");
       return fn(tx, { userId, isSuperuser: row.is_superuser });
     },
     options,

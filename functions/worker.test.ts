@@ -3,11 +3,11 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Unstable_DevWorker } from "wrangler";
 import { rowsOf } from "../db/client";
-import { startRelay } from "../scripts/ws-relay";
+import { startRelay } from "../db/local/relay";
 import { openTestDatabase, type TestDatabase, testEnv } from "./testing/harness";
 
 // The deployed artefact, end to end: functions/worker.ts bundled by wrangler and run in workerd, reaching a
-// fresh database on the TEST_DATABASE_URL server with the neon driver through scripts/ws-relay.ts, as
+// fresh database on the TEST_DATABASE_URL server with the neon driver through db/local/relay.ts, as
 // `npm run dev` does. Nothing here is in-process: every call is real HTTP. Needs a Postgres server, so it
 // only runs with TEST_DATABASE_URL (the in-process suites cover the same routes on PGlite).
 

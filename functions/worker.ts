@@ -4,7 +4,10 @@ import { neonHttpRunner } from "../db/runner/neon-http";
 import { transactionRunner } from "../db/runner/transaction";
 import { createApp } from "./app";
 import { type Config, loadConfig, timeoutsOf } from "./config";
+import { log } from "./lib/log";
 import { runMaintenance } from "./maintenance/run";
+
+const onLost = (error: Error) => log("warn", "idle database connection lost", { error });
 
 function pointDriver(config: Config) {
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (wrangler secret put DATABASE_URL)");
@@ -21,7 +24,7 @@ function open(config: Config) {
   const url = pointDriver(config);
   const timeouts = timeoutsOf(config);
   if (config.NEON_DRIVER === "ws") {
-    const pool = openNeon(url, { timeouts });
+    const pool = openNeon(url, { timeouts, onLost });
     return transactionRunner(pool.db, pool.close);
   }
   return neonHttpRunner(url, timeouts);
@@ -33,7 +36,7 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
     const config = loadConfig(env);
-    const { db, close } = openNeon(pointDriver(config));
+    const { db, close } = openNeon(pointDriver(config), { timeouts: timeoutsOf(config), onLost });
     ctx.waitUntil(runMaintenance(db, config).finally(close));
   },
 } satisfies ExportedHandler<Record<string, unknown>>;

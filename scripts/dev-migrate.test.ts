@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Database, rowsOf, type Tx } from "../db/client";
+import { startRelay } from "../db/local/relay";
 import { openNodeDatabase, openPg } from "../db/node";
 import { openPglite } from "../db/pglite";
 import { bootstrap, type DevEnv, initData, main, migrate } from "./dev-migrate";
-import { startRelay } from "./ws-relay";
 
 type Target = {
   name: string;

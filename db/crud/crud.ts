@@ -15,8 +15,8 @@ import {
   type TableRelationalConfig,
 } from "drizzle-orm";
 import type { AnyPgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from "drizzle-orm/pg-core";
-import { validationError } from "../../functions/lib/errors";
 import type { Database } from "../client";
+import { ListQueryError } from "../errors";
 import { andThen, nothing, one, type Plan, plan, type Query } from "../runner/plan";
 import { fieldOf } from "./fields";
 import { coerce, FilterError } from "./filters";
@@ -42,7 +42,7 @@ type ListOptions<T extends CrudTable> = ReadOptions<T> & { sort?: SortKey[] };
 
 const encodeCursor = (values: string[]) => btoa(JSON.stringify(values)).replace(/\+/g, "-").replace(/\//g, "_");
 const badCursor = () =>
-  validationError([{ field: "cursor", location: "query", message: "is not a cursor this list issued" }]);
+  new ListQueryError([{ field: "cursor", location: "query", message: "is not a cursor this list issued" }]);
 
 /** The cursor's values, each checked against its key's type: garbage is a 422, never a cast error (22007). */
 function decodeCursor(cursor: string, keys: readonly AnyPgColumn[]): string[] {

@@ -1,6 +1,6 @@
 import { and, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { type FieldError, validationError } from "../../functions/lib/errors";
+import { type FieldProblem, ListQueryError } from "../errors";
 import type { Field, Fields } from "./fields";
 import { condition, FilterError, group, OPERATORS, type Operator } from "./filters";
 
@@ -43,7 +43,7 @@ function parseSort(raw: string, spec: ListSpec): SortKey[] {
  * by `cursor`/`limit`. Everything not allowed is a 422 naming the parameter, all of them at once.
  */
 export function parseListQuery(query: Record<string, string[]>, spec: ListSpec): ListQuery {
-  const errors: FieldError[] = [];
+  const errors: FieldProblem[] = [];
   const fail = (field: string, message: string) => errors.push({ field, location: "query", message });
   const conditions: SQL[] = [];
 
@@ -90,7 +90,7 @@ export function parseListQuery(query: Record<string, string[]>, spec: ListSpec):
       if (key.field.nullable) fail("sort", `cursor paging cannot sort by ${key.field.name}: it may be null`);
   }
 
-  if (errors.length > 0 || !paging.success) throw validationError(errors);
+  if (errors.length > 0 || !paging.success) throw new ListQueryError(errors);
   return {
     where: conditions.length > 0 ? and(...conditions) : undefined,
     sort,

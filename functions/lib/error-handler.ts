@@ -1,14 +1,20 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ListQueryError, PrincipalError } from "../../db/errors";
 import { ConfigError } from "../config";
 import type { AppEnv } from "../env";
-import { ApiError } from "./errors";
+import { ApiError, forbidden, unauthorized, validationError } from "./errors";
 import { log } from "./log";
 import { mapDatabaseError } from "./pg-errors";
 
 const toApiError = (error: unknown): ApiError | undefined => {
   if (error instanceof ApiError) return error;
+  // The data layer's own refusals (db/errors.ts).
+  if (error instanceof ListQueryError) return validationError(error.problems);
+  if (error instanceof PrincipalError) {
+    return error.reason === "unknown" ? unauthorized(error.message, "invalid_token") : forbidden(error.message);
+  }
   if (error instanceof HTTPException) {
     // Hono's own refusals, e.g. a malformed JSON body in a validator.
     const status = error.status as ContentfulStatusCode;

@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { ensureFirstSuperuser } from "../../db/seed";
+import { users } from "../../db/schema";
+import { defaultTierId } from "../../db/seed";
+import { withAdmin } from "../../db/session";
+import { hashPassword } from "../auth/password";
 import { weakPasswordReason } from "../auth/password-policy";
 import { readOrCreateSecret } from "./private-file";
 
@@ -44,4 +48,34 @@ export function describeFirstSuperuser(result: Awaited<ReturnType<typeof ensureF
   }
   if (outcome === "taken") return `there is no superuser yet, and ${email} is an ordinary account: not promoted`;
   return undefined;
+}
+
+/**
+ * Creates the first superuser (the FastAPI template's FIRST_SUPERUSER) when there is **no superuser at all**,
+ * in the default tier if there is one: a deployment that already has one (or renamed it) never gets a second
+ * account it did not ask for. `password` is only asked for when the account is created; without one, nothing
+ * is created. Says what happened: `created`, `exists` (a superuser is there), `no-password`, or `taken`
+ * (the address belongs to an ordinary account, which is never promoted here).
+ */
+async function ensureFirstSuperuser(
+  db: Database,
+  account: { email: string; password: (() => string) | undefined },
+): Promise<"created" | "exists" | "no-password" | "taken"> {
+  const email = account.email.trim().toLowerCase();
+  return withAdmin(db, async (tx) => {
+    const superusers = await tx.select({ id: users.id }).from(users).where(eq(users.is_superuser, true)).limit(1);
+    if (superusers.length > 0) return "exists";
+    const taken = await tx.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+    if (taken.length > 0) return "taken";
+    if (!account.password) return "no-password";
+    const hashed = await hashPassword(account.password());
+    await tx.insert(users).values({
+      email,
+      hashed_password: hashed,
+      full_name: "Administrator",
+      is_superuser: true,
+      tier_id: defaultTierId,
+    });
+    return "created";
+  });
 }

@@ -4,13 +4,13 @@ import { neonConfig } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
 import { inject } from "vitest";
 import type { Database, Tx } from "../../db/client";
+import { startRelay } from "../../db/local/relay";
 import { openNodeDatabase, openPg } from "../../db/node";
 import { openPglite } from "../../db/pglite";
 import { neonHttpRunner } from "../../db/runner/neon-http";
 import type { Runner } from "../../db/runner/runner";
 import { transactionRunner } from "../../db/runner/transaction";
 import { users } from "../../db/schema";
-import { startRelay } from "../../scripts/ws-relay";
 import { createApp } from "../app";
 import { findPgError } from "../lib/pg-errors";
 

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import net from "node:net";
-import { pathToFileURL } from "node:url";
 import { WebSocketServer } from "ws";
 import { createSqlHandler } from "./sql-over-http";
 
@@ -28,7 +27,7 @@ export function relayAllows({ targets, hosts }: RelayTargets) {
  * Neon's proxy, for a plain local Postgres, on one port:
  * - `ws://host:port/<secret>/v1?address=pg-host:pg-port`: a WebSocket-to-TCP relay for the neon driver's Pool
  *   (configured by db/client.ts useLocalRelay), which speaks the Postgres wire protocol through it;
- * - `http://host:port/<secret>/sql`: Neon's SQL-over-HTTP API (scripts/sql-over-http.ts) for the HTTP driver,
+ * - `http://host:port/<secret>/sql`: Neon's SQL-over-HTTP API (db/local/sql-over-http.ts) for the HTTP driver,
  *   which the Worker uses for one round trip per request (NEON_HTTP_ENDPOINT).
  *
  * Development and tests only, and bound to whoever started it: it listens on loopback; its paths start with a
@@ -91,13 +90,4 @@ export async function startRelay(options: { port?: number; host?: string; secret
       await sql.close();
     },
   };
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const relay = await startRelay({
-    port: Number(process.env.RELAY_PORT ?? 8788),
-    targets: targetsOf(process.env.DATABASE_URL),
-    hosts: process.env.RELAY_ALLOW_HOSTS?.split(","),
-  });
-  console.log(`ws relay on ws://${relay.proxy} (NEON_WS_PROXY=${relay.proxy}), SQL over HTTP on ${relay.sqlEndpoint}`);
 }

@@ -1,6 +1,6 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRelay } from "./ws-relay";
+import { startRelay } from "./relay";
 
 // The local SQL-over-HTTP endpoint, driven by @neondatabase/serverless itself: what the driver sends, the
 // endpoint must answer as Neon does, or the Worker's production path behaves differently here than there.

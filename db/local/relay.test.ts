@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { relayAllows, startRelay, targetsOf } from "./ws-relay";
+import { relayAllows, startRelay, targetsOf } from "./relay";
 
 // The relay hands a Postgres session to whoever can reach it, so it must be reachable only by the process that
 // started it: secret paths, no browsers, and only the app's own database as a target.

@@ -1,0 +1,23 @@
+/**
+ * The data layer's own refusals. They say what is wrong in the data layer's terms; the app's one error
+ * handler (functions/lib/error-handler.ts) decides what each means over HTTP.
+ */
+
+/** A field of a request that the data layer refuses, and why (`location`: query, body, path). */
+export type FieldProblem = { field: string; location: string; message: string };
+
+/** A list query (filters, sort, paging, cursor) the data layer cannot run: 422, naming each field. */
+export class ListQueryError extends Error {
+  override name = "ListQueryError";
+  constructor(readonly problems: FieldProblem[]) {
+    super("Invalid list query");
+  }
+}
+
+/** A principal that does not exist (`unknown`, 401) or may not act (`inactive`, 403). */
+export class PrincipalError extends Error {
+  override name = "PrincipalError";
+  constructor(readonly reason: "unknown" | "inactive") {
+    super(reason === "unknown" ? "Could not validate credentials" : "Inactive user");
+  }
+}
