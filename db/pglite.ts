@@ -3,13 +3,15 @@ import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import type { Database } from "./client";
+import { lockDataDir, purposeOfThisProcess } from "./local/data-dir-lock";
 import { migrationConfig } from "./migrations";
 import * as schema from "./schema";
 import { roleNames } from "./schema/roles";
 
 /**
  * The embedded database: Postgres compiled to WASM, in this process, data kept in `dataDir` (in memory
- * when undefined). PGlite is one session; drizzle's PGlite transactions serialise access to it.
+ * when undefined). PGlite is one session; drizzle's PGlite transactions serialise access to it. One process
+ * at a time may open a folder (db/local/data-dir-lock.ts): a second is refused, naming the first.
  *
  * It starts as the superuser `postgres` to migrate, then becomes the app's login role for the rest of its
  * life (SET SESSION AUTHORIZATION), so the embedded API fails closed exactly as it does on a server.
@@ -18,8 +20,15 @@ import { roleNames } from "./schema/roles";
  * every migration again (the test suite opens dozens of databases).
  */
 export async function openPglite(dataDir?: string, options: { template?: Blob } = {}) {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create({ dataDir, loadDataDir: options.template });
+  let release = () => {};
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    release = lockDataDir(dataDir, purposeOfThisProcess());
+  }
+  const client = await PGlite.create({ dataDir, loadDataDir: options.template }).catch((error: unknown) => {
+    release();
+    throw error;
+  });
   const ownerDb = drizzle(client, { schema });
   const migrateAsOwner = async () => {
     // PGlite ignores RESET SESSION AUTHORIZATION (single-user mode), so name the owner.
@@ -41,6 +50,9 @@ export async function openPglite(dataDir?: string, options: { template?: Blob } 
         await tx.execute("SET LOCAL SESSION AUTHORIZATION postgres");
         return fn(tx);
       }),
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      release();
+    },
   };
 }

@@ -58,6 +58,22 @@ describe("the Node entry point", () => {
     },
   );
 
+  it.skipIf(process.env.TEST_DATABASE_URL)(
+    "refuses a second process on its embedded database folder at once, naming itself",
+    async () => {
+      const seed = spawn(process.execPath, ["--import", "tsx", "scripts/seed.ts"], {
+        env: { ...process.env, PGLITE_DATA_DIR: join(dataDir, "pglite") },
+        stdio: "pipe",
+      });
+      let output = "";
+      seed.stderr?.on("data", (chunk) => (output += chunk));
+      const code = await new Promise<number | null>((resolve) => seed.once("exit", resolve));
+      expect(code).not.toBe(0);
+      expect(output).toMatch(/is in use by process \d+/);
+    },
+    60_000,
+  );
+
   it.skipIf(process.env.TEST_DATABASE_URL)("refuses to start on a signing key file others can read", async () => {
     const other = await mkdtemp(join(tmpdir(), "node-entry-open-"));
     try {
