@@ -10,6 +10,7 @@ import { type Config, ConfigError, loadConfig, timeoutsOf } from "./config";
 import { describeFirstSuperuser, ensureFirstSuperuserFrom } from "./lib/first-superuser";
 import { describeError, log } from "./lib/log";
 import { readOrCreateSecret } from "./lib/private-file";
+import { startupHint } from "./lib/startup-hint";
 
 // `npm start`: the same Hono app on Node. No DATABASE_URL: embedded PGlite kept in PGLITE_DATA_DIR, so a
 // fresh clone runs with nothing to install. With DATABASE_URL: that Postgres, as the app's login role.
@@ -71,7 +72,8 @@ const { runner, close, description, role } = await prepareDatabase().catch((erro
   // The innermost cause says what went wrong (a query error's own message would only name the statement).
   let root = describeError(error);
   while (root.cause) root = root.cause;
-  log("error", `cannot start: ${root.message}`, { error });
+  const hint = startupHint(error, config.DATABASE_URL);
+  log("error", `cannot start: ${root.message}${hint ? `. ${hint}` : ""}`, { error });
   process.exit(1);
 });
 
