@@ -17,7 +17,8 @@ if (!url) {
 export default defineConfig({
   dialect: "postgresql",
   schema: "./db/schema/index.ts",
-  out: "./drizzle",
+  // DRIZZLE_OUT: generate into a copy (npm run db:check compares db/schema with the committed migrations).
+  out: process.env.DRIZZLE_OUT ?? "./drizzle",
   ...(url ? { dbCredentials: { url } } : { driver: "pglite", dbCredentials: { url: dataDir } }),
   entities: { roles: true },
   migrations: { schema: "drizzle", table: "__drizzle_migrations" },

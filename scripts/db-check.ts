@@ -1,0 +1,39 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+// `npm run db:check` (CI): db/schema and drizzle/ agree. drizzle-kit generates into a copy of drizzle/; a new
+// migration there means db/schema changed without one (a schema no migration creates would ship). Then
+// `drizzle-kit check` confirms the committed snapshots are consistent. Exits 1 on drift, printing the SQL.
+// drizzle-kit takes only a relative output folder, so the copy is made inside the repository (ignored by git).
+const copy = ".db-check";
+const out = `./${copy}/drizzle`;
+// A URL that is never dialled: generate reads no database, and the embedded folder stays untouched.
+const env = { ...process.env, MIGRATION_DATABASE_URL: "postgres://unused@127.0.0.1:1/unused" };
+const drizzleKit = (args: string[], extra: Record<string, string> = {}) =>
+  execFileSync(process.execPath, ["node_modules/drizzle-kit/bin.cjs", ...args], {
+    env: { ...env, ...extra },
+    encoding: "utf8",
+    stdio: "pipe",
+  });
+
+rmSync(copy, { recursive: true, force: true });
+let drift: string[] = [];
+try {
+  cpSync("drizzle", out, { recursive: true });
+  const before = new Set(readdirSync(out));
+  drizzleKit(["generate", "--name", "drift"], { DRIZZLE_OUT: out });
+  drift = readdirSync(out)
+    .filter((name) => name.endsWith(".sql") && !before.has(name))
+    .map((name) => `-- ${name}\n${readFileSync(join(out, name), "utf8")}`);
+} finally {
+  rmSync(copy, { recursive: true, force: true });
+}
+if (drift.length > 0) {
+  console.error(
+    `db/schema has changes no migration makes: run npm run db:generate. It would add:\n\n${drift.join("\n")}`,
+  );
+  process.exit(1);
+}
+drizzleKit(["check"]);
+console.log("db/schema and drizzle/ agree; the snapshots are consistent");
