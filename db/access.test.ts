@@ -26,7 +26,8 @@ class Rollback extends Error {}
 async function as<T>(role: AccessRole, probe: (tx: Tx) => Promise<T>): Promise<T | { code: string }> {
   let result: T | { code: string } = { code: "none" };
   try {
-    await t.db.transaction(async (tx) => {
+    // Maintenance through its own login (rls_maintainer): the request login cannot switch to it.
+    await (role === "maintenance" ? t.maintenance : t.db).transaction(async (tx) => {
       const [name, userId, isSuperuser] =
         role === "anon"
           ? [roleNames.anon, "", "false"]

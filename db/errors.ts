@@ -14,6 +14,14 @@ export class ListQueryError extends Error {
   }
 }
 
+/** Maintenance was asked for where no maintenance login is configured (MAINTENANCE_DATABASE_URL). */
+export class MaintenanceUnavailableError extends Error {
+  override name = "MaintenanceUnavailableError";
+  constructor() {
+    super("Maintenance is not configured here: set MAINTENANCE_DATABASE_URL (the rls_maintainer login)");
+  }
+}
+
 /** A principal that does not exist (`unknown`, 401) or may not act (`inactive`, 403). */
 export class PrincipalError extends Error {
   override name = "PrincipalError";

@@ -43,12 +43,22 @@ export async function openNodeDatabase(options: {
   driver?: "pg" | "ws";
   wsProxy?: string;
   timeouts?: Timeouts;
-}): Promise<{ db: Database; runner: Runner; close: () => Promise<void>; description: string }> {
+  /** A login that may switch to rls_maintenance_admin (rls_maintainer, or the owner): seeding, maintenance. */
+  maintenanceUrl?: string;
+}): Promise<{
+  db: Database;
+  /** Where withAdmin works: the maintenance login's pool, PGlite's owner-authorized handle, or none. */
+  maintenance: Database | undefined;
+  runner: Runner;
+  close: () => Promise<void>;
+  description: string;
+}> {
   if (!options.databaseUrl) {
     const embedded = await openPglite(options.dataDir);
     return {
       db: embedded.db,
-      runner: transactionRunner(embedded.db),
+      maintenance: embedded.maintenance,
+      runner: transactionRunner(embedded.db, undefined, () => embedded.maintenance),
       close: embedded.close,
       description: `PGlite (${options.dataDir ?? "in memory"})`,
     };
@@ -63,9 +73,21 @@ export async function openNodeDatabase(options: {
   }
   const url = new URL(options.databaseUrl);
   const description = `Postgres ${url.username}@${url.host}${url.pathname}`;
+  const maintenance = options.maintenanceUrl
+    ? openPg(options.maintenanceUrl, { max: 2, timeouts: options.timeouts })
+    : undefined;
+  const maintenanceDb = maintenance && (() => maintenance.db);
   if ((options.driver ?? "pg") === "pg") {
     const app = openPg(options.databaseUrl, { pipeline: true, timeouts: options.timeouts });
-    return { db: app.db, runner: pipelinedPgRunner(app.pool), close: app.close, description };
+    return {
+      db: app.db,
+      maintenance: maintenance?.db,
+      runner: pipelinedPgRunner(app.pool, maintenanceDb),
+      close: async () => {
+        await Promise.all([app.close(), maintenance?.close()]);
+      },
+      description,
+    };
   }
 
   neonConfig.webSocketConstructor = ws;
@@ -78,9 +100,10 @@ export async function openNodeDatabase(options: {
   const app = openNeon(options.databaseUrl, { max: 10, timeouts: options.timeouts });
   return {
     db: app.db,
-    runner: transactionRunner(app.db),
+    maintenance: maintenance?.db,
+    runner: transactionRunner(app.db, undefined, maintenanceDb),
     close: async () => {
-      await app.close();
+      await Promise.all([app.close(), maintenance?.close()]);
       await relay?.close();
     },
     description: `${description} (neon WebSocket driver)`,

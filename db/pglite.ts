@@ -15,7 +15,8 @@ import { roleNames } from "./schema/roles";
  *
  * It starts as the superuser `postgres` to migrate, then becomes the app's login role for the rest of its
  * life (SET SESSION AUTHORIZATION), so the embedded API fails closed exactly as it does on a server.
- * `asOwner` runs setup work (seeding, test assertions) as `postgres` for one transaction only.
+ * `asOwner` runs setup work (test assertions) as `postgres` for one transaction only; `maintenance` is the
+ * database maintenance jobs and seeding use (withAdmin), as the maintenance login is on a server.
  * `template`, a `dumpDataDir()` of a migrated database, starts from that copy instead of running initdb and
  * every migration again (the test suite opens dozens of databases).
  */
@@ -41,9 +42,22 @@ export async function openPglite(dataDir?: string, options: { template?: Blob } 
   };
   await migrateAsOwner();
   const db = ownerDb as unknown as Database;
+  // The embedded database is one session, authorized as the login role, which cannot reach the maintenance
+  // role. Maintenance (seeding, purges) takes the owner's authorization for one transaction, then switches
+  // to rls_maintenance_admin as on a server (withAdmin).
+  const maintenance = Object.create(db, {
+    transaction: {
+      value: (fn: (tx: unknown) => Promise<unknown>, config?: unknown) =>
+        db.transaction(async (tx) => {
+          await tx.execute("SET LOCAL SESSION AUTHORIZATION postgres");
+          return fn(tx);
+        }, config as never),
+    },
+  }) as Database;
   return {
     client,
     db,
+    maintenance,
     migrate: migrateAsOwner,
     asOwner: <T>(fn: (tx: Parameters<Parameters<Database["transaction"]>[0]>[0]) => Promise<T>) =>
       db.transaction(async (tx) => {

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertUser, openTestDatabase, pgCodeOf, type TestDatabase } from "../functions/testing/harness";
-import { rowsOf } from "./client";
+import { rowsOf, type Tx } from "./client";
 import { items, users } from "./schema";
 import { withAdmin, withAnon, withRls } from "./session";
 
@@ -49,6 +49,24 @@ describe("fail closed", () => {
     );
     expect(state?.role).toBe("rls_authenticator");
     expect(state?.uid ?? "").toBe("");
+  });
+
+  it("the request login, and every role it switches to, cannot reach a role that bypasses RLS", async () => {
+    const reach = async (tx: Tx, role: string) => {
+      await tx.execute(sql`select set_config('role', ${role}, true)`);
+    };
+    // As the login role itself, and from inside a user's transaction (SET ROLE checks the session user).
+    expect(await codeOf(t.db.transaction((tx) => reach(tx, "rls_maintenance_admin")))).toBe("42501");
+    expect(await codeOf(withRls(t.db, alice, (tx) => reach(tx, "rls_maintenance_admin")))).toBe("42501");
+    const [member] = rowsOf<{ n: number }>(
+      await t.db.execute(sql`select count(*)::int as n from pg_roles b
+        where b.rolbypassrls and pg_has_role(current_user, b.oid, 'MEMBER')`),
+    );
+    expect(member?.n).toBe(0);
+    // The maintenance login reaches it: that is what it is for.
+    expect(
+      await withAdmin(t.maintenance, async (tx) => rowsOf(await tx.execute(sql`select current_user as u`))),
+    ).toEqual([{ u: "rls_maintenance_admin" }]);
   });
 
   it("every table is under forced RLS and the login role holds no table privilege", async () => {
@@ -120,7 +138,7 @@ describe("items under RLS", () => {
       return tx.select().from(items);
     });
     expect(asSuperuser.map((item) => item.id)).toContain(aliceItem);
-    const asAdmin = await withAdmin(t.db, (tx) => tx.select().from(items));
+    const asAdmin = await withAdmin(t.maintenance, (tx) => tx.select().from(items));
     expect(asAdmin.map((item) => item.id)).toContain(aliceItem);
   });
 });

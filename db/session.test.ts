@@ -32,7 +32,7 @@ describe("transactions", () => {
 
   it("give up after three attempts, and the error maps to 503 with Retry-After", async () => {
     let attempts = 0;
-    const failing = withAdmin(t.db, async () => {
+    const failing = withAdmin(t.maintenance, async () => {
       attempts++;
       throw serializationFailure();
     });

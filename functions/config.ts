@@ -6,6 +6,11 @@ const int = (fallback: number, min: number, max: number) => z.coerce.number().in
 export const configSchema = z.object({
   /** Login role URL (rls_authenticator). Required on Workers; on Node, unset means embedded PGlite. */
   DATABASE_URL: z.string().url().optional(),
+  /**
+   * The maintenance login (rls_maintainer, drizzle/0013): the cron, maintenance on demand and, on Node, seeding.
+   * The request login cannot reach the BYPASSRLS maintenance role; without this, maintenance is off.
+   */
+  MAINTENANCE_DATABASE_URL: z.string().url().optional(),
   /** `host:port/<secret>/v1` of db/local/relay.ts, to reach a plain local Postgres with the neon driver. */
   NEON_WS_PROXY: z.string().optional(),
   /** A Neon-compatible SQL-over-HTTP endpoint (`http://127.0.0.1:8788/<secret>/sql` locally); Neon's own when unset. */

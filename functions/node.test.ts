@@ -20,7 +20,10 @@ beforeAll(async () => {
   const env: Record<string, string> = { PGLITE_DATA_DIR: join(dataDir, "pglite"), LOG_LEVEL: "silent" };
   if (process.env.TEST_DATABASE_URL) {
     database = await openTestDatabase();
-    Object.assign(env, testEnv, { DATABASE_URL: database.appUrl as string });
+    Object.assign(env, testEnv, {
+      DATABASE_URL: database.appUrl as string,
+      MAINTENANCE_DATABASE_URL: database.maintenanceUrl as string,
+    });
   }
   const port = 20_000 + Math.floor(Math.random() * 10_000);
   base = `http://127.0.0.1:${port}/api/v1`;

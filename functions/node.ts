@@ -53,18 +53,36 @@ async function prepareDatabase() {
     migrationUrl: env.MIGRATION_DATABASE_URL,
     dataDir: embedded ? dataDir : undefined,
     timeouts: timeoutsOf(config),
+    maintenanceUrl: env.MAINTENANCE_DATABASE_URL ?? env.MIGRATION_DATABASE_URL,
   });
-  const { db } = opened;
-  const [role] = rowsOf<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
-    await db.execute(sql`select rolname, rolsuper, rolbypassrls from pg_roles where rolname = current_user`),
+  const { db, maintenance } = opened;
+  const [role] = rowsOf<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; reaches: string | null }>(
+    await db.execute(sql`select rolname, rolsuper, rolbypassrls,
+      (select string_agg(b.rolname, ', ') from pg_roles b
+        where b.rolbypassrls and b.oid <> r.oid and pg_has_role(r.oid, b.oid, 'MEMBER')) as reaches
+      from pg_roles r where rolname = current_user`),
   );
-  // Fail closed: a login role that is a superuser or bypasses RLS would read every row.
+  // Fail closed: a login role that is a superuser, bypasses RLS or can switch to a role that does would
+  // read every row.
   if (!role || role.rolsuper || role.rolbypassrls) {
     throw new Error(`the login role ${role?.rolname} is a superuser or bypasses RLS: use rls_authenticator`);
   }
-  if (await ensureDefaultTier(db)) log("info", "created the default tier and its rate limits");
-  const superuser = describeFirstSuperuser(await ensureFirstSuperuserFrom(db, env, embedded ? dataDir : undefined));
-  if (superuser) log("info", superuser);
+  if (role.reaches) {
+    throw new Error(
+      `the login role ${role.rolname} can switch to ${role.reaches}, which bypasses RLS: apply the migrations (npm run db:migrate)`,
+    );
+  }
+  if (maintenance) {
+    if (await ensureDefaultTier(maintenance)) log("info", "created the default tier and its rate limits");
+    const first = await ensureFirstSuperuserFrom(maintenance, env, embedded ? dataDir : undefined);
+    const superuser = describeFirstSuperuser(first);
+    if (superuser) log("info", superuser);
+  } else {
+    log(
+      "warn",
+      "no MAINTENANCE_DATABASE_URL: the default tier and first superuser are not checked, maintenance is off",
+    );
+  }
   return { ...opened, role: role.rolname };
 }
 

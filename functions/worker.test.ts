@@ -75,6 +75,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the Worker in workerd (w
       vars: {
         ...testEnv,
         DATABASE_URL: database.appUrl,
+        MAINTENANCE_DATABASE_URL: database.maintenanceUrl as string,
         NEON_WS_PROXY: relay.proxy,
         NEON_HTTP_ENDPOINT: relay.sqlEndpoint,
         MAINTENANCE_RETENTION_DAYS: "30",

@@ -25,9 +25,22 @@ function open(config: Config) {
   const timeouts = timeoutsOf(config);
   if (config.NEON_DRIVER === "ws") {
     const pool = openNeon(url, { timeouts, onLost });
-    return transactionRunner(pool.db, pool.close);
+    let maintenance: ReturnType<typeof openNeon> | undefined;
+    const maintenanceUrl = config.MAINTENANCE_DATABASE_URL;
+    return transactionRunner(
+      pool.db,
+      async () => {
+        await Promise.all([pool.close(), maintenance?.close()]);
+      },
+      maintenanceUrl
+        ? () => {
+            maintenance ??= openNeon(maintenanceUrl, { timeouts, onLost });
+            return maintenance.db;
+          }
+        : undefined,
+    );
   }
-  return neonHttpRunner(url, timeouts);
+  return neonHttpRunner(url, timeouts, config.MAINTENANCE_DATABASE_URL);
 }
 
 const app = createApp({ openDatabase: open });
@@ -36,7 +49,16 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
     const config = loadConfig(env);
-    const { db, close } = openNeon(pointDriver(config), { timeouts: timeoutsOf(config), onLost });
+    pointDriver(config);
+    // The cron logs in as the maintenance role's own login; the request login cannot reach BYPASSRLS.
+    if (!config.MAINTENANCE_DATABASE_URL) {
+      log(
+        "warn",
+        "maintenance skipped: MAINTENANCE_DATABASE_URL is not set (wrangler secret put MAINTENANCE_DATABASE_URL)",
+      );
+      return;
+    }
+    const { db, close } = openNeon(config.MAINTENANCE_DATABASE_URL, { timeouts: timeoutsOf(config), onLost });
     ctx.waitUntil(runMaintenance(db, config).finally(close));
   },
 } satisfies ExportedHandler<Record<string, unknown>>;

@@ -19,6 +19,7 @@ import { findPgError } from "../functions/lib/pg-errors";
 export type DevEnv = Partial<
   Record<
     | "MIGRATION_DATABASE_URL"
+    | "MAINTENANCE_DATABASE_URL"
     | "DATABASE_URL"
     | "PGLITE_DATA_DIR"
     | "NEON_WS_PROXY"
@@ -139,17 +140,19 @@ export function ensureDemoData(db: Database, password: string) {
 
 /**
  * The default tier and its limits, the first superuser (FIRST_SUPERUSER_EMAIL / FIRST_SUPERUSER_PASSWORD),
- * and the demo rows, in DATABASE_URL (else MIGRATION_DATABASE_URL, else the embedded PGlite).
+ * and the demo rows, written as rls_maintenance_admin through a login that may switch to it:
+ * MAINTENANCE_DATABASE_URL, else MIGRATION_DATABASE_URL (the owner), else the embedded PGlite. (The request
+ * login, DATABASE_URL, cannot reach that role.)
  */
 export async function initData(env: DevEnv) {
   const email = env.FIRST_SUPERUSER_EMAIL ?? "admin@example.com";
-  const { db, close, description } = await openNodeDatabase({
-    databaseUrl: env.DATABASE_URL ?? env.MIGRATION_DATABASE_URL,
-    dataDir: dataDirOf(env),
-  });
+  const url = env.MAINTENANCE_DATABASE_URL ?? env.MIGRATION_DATABASE_URL;
+  const opened = await openNodeDatabase({ databaseUrl: url, dataDir: dataDirOf(env) });
+  const { close, description } = opened;
+  const db = opened.maintenance ?? opened.db;
   try {
     const defaultTierCreated = await ensureDefaultTier(db);
-    const embedded = !(env.DATABASE_URL ?? env.MIGRATION_DATABASE_URL);
+    const embedded = !url;
     const superuser = await ensureFirstSuperuserFrom(db, env, embedded ? dataDirOf(env) : undefined);
     const superuserCreated = superuser.outcome === "created";
     const demo = await ensureDemoData(db, env.DEMO_PASSWORD ?? "demo-password");

@@ -1,6 +1,7 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-http";
 import { type Database, openNeon } from "../client";
+import { MaintenanceUnavailableError } from "../errors";
 import * as schema from "../schema";
 import { answerWithinMs, DEFAULT_TIMEOUTS, type Timeouts } from "../timeouts";
 import { contextRowOf, contextStatement } from "./context";
@@ -40,13 +41,18 @@ function answerWithin(ms: number) {
  * non-interactive transaction (Drizzle's `db.batch`, the driver's `transaction()`): one HTTP request, one
  * round trip, whatever the number of statements. Neon runs them in order and rolls back at the first error.
  *
- * `transaction()` (a flow with logic between statements) and `database()` (maintenance) need a session, so
- * they open a WebSocket Pool on first use only; `close()` ends it.
+ * `transaction()` (a flow with logic between statements) and `database()` (maintenance, as the maintenance
+ * login `maintenanceUrl`) need a session, so they open a WebSocket Pool on first use only; `close()` ends it.
  */
-export function neonHttpRunner(connectionString: string, timeouts: Timeouts = DEFAULT_TIMEOUTS): Runner {
+export function neonHttpRunner(
+  connectionString: string,
+  timeouts: Timeouts = DEFAULT_TIMEOUTS,
+  maintenanceUrl?: string,
+): Runner {
   answerWithin(answerWithinMs(timeouts));
   const db = httpDatabase(connectionString);
   let pool: ReturnType<typeof openNeon> | undefined;
+  let maintenancePool: ReturnType<typeof openNeon> | undefined;
   const interactive = () => {
     pool ??= openNeon(connectionString, { timeouts });
     return transactionRunner(pool.db);
@@ -61,9 +67,13 @@ export function neonHttpRunner(connectionString: string, timeouts: Timeouts = DE
       }, context),
     statement: (query) => db.execute(query),
     transaction: (context, fn) => interactive().transaction(context, fn),
-    database: () => interactive().database(),
+    database: () => {
+      if (!maintenanceUrl) throw new MaintenanceUnavailableError();
+      maintenancePool ??= openNeon(maintenanceUrl, { timeouts });
+      return maintenancePool.db;
+    },
     close: async () => {
-      await pool?.close();
+      await Promise.all([pool?.close(), maintenancePool?.close()]);
     },
   };
 }

@@ -48,8 +48,8 @@ const send = (query: Query) => new Promise<unknown>((resolve, reject) => query.t
  * answer ROLLBACK, so every result is looked at: the first real error is raised (with its SQLSTATE), and a
  * batch whose COMMIT rolled back never counts as success.
  */
-export function pipelinedPgRunner(pool: pg.Pool): Runner {
-  const interactive = transactionRunner(drizzle(pool, { schema }) as unknown as Database);
+export function pipelinedPgRunner(pool: pg.Pool, maintenance?: () => Database): Runner {
+  const interactive = transactionRunner(drizzle(pool, { schema }) as unknown as Database, undefined, maintenance);
   return {
     ...interactive,
     batch: (context, build, checks = true) =>

@@ -24,7 +24,11 @@ export type Runner = {
   transaction<T>(context: RequestContext, fn: (tx: Tx, context: ContextRow) => Promise<T>): Promise<Ran<T>>;
   /** One statement as the login role, outside any request context (e.g. app_auth.record_key_use). */
   statement(query: SQL): Promise<unknown>;
-  /** A database for work that opens its own transactions (maintenance, run by a superuser on demand). */
+  /**
+   * The maintenance login's database, for work that opens its own transactions as rls_maintenance_admin
+   * (maintenance run by a superuser on demand). The request login cannot reach that role: without a
+   * maintenance login configured this throws MaintenanceUnavailableError.
+   */
   database(): Database;
   /** Ends what the runner opened (a Worker may not keep a socket across requests). */
   close(): Promise<void>;

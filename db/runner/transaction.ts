@@ -1,4 +1,5 @@
 import type { Database } from "../client";
+import { MaintenanceUnavailableError } from "../errors";
 import { contextRowOf, contextStatement } from "./context";
 import { retrying } from "./retry";
 import type { Runner } from "./runner";
@@ -8,7 +9,11 @@ import type { Runner } from "./runner";
  * statements run one after another in an ordinary transaction, as many round trips as statements; next to
  * the database (Node, tests) that costs little. Results are mapped after COMMIT, as on the HTTP runner.
  */
-export function transactionRunner(db: Database, close: () => Promise<void> = async () => {}): Runner {
+export function transactionRunner(
+  db: Database,
+  close: () => Promise<void> = async () => {},
+  maintenance?: () => Database,
+): Runner {
   return {
     batch: (context, build, checks = true) =>
       retrying(async () => {
@@ -30,7 +35,10 @@ export function transactionRunner(db: Database, close: () => Promise<void> = asy
         }),
       ),
     statement: (query) => db.execute(query),
-    database: () => db,
+    database: () => {
+      if (!maintenance) throw new MaintenanceUnavailableError();
+      return maintenance();
+    },
     close,
   };
 }

@@ -19,4 +19,6 @@ export const roleNames = {
   appUser: "rls_app_user",
   appSuperuser: "rls_app_superuser",
   maintenanceAdmin: "rls_maintenance_admin",
+  /** The maintenance login (drizzle/0013): may switch to rls_maintenance_admin, and to nothing else. */
+  maintainer: "rls_maintainer",
 } as const;

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ListQueryError, PrincipalError } from "../../db/errors";
+import { ListQueryError, MaintenanceUnavailableError, PrincipalError } from "../../db/errors";
 import { ConfigError } from "../config";
 import type { AppEnv } from "../env";
 import { ApiError, forbidden, unauthorized, validationError } from "./errors";
@@ -12,6 +12,7 @@ const toApiError = (error: unknown): ApiError | undefined => {
   if (error instanceof ApiError) return error;
   // The data layer's own refusals (db/errors.ts).
   if (error instanceof ListQueryError) return validationError(error.problems);
+  if (error instanceof MaintenanceUnavailableError) return new ApiError(503, "maintenance_unavailable", error.message);
   if (error instanceof PrincipalError) {
     return error.reason === "unknown" ? unauthorized(error.message, "invalid_token") : forbidden(error.message);
   }

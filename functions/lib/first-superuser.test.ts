@@ -15,8 +15,8 @@ const superusers = () =>
 
 describe("the first superuser", () => {
   it("is not created on a server without FIRST_SUPERUSER_PASSWORD, and never with a well-known password", async () => {
-    expect((await ensureFirstSuperuserFrom(t.db, {})).outcome).toBe("no-password");
-    await expect(ensureFirstSuperuserFrom(t.db, { FIRST_SUPERUSER_PASSWORD: "changethis" })).rejects.toThrow(
+    expect((await ensureFirstSuperuserFrom(t.maintenance, {})).outcome).toBe("no-password");
+    await expect(ensureFirstSuperuserFrom(t.maintenance, { FIRST_SUPERUSER_PASSWORD: "changethis" })).rejects.toThrow(
       /too easy to guess/,
     );
     expect(await superusers()).toEqual([]);
@@ -24,7 +24,7 @@ describe("the first superuser", () => {
 
   it("never promotes an ordinary account that holds the address", async () => {
     await insertUser(t, "taken-root@example.com");
-    const result = await ensureFirstSuperuserFrom(t.db, {
+    const result = await ensureFirstSuperuserFrom(t.maintenance, {
       FIRST_SUPERUSER_EMAIL: "taken-root@example.com",
       FIRST_SUPERUSER_PASSWORD: "a long root password",
     });
@@ -34,11 +34,11 @@ describe("the first superuser", () => {
 
   it("is created once, and not again under another address once any superuser exists", async () => {
     const env = { FIRST_SUPERUSER_EMAIL: "Root@Example.com", FIRST_SUPERUSER_PASSWORD: "a long root password" };
-    expect((await ensureFirstSuperuserFrom(t.db, env)).outcome).toBe("created");
+    expect((await ensureFirstSuperuserFrom(t.maintenance, env)).outcome).toBe("created");
     expect(await superusers()).toEqual([{ email: "root@example.com" }]);
     const other = { FIRST_SUPERUSER_EMAIL: "admin@example.com", FIRST_SUPERUSER_PASSWORD: "another root password" };
-    expect((await ensureFirstSuperuserFrom(t.db, other)).outcome).toBe("exists");
-    expect((await ensureFirstSuperuserFrom(t.db, {})).outcome).toBe("exists");
+    expect((await ensureFirstSuperuserFrom(t.maintenance, other)).outcome).toBe("exists");
+    expect((await ensureFirstSuperuserFrom(t.maintenance, {})).outcome).toBe("exists");
     expect(await superusers()).toEqual([{ email: "root@example.com" }]);
   });
 });

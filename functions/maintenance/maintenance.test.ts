@@ -60,7 +60,7 @@ describe("maintenance purge", () => {
     await seed(alice, 3, 10);
     await seed(bob, 4, null);
 
-    const first = await purgeSoftDeleted(t.db, { retentionDays: 30, batchSize: 5, maxBatches: 2 });
+    const first = await purgeSoftDeleted(t.maintenance, { retentionDays: 30, batchSize: 5, maxBatches: 2 });
     expect(first.find((run) => run.table === "items")).toEqual({
       table: "items",
       deleted: 10,
@@ -69,7 +69,7 @@ describe("maintenance purge", () => {
     });
     expect(await counts()).toEqual({ alive: 4, recent: 3, old: 2 });
 
-    const second = await purgeSoftDeleted(t.db, { retentionDays: 30, batchSize: 5, maxBatches: 2 });
+    const second = await purgeSoftDeleted(t.maintenance, { retentionDays: 30, batchSize: 5, maxBatches: 2 });
     expect(second.find((run) => run.table === "items")).toEqual({
       table: "items",
       deleted: 2,
@@ -78,7 +78,7 @@ describe("maintenance purge", () => {
     });
     expect(await counts()).toEqual({ alive: 4, recent: 3, old: 0 });
 
-    const again = await purgeSoftDeleted(t.db, { retentionDays: 30, batchSize: 5, maxBatches: 2 });
+    const again = await purgeSoftDeleted(t.maintenance, { retentionDays: 30, batchSize: 5, maxBatches: 2 });
     expect(again.find((run) => run.table === "items")).toEqual({
       table: "items",
       deleted: 0,
@@ -92,7 +92,7 @@ describe("maintenance purge", () => {
     await seed(alice, 2, 8);
     await seed(alice, 1, 2);
     const config = loadConfig({ ...testEnv, MAINTENANCE_RETENTION_DAYS: "7" });
-    const { purged } = await runMaintenance(t.db, config);
+    const { purged } = await runMaintenance(t.maintenance, config);
     expect(purged.find((run) => run.table === "items")).toEqual({
       table: "items",
       deleted: 2,
@@ -151,10 +151,25 @@ describe("maintenance pruning", () => {
     await seedUsage(7, 100);
     await seedUsage(3, 10);
     const bounds = { retentionDays: 90, batchSize: 3, maxBatches: 2 };
-    expect(await pruneKeyUsage(t.db, bounds)).toEqual({ table: "key_usage", deleted: 6, batches: 2, complete: false });
+    expect(await pruneKeyUsage(t.maintenance, bounds)).toEqual({
+      table: "key_usage",
+      deleted: 6,
+      batches: 2,
+      complete: false,
+    });
     expect(await countOf("key_usage")).toBe(4);
-    expect(await pruneKeyUsage(t.db, bounds)).toEqual({ table: "key_usage", deleted: 1, batches: 1, complete: true });
-    expect(await pruneKeyUsage(t.db, bounds)).toEqual({ table: "key_usage", deleted: 0, batches: 1, complete: true });
+    expect(await pruneKeyUsage(t.maintenance, bounds)).toEqual({
+      table: "key_usage",
+      deleted: 1,
+      batches: 1,
+      complete: true,
+    });
+    expect(await pruneKeyUsage(t.maintenance, bounds)).toEqual({
+      table: "key_usage",
+      deleted: 0,
+      batches: 1,
+      complete: true,
+    });
     expect(await countOf("key_usage")).toBe(3);
   });
 
@@ -163,8 +178,16 @@ describe("maintenance pruning", () => {
     await seedCounters(5, 30);
     await seedCounters(2, -30);
     const bounds = { batchSize: 2, maxBatches: 2 };
-    expect(await pruneRateLimitCounters(t.db, bounds)).toMatchObject({ deleted: 4, batches: 2, complete: false });
-    expect(await pruneRateLimitCounters(t.db, bounds)).toMatchObject({ deleted: 1, batches: 1, complete: true });
+    expect(await pruneRateLimitCounters(t.maintenance, bounds)).toMatchObject({
+      deleted: 4,
+      batches: 2,
+      complete: false,
+    });
+    expect(await pruneRateLimitCounters(t.maintenance, bounds)).toMatchObject({
+      deleted: 1,
+      batches: 1,
+      complete: true,
+    });
     expect(await countOf("rate_limit_counters")).toBe(2);
   });
 
@@ -179,11 +202,11 @@ describe("maintenance pruning", () => {
     await seedUsage(1, 5);
     await seedCounters(4, 1);
     const config = loadConfig({ ...testEnv, KEY_USAGE_RETENTION_DAYS: "14" });
-    const first = await runMaintenance(t.db, config);
+    const first = await runMaintenance(t.maintenance, config);
     expect(first.purged.find((run) => run.table === "items")).toMatchObject({ deleted: 2, complete: true });
     expect(first.keyUsagePruned).toEqual({ table: "key_usage", deleted: 3, batches: 1, complete: true });
     expect(first.countersPruned).toEqual({ table: "rate_limit_counters", deleted: 4, batches: 1, complete: true });
-    const again = await runMaintenance(t.db, config);
+    const again = await runMaintenance(t.maintenance, config);
     expect([...again.purged, again.keyUsagePruned, again.countersPruned].map((run) => run.deleted)).toEqual(
       [...again.purged, again.keyUsagePruned, again.countersPruned].map(() => 0),
     );
@@ -197,8 +220,8 @@ describe("maintenance pruning", () => {
     const bounds = { retentionDays: 90, batchSize: 10, maxBatches: 5 };
     await t.asOwner(async (tx) => {
       await tx.execute(sql`select id from key_usage order by at limit 1 for update`);
-      expect(await pruneKeyUsage(t.db, bounds)).toMatchObject({ deleted: 3, complete: true });
+      expect(await pruneKeyUsage(t.maintenance, bounds)).toMatchObject({ deleted: 3, complete: true });
     });
-    expect(await pruneKeyUsage(t.db, bounds)).toMatchObject({ deleted: 1, complete: true });
+    expect(await pruneKeyUsage(t.maintenance, bounds)).toMatchObject({ deleted: 1, complete: true });
   });
 });

@@ -40,10 +40,14 @@ export type TestDatabase = {
   driver: TestDriver;
   /** A statement runner for the app, per the driver. */
   runner: () => Runner;
-  /** The app's database: the login role, which reads nothing until withRls/withAnon/withAdmin switch role. */
+  /** The app's database: the login role, which reads nothing until withRls/withAnon switch role. */
   db: Database;
+  /** The maintenance login's database (rls_maintainer; PGlite: the owner for one transaction): withAdmin. */
+  maintenance: Database;
   /** Postgres only: the login role's (rls_authenticator) URL of the fresh database, for a separate process. */
   appUrl?: string;
+  /** Postgres only: the maintenance login's (rls_maintainer) URL of the fresh database. */
+  maintenanceUrl?: string;
   /** Runs `fn` as the schema owner (setup and assertions that must see past RLS). */
   asOwner: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
   /** Applies the migrations again (they must be a no-op). */
@@ -84,12 +88,13 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     const templateFile = process.env.VITEST ? inject("pgliteTemplate") : undefined; // benchmarks run outside vitest
     const template = templateFile ? new Blob([await readFile(templateFile)]) : undefined;
     const pglite = await openPglite(undefined, { template });
-    const runner = transactionRunner(pglite.db);
+    const runner = transactionRunner(pglite.db, undefined, () => pglite.maintenance);
     return {
       kind: "pglite",
       driver: "pglite",
       runner: () => runner,
       db: pglite.db,
+      maintenance: pglite.maintenance,
       asOwner: pglite.asOwner,
       migrateAgain: pglite.migrate,
       close: pglite.close,
@@ -100,6 +105,10 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   const name = `rls_test_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const ownerUrl = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
   const appUrl = Object.assign(new URL(ownerUrl), { username: "rls_authenticator", password: "unused" }).toString();
+  const maintenanceUrl = Object.assign(new URL(ownerUrl), {
+    username: "rls_maintainer",
+    password: "unused",
+  }).toString();
 
   const admin = await openNodeDatabase({ databaseUrl: serverUrl, wsProxy: relay.proxy });
   await admin.db.execute(sql.raw(`create database ${name}`));
@@ -109,6 +118,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     migrationUrl: ownerUrl,
     driver: driver === "pg" ? "pg" : "ws",
     wsProxy: relay.proxy,
+    maintenanceUrl,
   });
   const owner = openPg(ownerUrl, { max: 2 });
   const shared = app.runner;
@@ -116,9 +126,11 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   return {
     kind: "postgres",
     driver,
-    runner: () => (driver === "http" ? neonHttpRunner(appUrl) : shared),
+    runner: () => (driver === "http" ? neonHttpRunner(appUrl, undefined, maintenanceUrl) : shared),
     db: app.db,
+    maintenance: app.maintenance as Database,
     appUrl,
+    maintenanceUrl,
     asOwner: (fn) => owner.db.transaction(fn),
     migrateAgain: async () => {
       const again = await openNodeDatabase({ databaseUrl: appUrl, migrationUrl: ownerUrl });
