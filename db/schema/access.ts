@@ -41,3 +41,16 @@ const readOnly = { select: "all", insert: "denied", update: "denied", delete: "d
 
 /** The usual shapes, to spell a declaration in one line where a table is ordinary. */
 export const reach = { everything, nothing, ownRows, readOnly };
+
+/** A user-owned table (userScoped): the owner reaches its rows, superusers and maintenance every row. */
+export const ownedTable = (user: Record<Command, Reach> = ownRows, probe = "updated_at"): Access => ({
+  owner: "owner_id",
+  probe,
+  roles: { login: nothing, anon: nothing, user, superuser: everything, maintenance: everything },
+});
+
+/** A shared table: every signed-in user reads it, superusers (and maintenance) write it. */
+export const sharedTable = (probe = "updated_at"): Access => ({
+  probe,
+  roles: { login: nothing, anon: nothing, user: readOnly, superuser: everything, maintenance: everything },
+});

@@ -13,7 +13,7 @@ import {
   uuid,
   varchar,
 } from "drizzle-orm/pg-core";
-import { declareAccess, reach } from "./access";
+import { declareAccess, ownedTable, reach, sharedTable } from "./access";
 import { uuidPrimaryKey } from "./columns";
 import { currentUserId, currentUserIdValue, superuserPolicy } from "./rls";
 import { appUser } from "./roles";
@@ -97,36 +97,6 @@ export const keyUsage = pgTable(
 export type ApiKey = typeof apiKeys.$inferSelect;
 
 /** Keys and their permissions are owned rows; usage is an audit trail its owner reads and nobody edits. */
-declareAccess(apiKeys, {
-  owner: "owner_id",
-  probe: "updated_at",
-  roles: {
-    login: reach.nothing,
-    anon: reach.nothing,
-    user: reach.ownRows,
-    superuser: reach.everything,
-    maintenance: reach.everything,
-  },
-});
-declareAccess(keyPermissions, {
-  owner: "owner_id",
-  probe: "updated_at",
-  roles: {
-    login: reach.nothing,
-    anon: reach.nothing,
-    user: reach.ownRows,
-    superuser: reach.everything,
-    maintenance: reach.everything,
-  },
-});
-declareAccess(keyUsage, {
-  owner: "owner_id",
-  probe: "status",
-  roles: {
-    login: reach.nothing,
-    anon: reach.nothing,
-    user: { ...reach.nothing, select: "own" },
-    superuser: reach.everything,
-    maintenance: reach.everything,
-  },
-});
+declareAccess(apiKeys, ownedTable());
+declareAccess(keyPermissions, ownedTable());
+declareAccess(keyUsage, ownedTable({ ...reach.nothing, select: "own" }, "status"));

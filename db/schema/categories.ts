@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, check, pgPolicy, pgTable, text, uniqueIndex, varchar } from "drizzle-orm/pg-core";
-import { declareAccess, reach } from "./access";
+import { declareAccess, ownedTable, reach, sharedTable } from "./access";
 import { timestamps, uuidPrimaryKey } from "./columns";
 import { superuserPolicy } from "./rls";
 import { appUser } from "./roles";
@@ -32,13 +32,4 @@ export const categories = pgTable(
 export type Category = typeof categories.$inferSelect;
 
 /** Shared: every signed-in user reads them, superusers write them. */
-declareAccess(categories, {
-  probe: "updated_at",
-  roles: {
-    login: reach.nothing,
-    anon: reach.nothing,
-    user: reach.readOnly,
-    superuser: reach.everything,
-    maintenance: reach.everything,
-  },
-});
+declareAccess(categories, sharedTable());

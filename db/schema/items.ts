@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, text, varchar } from "drizzle-orm/pg-core";
-import { declareAccess, reach } from "./access";
+import { declareAccess, ownedTable, reach, sharedTable } from "./access";
 import { softDelete } from "./columns";
 import { userScoped } from "./user-scoped";
 
@@ -21,14 +21,4 @@ export const items = userScoped(
 export type Item = typeof items.$inferSelect;
 
 /** Owned rows: the owner reaches its own, superusers and maintenance every row, nobody else anything. */
-declareAccess(items, {
-  owner: "owner_id",
-  probe: "updated_at",
-  roles: {
-    login: reach.nothing,
-    anon: reach.nothing,
-    user: reach.ownRows,
-    superuser: reach.everything,
-    maintenance: reach.everything,
-  },
-});
+declareAccess(items, ownedTable());

@@ -11,7 +11,7 @@ import {
   uuid,
   varchar,
 } from "drizzle-orm/pg-core";
-import { declareAccess, reach } from "./access";
+import { declareAccess, ownedTable, reach, sharedTable } from "./access";
 import { categories } from "./categories";
 import { softDelete } from "./columns";
 import { appUser } from "./roles";
@@ -58,14 +58,4 @@ export const posts = userScoped(
 export type Post = typeof posts.$inferSelect;
 
 /** Owned rows, and every signed-in user also reads published posts. */
-declareAccess(posts, {
-  owner: "owner_id",
-  probe: "updated_at",
-  roles: {
-    login: reach.nothing,
-    anon: reach.nothing,
-    user: { ...reach.ownRows, select: "own+published" },
-    superuser: reach.everything,
-    maintenance: reach.everything,
-  },
-});
+declareAccess(posts, ownedTable({ ...reach.ownRows, select: "own+published" }));

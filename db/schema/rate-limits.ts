@@ -12,7 +12,7 @@ import {
   uuid,
   varchar,
 } from "drizzle-orm/pg-core";
-import { declareAccess, reach } from "./access";
+import { declareAccess, ownedTable, reach, sharedTable } from "./access";
 import { timestamps, uuidPrimaryKey } from "./columns";
 import { superuserPolicy } from "./rls";
 import { appUser } from "./roles";
@@ -76,16 +76,7 @@ export const rateLimitCounters = pgTable(
 export type RateLimit = typeof rateLimits.$inferSelect;
 
 /** Rules: read by every signed-in user, written by superusers. */
-declareAccess(rateLimits, {
-  probe: "updated_at",
-  roles: {
-    login: reach.nothing,
-    anon: reach.nothing,
-    user: reach.readOnly,
-    superuser: reach.everything,
-    maintenance: reach.everything,
-  },
-});
+declareAccess(rateLimits, sharedTable());
 /** Counters: written only by app_auth.begin_request (as their owner) and pruned by maintenance; no request role. */
 declareAccess(rateLimitCounters, {
   probe: "count",

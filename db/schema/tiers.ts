@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, pgPolicy, pgTable, text, uniqueIndex, varchar } from "drizzle-orm/pg-core";
-import { declareAccess, reach } from "./access";
+import { declareAccess, ownedTable, reach, sharedTable } from "./access";
 import { timestamps, uuidPrimaryKey } from "./columns";
 import { superuserPolicy } from "./rls";
 import { appUser } from "./roles";
@@ -27,13 +27,4 @@ export const tiers = pgTable(
 export type Tier = typeof tiers.$inferSelect;
 
 /** Shared: every signed-in user reads them (its own limits), superusers write them. */
-declareAccess(tiers, {
-  probe: "updated_at",
-  roles: {
-    login: reach.nothing,
-    anon: reach.nothing,
-    user: reach.readOnly,
-    superuser: reach.everything,
-    maintenance: reach.everything,
-  },
-});
+declareAccess(tiers, sharedTable());
