@@ -13,7 +13,7 @@ import {
   uuid,
   varchar,
 } from "drizzle-orm/pg-core";
-import { declareAccess, ownedTable, reach, sharedTable } from "./access";
+import { declareAccess, ownedTable, reach } from "./access";
 import { uuidPrimaryKey } from "./columns";
 import { currentUserId, currentUserIdValue, superuserPolicy } from "./rls";
 import { appUser } from "./roles";

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, check, pgPolicy, pgTable, text, uniqueIndex, varchar } from "drizzle-orm/pg-core";
-import { declareAccess, ownedTable, reach, sharedTable } from "./access";
+import { declareAccess, sharedTable } from "./access";
 import { timestamps, uuidPrimaryKey } from "./columns";
 import { superuserPolicy } from "./rls";
 import { appUser } from "./roles";

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, text, varchar } from "drizzle-orm/pg-core";
-import { declareAccess, ownedTable, reach, sharedTable } from "./access";
+import { declareAccess, ownedTable } from "./access";
 import { softDelete } from "./columns";
 import { userScoped } from "./user-scoped";
 

@@ -11,7 +11,7 @@ import {
   uuid,
   varchar,
 } from "drizzle-orm/pg-core";
-import { declareAccess, ownedTable, reach, sharedTable } from "./access";
+import { declareAccess, ownedTable, reach } from "./access";
 import { categories } from "./categories";
 import { softDelete } from "./columns";
 import { appUser } from "./roles";

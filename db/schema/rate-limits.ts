@@ -12,7 +12,7 @@ import {
   uuid,
   varchar,
 } from "drizzle-orm/pg-core";
-import { declareAccess, ownedTable, reach, sharedTable } from "./access";
+import { declareAccess, reach, sharedTable } from "./access";
 import { timestamps, uuidPrimaryKey } from "./columns";
 import { superuserPolicy } from "./rls";
 import { appUser } from "./roles";
