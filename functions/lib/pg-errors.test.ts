@@ -61,6 +61,18 @@ describe("mapDatabaseError", () => {
   });
 });
 
+/** A sign-in attempt: a request that must reach the database. */
+const signIn = (app: ReturnType<typeof createApp>) =>
+  app.request(
+    "/api/v1/auth/login",
+    {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "a@example.com", password: "whatever" }),
+    },
+    testEnv,
+  );
+
 describe("an unreachable database", () => {
   const unreachable = {
     // The neon WebSocket Pool through a relay where nothing listens (the discard port).
@@ -81,15 +93,7 @@ describe("an unreachable database", () => {
   for (const [driver, open] of Object.entries(unreachable)) {
     it(`answers 503 with Retry-After and the error shape, not a 500 (${driver})`, async () => {
       const app = createApp({ openDatabase: open });
-      const response = await app.request(
-        "/api/v1/auth/login",
-        {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ email: "a@example.com", password: "whatever" }),
-        },
-        testEnv,
-      );
+      const response = await signIn(app);
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
       expect(await response.json()).toMatchObject({ error: { code: "service_unavailable" } });
@@ -142,15 +146,7 @@ describe("a database that accepts connections and never answers", () => {
       const health = await app.request("/api/v1/health", {}, testEnv);
       expect(health.status).toBe(503);
       expect(health.headers.get("retry-after")).toBe("5");
-      const login = await app.request(
-        "/api/v1/auth/login",
-        {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ email: "a@example.com", password: "whatever" }),
-        },
-        testEnv,
-      );
+      const login = await signIn(app);
       expect(login.status).toBe(503);
       expect(await login.json()).toMatchObject({ error: { code: "service_unavailable" } });
       // Generous: two requests, each bounded by the connect or answer timeout (and the retries' backoff).
