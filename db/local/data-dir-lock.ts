@@ -51,6 +51,7 @@ export function lockDataDir(dataDir: string, purpose: string): () => void {
   const release = () => {
     if (released) return;
     released = true;
+    process.removeListener("exit", release);
     try {
       if ((JSON.parse(readFileSync(file, "utf8")) as Holder).pid === process.pid) unlinkSync(file);
     } catch {}
