@@ -10,6 +10,17 @@ const config = {
 };
 const userId = "0b5c3c4e-4d1e-4a8e-9a51-2a2f4c1d9e10";
 
+/** A token signed with the test secret, for `subject`, with the given extra claims (no `ver` unless given). */
+const signed = (subject: string, claims: Record<string, unknown> = {}) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(subject)
+    .setIssuer(config.JWT_ISSUER)
+    .setAudience(config.JWT_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime("1m")
+    .sign(new TextEncoder().encode(config.JWT_SECRET));
+
 describe("verifyAccessToken and its cache of verified tokens", () => {
   afterEach(() => vi.useRealTimers());
 
@@ -36,27 +47,14 @@ describe("verifyAccessToken and its cache of verified tokens", () => {
     const forged = `${header}.${Buffer.from(JSON.stringify({ sub: userId, exp: 9e9, iat: 1 })).toString("base64url")}.${signature}`;
     expect(await verifyAccessToken(config, forged)).toBeNull();
     expect(await verifyAccessToken(config, forged)).toBeNull();
-    const notUuid = await new SignJWT({})
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject("not-a-uuid")
-      .setIssuer(config.JWT_ISSUER)
-      .setAudience(config.JWT_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime("1m")
-      .sign(new TextEncoder().encode(config.JWT_SECRET));
+    // Well signed and versioned, so it is refused for its subject alone.
+    const notUuid = await signed("not-a-uuid", { ver: 3 });
     expect(await verifyAccessToken(config, notUuid)).toBeNull();
     expect(await verifyAccessToken(config, notUuid)).toBeNull();
   });
 
   it("refuses a token without a ver claim: every token must say which credentials it was issued under", async () => {
-    const unversioned = await new SignJWT({})
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(userId)
-      .setIssuer(config.JWT_ISSUER)
-      .setAudience(config.JWT_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime("1m")
-      .sign(new TextEncoder().encode(config.JWT_SECRET));
-    expect(await verifyAccessToken(config, unversioned)).toBeNull();
+    expect(await verifyAccessToken(config, await signed(userId, { ver: 3 }))).toEqual({ userId, version: 3 });
+    expect(await verifyAccessToken(config, await signed(userId))).toBeNull();
   });
 });
