@@ -48,7 +48,7 @@ describe("typed client (hono/client)", () => {
     expect(item.title).toBe("Typed");
     expect(item.owner_id).toBe(user.id);
 
-    const listed = await items.$get({ query: { offset: 0, limit: 10 } });
+    const listed = await items.$get({ query: { offset: "0", limit: "10" } });
     expect(listed.status).toBe(200);
     if (listed.status !== 200) return;
     const page = await listed.json();

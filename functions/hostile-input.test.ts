@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ListSpec } from "../db/crud";
 import { OPERATORS } from "../db/crud/filters";
-import { adminUsersListSpec, tiersListSpec } from "./admin/schemas";
+import { tiersListSpec } from "./admin/schemas";
 import { apiKeysListSpec } from "./api-keys/schemas";
 import { categoriesListSpec } from "./categories/schemas";
 import { itemsListSpec } from "./items/schemas";
-import { MAX_BODY_BYTES } from "./lib/storable-input";
+import { MAX_BODY_BYTES } from "./middleware/body";
 import { postsListSpec } from "./posts/schemas";
 import { startTestApp, type TestApp } from "./testing/harness";
+import { adminUsersListSpec } from "./users/schemas";
 
 // Hostile input, generated rather than listed: every list's every filterable field with every operator and
 // values Postgres refuses (NUL, year 0, out-of-range integers, lone escapes...), every string property of

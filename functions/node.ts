@@ -6,7 +6,7 @@ import { rowsOf } from "../db/client";
 import { openNodeDatabase } from "../db/node";
 import { ensureDefaultTier } from "../db/seed";
 import { createApp } from "./app";
-import { type Config, ConfigError, loadConfig, timeoutsOf } from "./config";
+import { type Config, ConfigError, loadConfig, timeoutsOf } from "./lib/config";
 import { describeFirstSuperuser, ensureFirstSuperuserFrom } from "./lib/first-superuser";
 import { describeError, log } from "./lib/log";
 import { readOrCreateSecret } from "./lib/private-file";

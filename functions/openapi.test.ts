@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requireUser } from "./auth/middleware";
+import { requireUser } from "./middleware/access";
 import { startTestApp, type TestApp } from "./testing/harness";
 
 type Operation = {

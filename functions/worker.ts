@@ -3,7 +3,7 @@ import { openNeon, useLocalRelay } from "../db/client";
 import { neonHttpRunner } from "../db/runner/neon-http";
 import { transactionRunner } from "../db/runner/transaction";
 import { createApp } from "./app";
-import { type Config, loadConfig, timeoutsOf } from "./config";
+import { type Config, loadConfig, timeoutsOf } from "./lib/config";
 import { log } from "./lib/log";
 import { runMaintenance } from "./maintenance/run";
 

@@ -9,7 +9,7 @@ import { openPglite } from "../db/pglite";
 import { items, posts, tiers, users } from "../db/schema";
 import { ensureDefaultTier } from "../db/seed";
 import { withAdmin } from "../db/session";
-import { hashPassword } from "../functions/auth/password";
+import { hashPassword } from "../functions/lib/credentials/password";
 import { describeFirstSuperuser, ensureFirstSuperuserFrom } from "../functions/lib/first-superuser";
 import { findPgError } from "../functions/lib/pg-errors";
 

@@ -16,8 +16,7 @@ let bob: string;
 const itemsCrud = crud(items);
 const usersCrud = crud(users);
 const spec = { fields: fieldsOf(items, ["id", "title", "description", "created_at"]), defaultSort: "-created_at" };
-const query = (params: Record<string, string | string[]>) =>
-  parseListQuery(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])), spec);
+const query = (params: Record<string, string | string[]>) => parseListQuery(params, spec);
 
 const as = <T>(userId: string, fn: Parameters<typeof withRls<T>>[2]) => withRls(t.db, userId, fn);
 

@@ -1,4 +1,11 @@
 export { type CursorPage, crud, type Page } from "./crud";
 export { type Field, type Fields, fieldsOf } from "./fields";
 export { OPERATORS, type Operator } from "./filters";
-export { type ListQuery, type ListSpec, parseListQuery, type SortKey } from "./list-query";
+export {
+  type ListQuery,
+  type ListSpec,
+  PAGING_BOUNDS,
+  parseListQuery,
+  type RawQuery,
+  type SortKey,
+} from "./list-query";

@@ -19,10 +19,17 @@ export type ListSpec = {
 };
 
 const RESERVED = new Set(["offset", "limit", "cursor", "sort"]);
+
+/** The paging bounds of every list, in one place: the validator and the API's documentation read them. */
+export const PAGING_BOUNDS = { maxOffset: 1_000_000, maxLimit: 100, defaultLimit: 20 } as const;
+
 const PAGING = z.object({
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(PAGING_BOUNDS.maxOffset).default(0),
+  limit: z.coerce.number().int().min(1).max(PAGING_BOUNDS.maxLimit).default(PAGING_BOUNDS.defaultLimit),
 });
+
+/** A URL query as Hono's validator hands it over: one string per parameter, or an array when repeated. */
+export type RawQuery = Record<string, string | string[] | undefined>;
 
 function parseSort(raw: string, spec: ListSpec): SortKey[] {
   const sortable = new Set(spec.sortable ?? Object.keys(spec.fields));
@@ -42,7 +49,9 @@ function parseSort(raw: string, spec: ListSpec): SortKey[] {
  * and `field__not=op:v` groups (repeatable), `sort=-created_at,title`, and paging by `offset`/`limit` or
  * by `cursor`/`limit`. Everything not allowed is a 422 naming the parameter, all of them at once.
  */
-export function parseListQuery(query: Record<string, string[]>, spec: ListSpec): ListQuery {
+export function parseListQuery(raw: RawQuery, spec: ListSpec): ListQuery {
+  const query: Record<string, string[]> = {};
+  for (const [param, value] of Object.entries(raw)) if (value !== undefined) query[param] = [value].flat();
   const errors: FieldProblem[] = [];
   const fail = (field: string, message: string) => errors.push({ field, location: "query", message });
   const conditions: SQL[] = [];

@@ -1,10 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { fieldsOf } from "../../db/crud";
-import { rateLimits, tiers, users } from "../../db/schema";
+import { rateLimits, tiers } from "../../db/schema";
 import { listOf, timestamp } from "../lib/schemas";
 
-export const TierSchema = createSelectSchema(tiers, { created_at: timestamp, updated_at: timestamp }).openapi("Tier");
+/** What a client sees of a tier: these fields and no other. */
+export const TierSchema = createSelectSchema(tiers, { created_at: timestamp, updated_at: timestamp })
+  .pick({ id: true, name: true, description: true, is_default: true, created_at: true, updated_at: true })
+  .openapi("Tier");
 
 export const TierCreateSchema = createInsertSchema(tiers, {
   name: z.string().trim().min(1).max(100),
@@ -26,10 +29,19 @@ export const tiersListSpec = {
   defaultSort: "name",
 };
 
-export const RateLimitSchema = createSelectSchema(rateLimits, {
-  created_at: timestamp,
-  updated_at: timestamp,
-}).openapi("RateLimit");
+/** What a client sees of a rate limit: these fields and no other. */
+export const RateLimitSchema = createSelectSchema(rateLimits, { created_at: timestamp, updated_at: timestamp })
+  .pick({
+    id: true,
+    tier_id: true,
+    name: true,
+    path: true,
+    limit: true,
+    period: true,
+    created_at: true,
+    updated_at: true,
+  })
+  .openapi("RateLimit");
 
 export const RateLimitCreateSchema = createInsertSchema(rateLimits, {
   name: z.string().trim().min(1).max(100),
@@ -54,52 +66,7 @@ export const rateLimitsListSpec = {
   defaultSort: "path",
 };
 
-export const AdminUserUpdateSchema = z
-  .object({
-    tier_id: z.uuid(),
-    is_active: z.boolean().openapi({ description: "false: the user's tokens and API keys stop working at once" }),
-    is_superuser: z.boolean(),
-    full_name: z.string().trim().max(255).nullable(),
-  })
-  .partial()
-  .strict()
-  .openapi("AdminUserUpdate");
-
-/** What GET /admin/users may filter and sort on: the users list's fields and the tier. */
-export const adminUsersListSpec = {
-  fields: fieldsOf(users, [
-    "id",
-    "email",
-    "full_name",
-    "is_active",
-    "is_superuser",
-    "tier_id",
-    "created_at",
-    "updated_at",
-  ]),
-  defaultSort: "-created_at",
-};
-
-const BatchRunSchema = z.object({
-  table: z.string(),
-  deleted: z.number().int(),
-  batches: z.number().int(),
-  complete: z.boolean().openapi({ description: "false: the run stopped at MAINTENANCE_MAX_BATCHES; the next goes on" }),
-});
-
-export const MaintenanceSummarySchema = z
-  .object({
-    purged: z
-      .array(BatchRunSchema)
-      .openapi({ description: "Soft-deleted rows past MAINTENANCE_RETENTION_DAYS, per table" }),
-    keyUsagePruned: BatchRunSchema.openapi({ description: "key_usage rows past KEY_USAGE_RETENTION_DAYS" }),
-    countersPruned: BatchRunSchema.openapi({ description: "Rate-limit counters whose window has ended" }),
-    ms: z.number().int(),
-  })
-  .openapi("MaintenanceSummary");
-
 export type TierCreate = z.infer<typeof TierCreateSchema>;
 export type TierUpdate = z.infer<typeof TierUpdateSchema>;
 export type RateLimitCreate = z.infer<typeof RateLimitCreateSchema>;
 export type RateLimitUpdate = z.infer<typeof RateLimitUpdateSchema>;
-export type AdminUserUpdate = z.infer<typeof AdminUserUpdateSchema>;

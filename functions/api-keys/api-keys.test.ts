@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeys, users } from "../../db/schema";
+import { hashSecret } from "../lib/credentials/api-key-secret";
 import { startTestApp, type TestApp } from "../testing/harness";
-import { hashSecret } from "./secret";
 
 let t: TestApp;
 beforeAll(async () => {

@@ -2,11 +2,12 @@ import { z } from "@hono/zod-openapi";
 import { createSelectSchema } from "drizzle-zod";
 import { fieldsOf } from "../../db/crud";
 import { apiKeys, keyUsage } from "../../db/schema";
+import { PERMISSIONS } from "../lib/permissions";
 import { listOf, timestamp } from "../lib/schemas";
-import { PERMISSIONS } from "./permissions";
 
 const nullableTimestamp = () => timestamp().nullable();
 
+/** What a client sees of a key: these fields and no other (never the secret's hash). */
 export const ApiKeySchema = createSelectSchema(apiKeys, {
   created_at: timestamp,
   updated_at: timestamp,
@@ -14,7 +15,17 @@ export const ApiKeySchema = createSelectSchema(apiKeys, {
   expires_at: nullableTimestamp,
   revoked_at: nullableTimestamp,
 })
-  .omit({ key_hash: true })
+  .pick({
+    id: true,
+    owner_id: true,
+    name: true,
+    prefix: true,
+    last_used_at: true,
+    expires_at: true,
+    revoked_at: true,
+    created_at: true,
+    updated_at: true,
+  })
   .extend({ permissions: z.array(z.enum(PERMISSIONS)) })
   .openapi("ApiKey");
 
@@ -40,7 +51,9 @@ export const ApiKeyCreateSchema = z
 
 export const ApiKeyPageSchema = listOf(ApiKeySchema, "ApiKeyPage");
 
-export const KeyUsageSchema = createSelectSchema(keyUsage, { at: timestamp }).openapi("KeyUsage");
+export const KeyUsageSchema = createSelectSchema(keyUsage, { at: timestamp })
+  .pick({ id: true, api_key_id: true, owner_id: true, method: true, path: true, status: true, at: true })
+  .openapi("KeyUsage");
 export const KeyUsagePageSchema = listOf(KeyUsageSchema, "KeyUsagePage");
 
 export const apiKeysListSpec = {

@@ -2,11 +2,12 @@ import { and, eq, getTableColumns, isNull, sql } from "drizzle-orm";
 import { crud, type ListQuery } from "../../db/crud";
 import { all, andThen, one } from "../../db/runner/plan";
 import { type ApiKey, apiKeys, keyPermissions, keyUsage } from "../../db/schema";
+import { newApiKey } from "../lib/credentials/api-key-secret";
 import { notFound } from "../lib/errors";
+import { exposing } from "../lib/expose";
+import type { Permission } from "../lib/permissions";
 import type { Scope } from "../lib/scope";
-import type { Permission } from "./permissions";
-import type { ApiKeyCreate } from "./schemas";
-import { newApiKey } from "./secret";
+import { type ApiKeyCreate, ApiKeySchema, KeyUsageSchema } from "./schemas";
 
 const keysCrud = crud(apiKeys);
 const permissionsCrud = crud(keyPermissions);
@@ -14,10 +15,9 @@ const usageCrud = crud(keyUsage);
 
 type KeyWithPermissions = ApiKey & { permissions: string[] };
 
-const toPublic = ({ key_hash: _hash, ...key }: KeyWithPermissions) => ({
-  ...key,
-  permissions: key.permissions as Permission[],
-});
+const show = exposing(ApiKeySchema);
+const showUsage = exposing(KeyUsageSchema);
+const toPublic = (key: KeyWithPermissions) => ({ ...show(key), permissions: key.permissions as Permission[] });
 
 /** A key's permissions as a column of its row, so a page of keys and their permissions are one statement. */
 const withPermissions = {
@@ -89,7 +89,7 @@ export const apiKeysService = {
         ),
         ([exists, page]) => {
           if (!exists) throw notFound("API key");
-          return page;
+          return { ...page, data: page.data.map(showUsage) };
         },
       ),
     ),

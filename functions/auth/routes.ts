@@ -1,30 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
+import { createRouter } from "../http/router";
 import { unsupportedMediaType } from "../lib/errors";
-import { createRouter } from "../lib/openapi";
-import { conflictError, ErrorSchema, errors, json } from "../lib/schemas";
+import { ErrorSchema, errors, json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
-import { UserSchema } from "../users/schemas";
-import { actsForNobody } from "./middleware";
-import {
-  type LoginForm,
-  LoginFormSchema,
-  type LoginJson,
-  LoginJsonSchema,
-  RegisterSchema,
-  TokenSchema,
-} from "./schemas";
+import { actsForNobody } from "../middleware/access";
+import { type LoginForm, LoginFormSchema, type LoginJson, LoginJsonSchema, TokenSchema } from "./schemas";
 import { authService } from "./service";
 
 const tags = ["auth"];
-
-const register = createRoute({
-  method: "post",
-  path: "/register",
-  tags,
-  summary: "Create an account",
-  request: { body: { content: { "application/json": { schema: RegisterSchema } }, required: true } },
-  responses: { 201: json(UserSchema, "The new user"), 422: errors[422], ...conflictError },
-});
 
 const login = createRoute({
   method: "post",
@@ -55,16 +38,14 @@ const login = createRoute({
 const router = createRouter();
 router.use("*", actsForNobody);
 
-export const authRoutes = router
-  .openapi(register, async (c) => c.json(await authService.register(scopeOf(c), c.req.valid("json")), 201))
-  .openapi(login, async (c) => {
-    const type = c.req.header("content-type") ?? "";
-    let credentials: { email: string; password: string };
-    // The validated value's type is the union of both media types' schemas; the content type says which.
-    if (/^application\/json/i.test(type)) credentials = c.req.valid("json") as LoginJson;
-    else if (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
-      const form = c.req.valid("form") as LoginForm;
-      credentials = { email: form.username, password: form.password };
-    } else throw unsupportedMediaType("Send JSON or application/x-www-form-urlencoded");
-    return c.json(await authService.login(scopeOf(c), c.get("config"), credentials), 200);
-  });
+export const authRoutes = router.openapi(login, async (c) => {
+  const type = c.req.header("content-type") ?? "";
+  let credentials: { email: string; password: string };
+  // The validated value's type is the union of both media types' schemas; the content type says which.
+  if (/^application\/json/i.test(type)) credentials = c.req.valid("json") as LoginJson;
+  else if (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
+    const form = c.req.valid("form") as LoginForm;
+    credentials = { email: form.username, password: form.password };
+  } else throw unsupportedMediaType("Send JSON or application/x-www-form-urlencoded");
+  return c.json(await authService.login(scopeOf(c), c.get("config"), credentials), 200);
+});

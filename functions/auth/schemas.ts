@@ -1,10 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { email, password } from "../users/schemas";
-
-export const RegisterSchema = z
-  .object({ email, password, full_name: z.string().trim().max(255).nullable().optional() })
-  .strict()
-  .openapi("Register");
 
 // Login checks nothing but presence: a wrong password is a 401, never a hint about the password rules.
 const loginPassword = z.string().min(1).max(1024);
@@ -26,6 +20,5 @@ export const TokenSchema = z
   })
   .openapi("Token");
 
-export type Register = z.infer<typeof RegisterSchema>;
 export type LoginJson = z.infer<typeof LoginJsonSchema>;
 export type LoginForm = z.infer<typeof LoginFormSchema>;

@@ -1,36 +1,17 @@
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../../db/client";
 import { andThen, one } from "../../db/runner/plan";
-import type { Config } from "../config";
+import type { Config } from "../lib/config";
+import { burnPasswordCheck, verifyPassword } from "../lib/credentials/password";
+import { issueAccessToken } from "../lib/credentials/tokens";
 import { forbidden, unauthorized } from "../lib/errors";
 import type { Scope } from "../lib/scope";
-import type { PublicUser } from "../users/schemas";
-import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
-import type { Register } from "./schemas";
-import { issueAccessToken } from "./tokens";
 
 type LoginRow = { id: string; hashed_password: string; is_active: boolean; token_version: number };
 
-// Nobody is signed in yet, so both run as rls_anon, which may execute exactly two SECURITY DEFINER
-// functions (drizzle/0002_security.sql) and read no table. Passwords are hashed and checked outside the
-// transaction: each flow is one round trip.
+// Nobody is signed in yet, so sign-in runs as rls_anon, which may execute app_auth.login_lookup (a SECURITY
+// DEFINER function) and read no table. The password is checked outside the transaction: one round trip.
 export const authService = {
-  register: async (scope: Scope, input: Register) => {
-    const hashed = await hashPassword(input.password);
-    return scope.run((q) =>
-      andThen(
-        one(
-          q.execute(sql`select * from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null})`),
-        ),
-        (result) => {
-          const user = rowsOf<PublicUser>(result)[0];
-          if (!user) throw new Error("register_user returned no row");
-          return { ...user, created_at: new Date(user.created_at), updated_at: new Date(user.updated_at) };
-        },
-      ),
-    );
-  },
-
   login: async (scope: Scope, config: Config, credentials: { email: string; password: string }) => {
     const user = await scope.run((q) =>
       andThen(

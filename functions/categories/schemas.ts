@@ -2,19 +2,12 @@ import { z } from "@hono/zod-openapi";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { fieldsOf } from "../../db/crud";
 import { categories } from "../../db/schema";
-import { listOf, timestamp } from "../lib/schemas";
+import { listOf, slug, timestamp } from "../lib/schemas";
 
-/** Lowercase letters and digits in hyphen-separated words: the same rule as the chk_*_slug_format checks. */
-export const slug = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase letters and digits, separated by single hyphens");
-
-export const CategorySchema = createSelectSchema(categories, {
-  created_at: timestamp,
-  updated_at: timestamp,
-}).openapi("Category");
+/** What a client sees of a category: these fields and no other. */
+export const CategorySchema = createSelectSchema(categories, { created_at: timestamp, updated_at: timestamp })
+  .pick({ id: true, name: true, slug: true, description: true, is_active: true, created_at: true, updated_at: true })
+  .openapi("Category");
 
 export const CategoryCreateSchema = createInsertSchema(categories, {
   name: z.string().trim().min(1).max(100),

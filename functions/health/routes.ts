@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { one } from "../../db/runner/plan";
-import { createRouter } from "../lib/openapi";
+import { createRouter } from "../http/router";
 import { findPgError } from "../lib/pg-errors";
 import { json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";

@@ -7,11 +7,9 @@ import { listOf, timestamp } from "../lib/schemas";
 const title = z.string().trim().min(1).max(255);
 const description = z.string().max(10_000).nullable().optional();
 
-export const ItemSchema = createSelectSchema(items, {
-  created_at: timestamp,
-  updated_at: timestamp,
-})
-  .omit({ deleted_at: true })
+/** What a client sees of an item: these fields and no other (a new column stays private until added here). */
+export const ItemSchema = createSelectSchema(items, { created_at: timestamp, updated_at: timestamp })
+  .pick({ id: true, owner_id: true, title: true, description: true, created_at: true, updated_at: true })
   .openapi("Item");
 
 export const ItemCreateSchema = createInsertSchema(items, { title, description })

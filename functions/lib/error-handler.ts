@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { RequestIdVariables } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ListQueryError, MaintenanceUnavailableError, PrincipalError } from "../../db/errors";
-import { ConfigError } from "../config";
-import type { AppEnv } from "../env";
+import { ConfigError } from "./config";
 import { ApiError, forbidden, unauthorized, validationError } from "./errors";
 import { log } from "./log";
 import { mapDatabaseError } from "./pg-errors";
@@ -25,7 +25,7 @@ const toApiError = (error: unknown): ApiError | undefined => {
 };
 
 /** The one place errors become responses: `{"error": {"code", "message", "details"?}}`, never a stack. */
-export function handleError(error: unknown, c: Context<AppEnv>) {
+export function handleError<E extends { Variables: RequestIdVariables }>(error: unknown, c: Context<E>) {
   let apiError = toApiError(error);
   if (!apiError || apiError.status >= 500) {
     log("error", "request failed", {
@@ -45,5 +45,5 @@ export function handleError(error: unknown, c: Context<AppEnv>) {
   return c.json({ error: { code, message, ...(details === undefined ? {} : { details }) } }, status);
 }
 
-export const handleNotFound = (c: Context<AppEnv>) =>
+export const handleNotFound = <E extends { Variables: RequestIdVariables }>(c: Context<E>) =>
   c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404);

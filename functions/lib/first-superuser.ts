@@ -5,8 +5,8 @@ import type { Database } from "../../db/client";
 import { users } from "../../db/schema";
 import { defaultTierId } from "../../db/seed";
 import { withAdmin } from "../../db/session";
-import { hashPassword } from "../auth/password";
-import { weakPasswordReason } from "../auth/password-policy";
+import { hashPassword } from "./credentials/password";
+import { weakPasswordReason } from "./credentials/password-policy";
 import { readOrCreateSecret } from "./private-file";
 
 export type FirstSuperuserEnv = { FIRST_SUPERUSER_EMAIL?: string; FIRST_SUPERUSER_PASSWORD?: string };

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 
-// Shared HTTP shapes: the error body, paging, path ids. Feature schemas derive from their tables.
+// Shared HTTP shapes: the error body, pages, path ids. (A list's query is functions/http/list-query.ts.) Feature schemas derive from their tables.
 
 export const ErrorSchema = z
   .object({
@@ -23,10 +23,12 @@ export const IdParam = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" }),
 });
 
-export const PageQuery = z.object({
-  offset: z.coerce.number().int().min(0).default(0).openapi({ example: 0 }),
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
-});
+/** Lowercase letters and digits in hyphen-separated words: the same rule as the chk_*_slug_format checks. */
+export const slug = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase letters and digits, separated by single hyphens");
 
 /** Timestamps travel as ISO 8601 strings; in code they are Dates until JSON serialises them. */
 export const timestamp = () => z.date().openapi({ type: "string", format: "date-time" });
@@ -48,20 +50,6 @@ export const errors = {
 export const notFoundError = { 404: error("Not found, or not visible to this user") } as const;
 export const conflictError = { 409: error("Conflicts with an existing record") } as const;
 export const bearer = [{ bearer: [] }];
-
-/**
- * The query of a list endpoint, for the OpenAPI document and the first validation pass; filters are any
- * further `field__op=value` parameters, read by db/crud parseListQuery (see docs/crud.md).
- */
-export const ListQueryParams = PageQuery.extend({
-  sort: z.string().optional().openapi({ example: "-created_at,title", description: "Fields, `-` for descending" }),
-  cursor: z
-    .string()
-    .optional()
-    .openapi({ description: "Keyset paging: empty for the first page, then the previous page's next_cursor" }),
-})
-  .loose()
-  .openapi({ description: "Filters: `field=value`, `field__op=value`, `field__or=op:value`, `field__not=op:value`" });
 
 /** A page by offset (`total_count`, `offset`) or by cursor (`next_cursor`). */
 export const listOf = <T extends z.ZodType>(item: T, name: string) =>

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../../db/client";
 import { items } from "../../db/schema";
 import { withRls } from "../../db/session";
-import { loadConfig } from "../config";
+import { loadConfig } from "../lib/config";
 import { openTestDatabase, type TestDatabase, testEnv } from "../testing/harness";
 import { pruneRateLimitCounters } from "./counters";
 import { pruneKeyUsage } from "./key-usage";

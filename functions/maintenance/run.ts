@@ -1,5 +1,5 @@
 import type { Database } from "../../db/client";
-import type { Config } from "../config";
+import type { Config } from "../lib/config";
 import { log } from "../lib/log";
 import { pruneRateLimitCounters } from "./counters";
 import { pruneKeyUsage } from "./key-usage";

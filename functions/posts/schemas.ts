@@ -2,15 +2,27 @@ import { z } from "@hono/zod-openapi";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { fieldsOf } from "../../db/crud";
 import { posts } from "../../db/schema";
-import { slug } from "../categories/schemas";
-import { listOf, timestamp } from "../lib/schemas";
+import { listOf, slug, timestamp } from "../lib/schemas";
 
+/** What a client sees of a post: these fields and no other (a new column stays private until added here). */
 export const PostSchema = createSelectSchema(posts, {
   published_at: timestamp,
   created_at: timestamp,
   updated_at: timestamp,
 })
-  .omit({ deleted_at: true })
+  .pick({
+    id: true,
+    owner_id: true,
+    title: true,
+    slug: true,
+    content: true,
+    excerpt: true,
+    is_published: true,
+    published_at: true,
+    category_id: true,
+    created_at: true,
+    updated_at: true,
+  })
   .openapi("Post");
 
 /**

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import { parseListQuery } from "../../db/crud";
-import { permit, requireUser } from "../auth/middleware";
-import { createRouter } from "../lib/openapi";
-import { bearer, conflictError, errors, json, ListQueryParams } from "../lib/schemas";
+import { listQuery } from "../http/list-query";
+import { createRouter } from "../http/router";
+import { bearer, conflictError, errors, json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
+import { permit, requireUser } from "../middleware/access";
 import { UserPageSchema, UserSchema, UserUpdateMeSchema, usersListSpec } from "./schemas";
 import { usersService } from "./service";
 
@@ -37,7 +37,7 @@ const list = createRoute({
   tags,
   security: bearer,
   summary: "List all users (superusers only)",
-  request: { query: ListQueryParams },
+  request: { query: listQuery(usersListSpec) },
   responses: { 200: json(UserPageSchema, "A page of users"), ...errors },
 });
 
@@ -49,6 +49,4 @@ export const usersRoutes = router
   .openapi(updateMe, async (c) =>
     c.json(await usersService.updateMe(scopeOf(c), c.req.valid("json"), c.get("auth")?.via ?? "token"), 200),
   )
-  .openapi(list, async (c) =>
-    c.json(await usersService.list(scopeOf(c), parseListQuery(c.req.queries(), usersListSpec)), 200),
-  );
+  .openapi(list, async (c) => c.json(await usersService.list(scopeOf(c), c.req.valid("query")), 200));

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { createSelectSchema } from "drizzle-zod";
 import { fieldsOf } from "../../db/crud";
 import { users } from "../../db/schema";
-import { weakPasswordReason } from "../auth/password-policy";
+import { weakPasswordReason } from "../lib/credentials/password-policy";
 import { listOf, timestamp } from "../lib/schemas";
 
 // Addresses are stored trimmed and lowercased (a CHECK in the table holds the database to it).
@@ -19,9 +19,24 @@ export const password = z
   .openapi({ example: "correct horse battery" });
 const fullName = z.string().trim().max(255).nullable();
 
+/** What a client sees of a user: these fields and no other (never the password hash or token version). */
 export const UserSchema = createSelectSchema(users, { created_at: timestamp, updated_at: timestamp })
-  .omit({ hashed_password: true, token_version: true })
+  .pick({
+    id: true,
+    email: true,
+    full_name: true,
+    is_active: true,
+    is_superuser: true,
+    tier_id: true,
+    created_at: true,
+    updated_at: true,
+  })
   .openapi("User");
+
+export const RegisterSchema = z
+  .object({ email, password, full_name: z.string().trim().max(255).nullable().optional() })
+  .strict()
+  .openapi("Register");
 
 /**
  * A change of e-mail or password must prove the password again (`current_password`): a stolen token alone
@@ -47,6 +62,33 @@ export const UserUpdateMeSchema = z
   })
   .openapi("UserUpdateMe");
 
+/** A superuser's changes to a user (PATCH /admin/users/{id}). */
+export const AdminUserUpdateSchema = z
+  .object({
+    tier_id: z.uuid(),
+    is_active: z.boolean().openapi({ description: "false: the user's tokens and API keys stop working at once" }),
+    is_superuser: z.boolean(),
+    full_name: z.string().trim().max(255).nullable(),
+  })
+  .partial()
+  .strict()
+  .openapi("AdminUserUpdate");
+
+/** What GET /admin/users may filter and sort on: the users list's fields and the tier. */
+export const adminUsersListSpec = {
+  fields: fieldsOf(users, [
+    "id",
+    "email",
+    "full_name",
+    "is_active",
+    "is_superuser",
+    "tier_id",
+    "created_at",
+    "updated_at",
+  ]),
+  defaultSort: "-created_at",
+};
+
 export const UserPageSchema = listOf(UserSchema, "UserPage");
 
 /** What GET /users may filter and sort on: never hashed_password. */
@@ -55,5 +97,7 @@ export const usersListSpec = {
   defaultSort: "-created_at",
 };
 
+export type AdminUserUpdate = z.infer<typeof AdminUserUpdateSchema>;
 export type PublicUser = z.infer<typeof UserSchema>;
+export type Register = z.infer<typeof RegisterSchema>;
 export type UserUpdateMe = z.infer<typeof UserUpdateMeSchema>;

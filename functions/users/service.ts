@@ -1,26 +1,43 @@
-import { and, eq } from "drizzle-orm";
-import { crud, type ListQuery } from "../../db/crud";
+import { and, eq, sql } from "drizzle-orm";
+import { rowsOf } from "../../db/client";
+import type { ListQuery } from "../../db/crud";
 import { andThen, one } from "../../db/runner/plan";
 import { type User, users } from "../../db/schema";
 import { currentUserId } from "../../db/schema/rls";
-import { hashPassword, verifyPassword } from "../auth/password";
+import { hashPassword, verifyPassword } from "../lib/credentials/password";
 import { conflict, forbidden, notFound } from "../lib/errors";
+import { resourceService } from "../lib/resource-service";
 import type { Scope } from "../lib/scope";
-import type { UserUpdateMe } from "./schemas";
+import { type AdminUserUpdate, type PublicUser, type Register, UserSchema, type UserUpdateMe } from "./schemas";
 
-const usersCrud = crud(users);
-
-export const toPublicUser = ({ hashed_password: _hash, token_version: _version, ...user }: User) => user;
-
-const found = (user: User | undefined) => {
-  if (!user) throw notFound("User");
-  return toPublicUser(user);
-};
+// Reads and writes of other users are for superusers only, checked by the context statement (403).
+const base = resourceService(users, { name: "User", expose: UserSchema, superuserOnly: true });
+const { found, rows: usersCrud } = base;
 
 /** "Me" is whoever the request's context statement found: the token's user, or the API key's owner. */
 const isMe = eq(users.id, currentUserId);
 
 export const usersService = {
+  /**
+   * Registration acts for nobody: it runs as rls_anon, which may execute app_auth.register_user (a SECURITY
+   * DEFINER function) and read no table. The password is hashed before the transaction: one round trip.
+   */
+  register: async (scope: Scope, input: Register) => {
+    const hashed = await hashPassword(input.password);
+    return scope.run((q) =>
+      andThen(
+        one(
+          q.execute(sql`select * from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null})`),
+        ),
+        (result) => {
+          const user = rowsOf<PublicUser>(result)[0];
+          if (!user) throw new Error("register_user returned no row");
+          return base.show({ ...user, created_at: new Date(user.created_at), updated_at: new Date(user.updated_at) });
+        },
+      ),
+    );
+  },
+
   me: (scope: Scope) =>
     scope.run((q) => andThen(one(q.select().from(users).where(isMe).limit(1)), (rows) => found(rows[0]))),
 
@@ -64,8 +81,27 @@ export const usersService = {
   },
 
   /** Superusers only: refused (403) by the context statement before the page is read. */
-  list: (scope: Scope, query: ListQuery) =>
-    scope.run((q) => andThen(usersCrud.list(q, query), (page) => ({ ...page, data: page.data.map(toPublicUser) })), {
-      superuserOnly: true,
-    }),
+  list: (scope: Scope, query: ListQuery) => base.list(scope, query),
+
+  /**
+   * A superuser's change to a user. Deactivating takes effect on the user's next request, whatever its
+   * token or API key says: the context statement of every request reads is_active. Only rls_app_superuser
+   * may write is_active, is_superuser and tier_id (column GRANTs), so the database refuses anyone else too.
+   */
+  adminUpdate: (scope: Scope, id: string, input: AdminUserUpdate) =>
+    scope.transaction(
+      async (tx, caller) => {
+        if (id.toLowerCase() === caller.userId?.toLowerCase()) {
+          const refused = (["is_active", "is_superuser"] as const).filter((field) => input[field] === false);
+          if (refused.length > 0) {
+            throw conflict(
+              "You cannot deactivate or demote yourself: ask another superuser",
+              refused.map((field) => ({ field, location: "body", message: "cannot be turned off for yourself" })),
+            );
+          }
+        }
+        return found(await usersCrud.update(tx, id, input));
+      },
+      { superuserOnly: true },
+    ),
 };

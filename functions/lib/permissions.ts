@@ -11,3 +11,6 @@ export const PERMISSIONS = [
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
+
+/** The resources whose routes API keys may be allowed: `permit(resource)` accepts only these. */
+export type Resource = Permission extends `${infer R}:${string}` ? R : never;

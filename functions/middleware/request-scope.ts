@@ -1,14 +1,22 @@
 import { sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
+import type { RequestIdVariables } from "hono/request-id";
 import { matchedRoutes } from "hono/route";
 import type { RequestContext } from "../../db/runner/context";
 import { nothing } from "../../db/runner/plan";
-import type { AppEnv } from "../env";
-import { afterResponse } from "./background";
-import { handleError } from "./error-handler";
-import { log } from "./log";
-import { findPgError } from "./pg-errors";
-import { createScope } from "./scope";
+import { handleError } from "../lib/error-handler";
+import { log } from "../lib/log";
+import { findPgError } from "../lib/pg-errors";
+import { createScope, type Scope } from "../lib/scope";
+import type { ConfigVariables } from "./config";
+import { afterResponse, type DatabaseVariables } from "./database";
+
+export type ScopeVariables = {
+  /** The request's RLS scope, for services (functions/lib/scope.ts). */
+  scope: Scope;
+  /** The scope with what this middleware tracks of it: the request context and whether the hit was counted. */
+  request: ReturnType<typeof createScope>;
+};
 
 /**
  * Gives the request its RLS scope, and settles rate limiting and API-key usage around it.
@@ -25,7 +33,9 @@ import { createScope } from "./scope";
  * requests still count; past the limit its answer becomes 429, as it would have been. Every request made
  * with an API key is recorded (key_usage) after the response is sent.
  */
-export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
+export const requestScope = createMiddleware<{
+  Variables: ConfigVariables & DatabaseVariables & ScopeVariables & RequestIdVariables;
+}>(async (c, next) => {
   const route = matchedRoutes(c)
     .filter((r) => r.method !== "ALL")
     .at(-1)?.path;

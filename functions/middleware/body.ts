@@ -1,7 +1,6 @@
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env";
-import { ApiError, type FieldError, validationError } from "./errors";
+import { ApiError, type FieldError, validationError } from "../lib/errors";
 
 /** The largest request body the API reads: enough for any resource here, far from a memory problem. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -41,7 +40,7 @@ function nulFields(value: unknown, path: string[] = []): string[] {
  * character (U+0000) anywhere in the path, the query string or a JSON or form body is a 422 naming the field,
  * instead of a 500 from Postgres (22021) or a value silently cut short.
  */
-export const storableInput = createMiddleware<AppEnv>(async (c, next) => {
+export const storableInput = createMiddleware(async (c, next) => {
   const errors: FieldError[] = [];
   const message = "must not contain NUL characters";
   if (decodeURIComponentSafe(c.req.path).includes(NUL)) errors.push({ field: "path", location: "path", message });

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
-import { type FieldError, validationError } from "./errors";
+import { type FieldError, validationError } from "../lib/errors";
+import type { AppEnv } from "./env";
 
 type Issue = { path: PropertyKey[]; message: string };
 

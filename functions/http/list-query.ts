@@ -1,0 +1,49 @@
+import { z } from "@hono/zod-openapi";
+import { type ListSpec, PAGING_BOUNDS, parseListQuery } from "../../db/crud";
+import { ListQueryError } from "../../db/errors";
+
+const offset = {
+  type: "integer",
+  minimum: 0,
+  maximum: PAGING_BOUNDS.maxOffset,
+  default: 0,
+  example: 0,
+} as const;
+const limit = {
+  type: "integer",
+  minimum: 1,
+  maximum: PAGING_BOUNDS.maxLimit,
+  default: PAGING_BOUNDS.defaultLimit,
+  example: PAGING_BOUNDS.defaultLimit,
+} as const;
+
+/**
+ * A list route's query, as its validator: paging by `offset`/`limit` or `cursor`/`limit`, `sort`, and any
+ * `field__op=value` filter of the resource's ListSpec (docs/crud.md). db/crud's parseListQuery reads it, once;
+ * what it refuses is a 422 naming each parameter, like every other validation. The handler receives the
+ * parsed ListQuery from `c.req.valid("query")`. The parameters are declared here for the OpenAPI document;
+ * a parameter given twice is refused by the string check before parsing.
+ */
+export const listQuery = (spec: ListSpec) =>
+  z
+    .object({
+      offset: z.string().optional().openapi(offset),
+      limit: z.string().optional().openapi(limit),
+      sort: z.string().optional().openapi({ example: spec.defaultSort, description: "Fields, `-` for descending" }),
+      cursor: z
+        .string()
+        .optional()
+        .openapi({ description: "Keyset paging: empty for the first page, then the previous page's next_cursor" }),
+    })
+    .loose()
+    .openapi({ description: "Filters: `field=value`, `field__op=value`, `field__or=op:value`, `field__not=op:value`" })
+    .transform((raw, ctx) => {
+      try {
+        return parseListQuery(raw as Record<string, string | string[]>, spec);
+      } catch (error) {
+        if (!(error instanceof ListQueryError)) throw error;
+        for (const problem of error.problems)
+          ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
+        return z.NEVER;
+      }
+    });

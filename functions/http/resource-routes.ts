@@ -1,0 +1,151 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import type { ListQuery, ListSpec } from "../../db/crud";
+import { bearer, conflictError, errors, IdParam, json, notFoundError } from "../lib/schemas";
+import { type Scope, scopeOf } from "../lib/scope";
+import { listQuery } from "./list-query";
+import { createRouter } from "./router";
+
+const body = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});
+
+type Summaries = Record<"list" | "create" | "get" | "update" | "remove", string>;
+
+type Schemas<Item, Detail, Page, Create, Update> = {
+  item: Item;
+  detail: Detail;
+  page: Page;
+  create: Create;
+  update: Update;
+};
+
+/**
+ * The five route declarations of a resource with list / create / read / update / delete, the same for every
+ * feature: bearer security, the shared error responses, `{id}` paths, the list query as its validator
+ * (functions/http/list-query.ts). `removeMayConflict` documents a 409 on delete.
+ */
+export function resourceRoutes<
+  Item extends z.ZodType,
+  Detail extends z.ZodType,
+  Page extends z.ZodType,
+  Create extends z.ZodType,
+  Update extends z.ZodType,
+>(resource: {
+  tag: string;
+  schemas: Schemas<Item, Detail, Page, Create, Update>;
+  list: ListSpec;
+  summaries: Summaries;
+  removeMayConflict?: boolean;
+}) {
+  const { tag, schemas, summaries } = resource;
+  const common = { tags: [tag], security: bearer };
+  return {
+    list: createRoute({
+      ...common,
+      method: "get",
+      path: "/",
+      summary: summaries.list,
+      request: { query: listQuery(resource.list) },
+      responses: { 200: json(schemas.page, "A page"), ...errors },
+    }),
+    create: createRoute({
+      ...common,
+      method: "post",
+      path: "/",
+      summary: summaries.create,
+      request: body(schemas.create),
+      responses: { 201: json(schemas.item, "Created"), ...errors, ...conflictError },
+    }),
+    get: createRoute({
+      ...common,
+      method: "get",
+      path: "/{id}",
+      summary: summaries.get,
+      request: { params: IdParam },
+      responses: { 200: json(schemas.detail, "Found"), ...errors, ...notFoundError },
+    }),
+    update: createRoute({
+      ...common,
+      method: "patch",
+      path: "/{id}",
+      summary: summaries.update,
+      request: { params: IdParam, ...body(schemas.update) },
+      responses: { 200: json(schemas.item, "Changed"), ...errors, ...notFoundError, ...conflictError },
+    }),
+    remove: createRoute({
+      ...common,
+      method: "delete",
+      path: "/{id}",
+      summary: summaries.remove,
+      request: { params: IdParam },
+      responses: {
+        204: { description: "Deleted" },
+        ...errors,
+        ...notFoundError,
+        ...(resource.removeMayConflict ? conflictError : {}),
+      },
+    }),
+  };
+}
+
+/** What a resource's service offers the five routes, typed by the schemas its routes declare. */
+export type ResourceService<Item, Detail, Page, Create, Update> = {
+  list(scope: Scope, query: ListQuery): Promise<z.infer<Page>>;
+  create(scope: Scope, input: z.infer<Create>): Promise<z.infer<Item>>;
+  get(scope: Scope, id: string): Promise<z.infer<Detail>>;
+  update(scope: Scope, id: string, input: z.infer<Update>): Promise<z.infer<Item>>;
+  remove(scope: Scope, id: string): Promise<void>;
+};
+
+type Handler = (c: {
+  req: { valid(target: string): never };
+  json(value: unknown, status: number): Response;
+  body(value: null, status: number): Response;
+  get(key: "scope"): Scope;
+}) => Promise<Response>;
+
+/**
+ * A resource's router, declared once: the five routes of `resourceRoutes` wired to the service, behind the
+ * feature's guards (e.g. requireUser, permit("items")). The feature chains any further route onto the
+ * result (`.openapi(restore, ...)`); `hc<App>` keeps every response type.
+ */
+export function resourceRouter<
+  Item extends z.ZodType,
+  Detail extends z.ZodType,
+  Page extends z.ZodType,
+  Create extends z.ZodType,
+  Update extends z.ZodType,
+>(resource: {
+  tag: string;
+  schemas: Schemas<Item, Detail, Page, Create, Update>;
+  list: ListSpec;
+  summaries: Summaries;
+  removeMayConflict?: boolean;
+  service: ResourceService<Item, Detail, Page, Create, Update>;
+  guards: MiddlewareHandler[];
+}) {
+  const routes = resourceRoutes(resource);
+  const { service } = resource;
+  // The route types are generic here; each handler's input and output are the service's, typed above.
+  const handlers: Record<keyof Summaries, Handler> = {
+    list: async (c) => c.json(await service.list(scopeOf(c), c.req.valid("query")), 200),
+    create: async (c) => c.json(await service.create(scopeOf(c), c.req.valid("json")), 201),
+    get: async (c) => c.json(await service.get(scopeOf(c), (c.req.valid("param") as { id: string }).id), 200),
+    update: async (c) =>
+      c.json(await service.update(scopeOf(c), (c.req.valid("param") as { id: string }).id, c.req.valid("json")), 200),
+    remove: async (c) => {
+      await service.remove(scopeOf(c), (c.req.valid("param") as { id: string }).id);
+      return c.body(null, 204);
+    },
+  };
+  const router = createRouter();
+  router.use("*", ...resource.guards);
+  return router.openapiRoutes([
+    { route: routes.list, handler: handlers.list },
+    { route: routes.create, handler: handlers.create },
+    { route: routes.get, handler: handlers.get },
+    { route: routes.update, handler: handlers.update },
+    { route: routes.remove, handler: handlers.remove },
+  ] as const);
+}

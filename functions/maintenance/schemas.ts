@@ -1,0 +1,19 @@
+import { z } from "@hono/zod-openapi";
+
+const BatchRunSchema = z.object({
+  table: z.string(),
+  deleted: z.number().int(),
+  batches: z.number().int(),
+  complete: z.boolean().openapi({ description: "false: the run stopped at MAINTENANCE_MAX_BATCHES; the next goes on" }),
+});
+
+export const MaintenanceSummarySchema = z
+  .object({
+    purged: z
+      .array(BatchRunSchema)
+      .openapi({ description: "Soft-deleted rows past MAINTENANCE_RETENTION_DAYS, per table" }),
+    keyUsagePruned: BatchRunSchema.openapi({ description: "key_usage rows past KEY_USAGE_RETENTION_DAYS" }),
+    countersPruned: BatchRunSchema.openapi({ description: "Rate-limit counters whose window has ended" }),
+    ms: z.number().int(),
+  })
+  .openapi("MaintenanceSummary");

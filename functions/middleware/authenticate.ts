@@ -1,0 +1,61 @@
+import { createMiddleware } from "hono/factory";
+import { hashSecret, parseApiKey } from "../lib/credentials/api-key-secret";
+import { verifyAccessToken } from "../lib/credentials/tokens";
+import { unauthorized } from "../lib/errors";
+import type { ConfigVariables } from "./config";
+import type { ScopeVariables } from "./request-scope";
+
+/**
+ * A caller's credentials, checked as far as they can be without the database: a token's signature and
+ * expiry, or an API key's shape and the hash of its secret (which the database compares).
+ */
+export type Auth =
+  | { via: "token"; userId: string; tokenVersion: number }
+  | { via: "api_key"; prefix: string; hash: string };
+
+export type AuthVariables = {
+  /** Who is calling, as far as the credentials say; absent for anonymous requests. */
+  auth?: Auth;
+};
+
+/**
+ * The credentials a request carries: `Authorization: Bearer <jwt or key>` or `X-API-Key: <key>`. An
+ * Authorization header that is not one bearer credential is refused, not ignored: a client that believes it is
+ * signed in must hear that it is not, rather than be served as anonymous.
+ */
+function credentialsOf(authorization: string | undefined, apiKeyHeader: string | undefined) {
+  if (apiKeyHeader) return apiKeyHeader.trim();
+  if (authorization === undefined || authorization.trim() === "") return undefined;
+  const match = authorization.match(/^Bearer +(\S+) *$/i);
+  if (!match) throw unauthorized("The Authorization header must be 'Bearer <token or API key>'", "invalid_request");
+  return match[1];
+}
+
+/**
+ * Reads who is calling, once per request, without a database round trip: a JWT we signed is verified here;
+ * an API key is parsed and its secret hashed, and the database checks it in the request's first statement
+ * (app_auth.begin_request). A request without credentials goes on anonymous; routes that need a user say so
+ * with requireUser. Credentials that are present but malformed or badly signed answer 401 at once.
+ */
+export const authenticate = createMiddleware<{ Variables: ConfigVariables & ScopeVariables & AuthVariables }>(
+  async (c, next) => {
+    const value = credentialsOf(c.req.header("Authorization"), c.req.header("X-API-Key"));
+    if (value) {
+      let auth: Auth | undefined;
+      if (value.startsWith("rlsk_")) {
+        const key = parseApiKey(value);
+        if (key) auth = { via: "api_key", prefix: key.prefix, hash: await hashSecret(key.secret) };
+      } else {
+        const token = await verifyAccessToken(c.get("config"), value);
+        if (token) auth = { via: "token", userId: token.userId, tokenVersion: token.version };
+      }
+      if (!auth) throw unauthorized("Could not validate credentials", "invalid_token");
+      c.set("auth", auth);
+      // The request's context statement checks them in the database (key hash, token version, active user).
+      const context = c.get("request").context;
+      if (auth.via === "token") Object.assign(context, { userId: auth.userId, tokenVersion: auth.tokenVersion });
+      else context.apiKey = { prefix: auth.prefix, hash: auth.hash };
+    }
+    await next();
+  },
+);

@@ -1,0 +1,15 @@
+import { cors } from "hono/cors";
+import { createMiddleware } from "hono/factory";
+import type { ConfigVariables } from "./config";
+
+/** CORS for the origins in CORS_ORIGINS (comma-separated, `*` for any); none configured, no CORS headers. */
+export const configuredCors = () =>
+  createMiddleware<{ Variables: ConfigVariables }>(async (c, next) => {
+    const origins = c
+      .get("config")
+      .CORS_ORIGINS.split(",")
+      .map((origin) => origin.trim())
+      .filter(Boolean);
+    if (origins.length === 0) return next();
+    return cors({ origin: origins.includes("*") ? "*" : origins, maxAge: 600 })(c, next);
+  });

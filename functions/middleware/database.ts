@@ -1,0 +1,64 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { Runner } from "../../db/runner/runner";
+import type { Config } from "../lib/config";
+import { log } from "../lib/log";
+import type { ConfigVariables } from "./config";
+
+/** How the app gets a statement runner for one request: the Worker makes one per request, Node shares one. */
+export type OpenDatabase = (config: Config, bindings: Record<string, unknown>) => Runner;
+
+/** Where a request comes from: Workers read the address Cloudflare sets; Node reads its socket. */
+export type ClientIp = (request: Request) => string | undefined;
+
+export type DatabaseVariables = {
+  /** How this request's statements reach the database; opened for the request, closed after it. */
+  runner: Runner;
+  /** Promises afterResponse queued; settled before the runner closes. */
+  background: Promise<unknown>[];
+  /** The caller's address, for rate limits on anonymous requests. */
+  clientIp: string;
+};
+
+/**
+ * Opens the request's statement runner and closes it when the request is done, after the work queued with
+ * afterResponse. On Workers the closing runs after the response is sent (waitUntil); elsewhere the request
+ * waits for it.
+ */
+export const database = ({ openDatabase, clientIp }: { openDatabase: OpenDatabase; clientIp: ClientIp }) =>
+  createMiddleware<{ Bindings: Record<string, unknown>; Variables: ConfigVariables & DatabaseVariables }>(
+    async (c, next) => {
+      const runner = openDatabase(c.get("config"), c.env ?? {});
+      c.set("runner", runner);
+      c.set("background", []);
+      c.set("clientIp", clientIp(c.req.raw) ?? "unknown");
+      try {
+        await next();
+      } finally {
+        const closing = Promise.allSettled(c.get("background"))
+          .then(() => runner.close())
+          .catch((error) => log("warn", "closing the database failed", { error }));
+        try {
+          c.executionCtx.waitUntil(closing);
+        } catch {
+          // no execution context (tests): wait here
+          await closing;
+        }
+      }
+    },
+  );
+
+/**
+ * Work to finish after the response is sent, such as recording an API key's use. On Workers it is handed
+ * to `waitUntil`; everywhere, the database middleware waits for it before it closes the runner. A failure
+ * is logged, never thrown at the request.
+ */
+export function afterResponse<E extends { Variables: DatabaseVariables }>(c: Context<E>, task: Promise<unknown>) {
+  const guarded = task.catch((error) => log("warn", "background task failed", { error }));
+  c.get("background").push(guarded);
+  try {
+    c.executionCtx.waitUntil(guarded);
+  } catch {
+    // no execution context (tests): the database middleware still waits for it before closing
+  }
+}

@@ -1,0 +1,41 @@
+import { createRoute } from "@hono/zod-openapi";
+import { listQuery } from "../http/list-query";
+import { createRouter } from "../http/router";
+import { bearer, conflictError, errors, IdParam, json, notFoundError } from "../lib/schemas";
+import { scopeOf } from "../lib/scope";
+import { requireUser, tokenOnly } from "../middleware/access";
+import { AdminUserUpdateSchema, adminUsersListSpec, UserPageSchema, UserSchema } from "./schemas";
+import { usersService } from "./service";
+
+const common = { tags: ["admin"], security: bearer };
+
+const list = createRoute({
+  ...common,
+  method: "get",
+  path: "/",
+  summary: "List users; filter by tier_id, is_active, ...; sort, page",
+  request: { query: listQuery(adminUsersListSpec) },
+  responses: { 200: json(UserPageSchema, "A page of users"), ...errors },
+});
+
+const update = createRoute({
+  ...common,
+  method: "patch",
+  path: "/{id}",
+  summary: "Change a user's tier, activity, superuser flag or name (409 when deactivating or demoting yourself)",
+  request: {
+    params: IdParam,
+    body: { content: { "application/json": { schema: AdminUserUpdateSchema } }, required: true },
+  },
+  responses: { 200: json(UserSchema, "The changed user"), ...errors, ...notFoundError, ...conflictError },
+});
+
+const router = createRouter();
+router.use("*", requireUser, tokenOnly);
+
+/** A superuser's management of users, mounted at /api/v1/admin/users. */
+export const usersAdminRoutes = router
+  .openapi(list, async (c) => c.json(await usersService.list(scopeOf(c), c.req.valid("query")), 200))
+  .openapi(update, async (c) =>
+    c.json(await usersService.adminUpdate(scopeOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  );
