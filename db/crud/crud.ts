@@ -37,6 +37,11 @@ type ReadOptions<T extends CrudTable> = {
   columns?: readonly Column<T>[];
   /** A selection of its own (e.g. the table's columns plus a computed one); wins over `columns`. */
   select?: Record<string, unknown>;
+  /**
+   * Reads the row FOR UPDATE: it must be one the caller may change (RLS applies the UPDATE policy, and the
+   * UPDATE privilege is needed), and it stays locked until the transaction ends.
+   */
+  forUpdate?: boolean;
 };
 type ListOptions<T extends CrudTable> = ReadOptions<T> & { sort?: SortKey[] };
 
@@ -105,7 +110,8 @@ export function crud<T extends CrudTable>(table: T) {
 
     get(q: Database, id: string, options: ReadOptions<T> = {}): Plan<Row<T> | undefined> {
       const where = live(and(byId(id), options.where), options.withDeleted);
-      return andThen(one(q.select(selection(options.columns)).from(from).where(where).limit(1)), (r) => rows(r)[0]);
+      const query = q.select(selection(options.columns)).from(from).where(where).limit(1);
+      return andThen(one(options.forUpdate ? query.for("update") : query), (r) => rows(r)[0]);
     },
 
     /** A page by offset/limit, sorted (then by id), with the total count of matching rows. */
@@ -258,8 +264,11 @@ export function crud<T extends CrudTable>(table: T) {
       values: PgUpdateSetSource<T>,
       options: { where?: SQL } = {},
     ): Plan<Row<T> | undefined> {
-      // A PATCH that changes nothing (an empty body) answers the row as it is; Postgres has no empty UPDATE.
-      if (Object.values(values).every((value) => value === undefined)) return self.get(q, id, options);
+      // A PATCH that changes nothing (an empty body) answers the row as it is, if the caller may change it:
+      // Postgres has no empty UPDATE, and FOR UPDATE applies the same policies and privilege as one would.
+      if (Object.values(values).every((value) => value === undefined)) {
+        return self.get(q, id, { ...options, forUpdate: true });
+      }
       const query = q
         .update(table)
         .set(values)

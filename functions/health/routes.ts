@@ -5,6 +5,7 @@ import { createRouter } from "../http/router";
 import { findPgError } from "../lib/pg-errors";
 import { json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
+import { actsForNobody } from "../middleware/access";
 
 const Health = z.object({ status: z.enum(["ok", "error"]), database: z.enum(["ok", "unavailable"]) }).openapi("Health");
 
@@ -16,12 +17,17 @@ const health = createRoute({
   responses: { 200: json(Health, "Up"), 503: json(Health, "The database does not answer") },
 });
 
-export const healthRoutes = createRouter().openapi(health, async (c) => {
+const router = createRouter();
+// Health is for load balancers and monitors: credentials sent along are not checked, and it counts against the
+// caller's address like any anonymous request.
+router.use("*", actsForNobody);
+
+export const healthRoutes = router.openapi(health, async (c) => {
   try {
     await scopeOf(c).run((q) => one(q.execute(sql`select 1`)));
     return c.json({ status: "ok" as const, database: "ok" as const }, 200);
   } catch (error) {
-    // The caller's own refusals (bad credentials, over the rate limit) are theirs to see, not an outage.
+    // The caller's own refusals (over the rate limit) are theirs to see, not an outage.
     if (findPgError(error)?.code.startsWith("PT")) throw error;
     return c.json({ status: "error" as const, database: "unavailable" as const }, 503, { "Retry-After": "5" });
   }

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../../db/client";
-import { startTestApp, type TestApp } from "../testing/harness";
+import { readError, startTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -9,12 +9,17 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Item = { id: string; owner_id: string; title: string; description: string | null };
+const createItem = async (token: string, json: { title: string; description?: string | null }) => {
+  const response = await t.api(token).items.$post({ json });
+  if (response.status !== 201) throw new Error(`create failed: ${response.status}`);
+  return response.json();
+};
 
-const createItem = async (token: string, json: unknown) => {
-  const response = await t.request("/api/v1/items", { method: "POST", token, json });
-  expect(response.status).toBe(201);
-  return (await response.json()) as Item;
+/** A page of the signed-in user's items, typed from the route. */
+const listItems = async (token: string, query: Record<string, string | string[]> = {}) => {
+  const response = await t.api(token).items.$get({ query });
+  if (response.status !== 200) throw new Error(`list failed: ${response.status}`);
+  return response.json();
 };
 
 describe("items CRUD", () => {
@@ -31,13 +36,12 @@ describe("items CRUD", () => {
     const list = await t.request("/api/v1/items", { token: alice.token });
     expect(await list.json()).toEqual({ data: [item], total_count: 1, offset: 0, limit: 20 });
 
-    const patched = await t.request(`/api/v1/items/${item.id}`, {
-      method: "PATCH",
-      token: alice.token,
-      json: { title: "Renamed" },
-    });
+    const patched = await t
+      .api(alice.token)
+      .items[":id"].$patch({ param: { id: item.id }, json: { title: "Renamed" } });
     expect(patched.status).toBe(200);
-    const changed = (await patched.json()) as Item & { updated_at: string; created_at: string };
+    if (patched.status !== 200) return;
+    const changed = await patched.json();
     expect(changed).toMatchObject({ id: item.id, title: "Renamed", description: "hello" });
     expect(new Date(changed.updated_at) >= new Date(changed.created_at)).toBe(true);
 
@@ -67,8 +71,7 @@ describe("items CRUD", () => {
       json: { title: "x" },
     });
     expect(patch.status).toBe(404);
-    const list = (await (await t.request("/api/v1/items", { token: alice.token })).json()) as { total_count: number };
-    expect(list.total_count).toBe(0);
+    expect((await listItems(alice.token)).total_count).toBe(0);
 
     const [row] = await t.asOwner(async (tx) =>
       rowsOf<{ deleted_at: unknown }>(await tx.execute(sql`select deleted_at from items where id = ${item.id}`)),
@@ -79,8 +82,7 @@ describe("items CRUD", () => {
   it("pages with offset and limit, newest first, with the total count", async () => {
     const alice = await t.signUp();
     for (let i = 0; i < 5; i++) await createItem(alice.token, { title: `item ${i}` });
-    const response = await t.request("/api/v1/items?offset=1&limit=2", { token: alice.token });
-    const page = (await response.json()) as { data: Item[]; total_count: number; offset: number; limit: number };
+    const page = await listItems(alice.token, { offset: "1", limit: "2" });
     expect(page).toMatchObject({ total_count: 5, offset: 1, limit: 2 });
     expect(page.data.map((item) => item.title)).toEqual(["item 3", "item 2"]);
   });
@@ -95,8 +97,7 @@ describe("items CRUD", () => {
     ] as const) {
       const response = await t.request(`/api/v1/items?${query}`, { token: alice.token });
       expect(response.status, query).toBe(422);
-      const body = (await response.json()) as { error: { details: { field: string; location: string }[] } };
-      expect(body.error.details[0]).toMatchObject({ field, location: "query" });
+      expect((await readError(response)).error.details?.[0]).toMatchObject({ field, location: "query" });
     }
   });
 });
@@ -114,11 +115,10 @@ describe("items validation", () => {
     const alice = await t.signUp();
     const response = await t.request("/api/v1/items", { method: "POST", token: alice.token, json });
     expect(response.status).toBe(422);
-    const body = (await response.json()) as { error: { code: string; details: { field: string }[] } };
-    expect(body.error.code).toBe("validation_error");
-    if (field) expect(body.error.details.map((d) => d.field)).toContain(field);
-    const list = (await (await t.request("/api/v1/items", { token: alice.token })).json()) as { total_count: number };
-    expect(list.total_count).toBe(0);
+    const { error } = await readError(response);
+    expect(error.code).toBe("validation_error");
+    if (field) expect(error.details?.map((d) => d.field)).toContain(field);
+    expect((await listItems(alice.token)).total_count).toBe(0);
   });
 
   it("answers 422 naming the path parameter for a malformed UUID", async () => {
@@ -127,8 +127,7 @@ describe("items validation", () => {
       const json = method === "PATCH" ? { title: "x" } : undefined;
       const response = await t.request("/api/v1/items/not-a-uuid", { method, token: alice.token, json });
       expect(response.status, method).toBe(422);
-      const body = (await response.json()) as { error: { details: { field: string; location: string }[] } };
-      expect(body.error.details[0]).toMatchObject({ field: "id", location: "path" });
+      expect((await readError(response)).error.details?.[0]).toMatchObject({ field: "id", location: "path" });
     }
   });
 
@@ -141,7 +140,7 @@ describe("items validation", () => {
       body: "{not json",
     });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("bad_request");
+    expect((await readError(response)).error.code).toBe("bad_request");
   });
 
   it("requires a token", async () => {
@@ -157,8 +156,7 @@ describe("items isolation between users (RLS at the HTTP layer)", () => {
     const mallory = await t.signUp();
     const item = await createItem(alice.token, { title: "Alice's", description: "private" });
 
-    const list = (await (await t.request("/api/v1/items", { token: mallory.token })).json()) as { total_count: number };
-    expect(list.total_count).toBe(0);
+    expect((await listItems(mallory.token)).total_count).toBe(0);
     expect((await t.request(`/api/v1/items/${item.id}`, { token: mallory.token })).status).toBe(404);
     const patch = await t.request(`/api/v1/items/${item.id}`, {
       method: "PATCH",
@@ -177,9 +175,7 @@ describe("items isolation between users (RLS at the HTTP layer)", () => {
     const admin = await t.signUp({ superuser: true });
     const item = await createItem(alice.token, { title: "Alice's" });
 
-    const list = (await (await t.request("/api/v1/items?limit=100", { token: admin.token })).json()) as {
-      data: Item[];
-    };
+    const list = await listItems(admin.token, { limit: "100" });
     expect(list.data.map((i) => i.id)).toContain(item.id);
     const patch = await t.request(`/api/v1/items/${item.id}`, {
       method: "PATCH",
@@ -198,10 +194,11 @@ describe("items list filters (URL)", () => {
     for (const title of ["apple pie", "Apple tart", "banana bread", "cherry cake"]) {
       await createItem(alice.token, { title, description: title.includes("apple") ? "fruit" : null });
     }
+    // The query as a browser would write it; repeated parameters (title__or) stay repeated.
     const titles = async (query: string) => {
-      const response = await t.request(`/api/v1/items?${query}`, { token: alice.token });
-      expect(response.status, query).toBe(200);
-      return ((await response.json()) as { data: Item[] }).data.map((item) => item.title);
+      const params: Record<string, string[]> = {};
+      for (const [name, value] of new URLSearchParams(query)) (params[name] ??= []).push(value);
+      return (await listItems(alice.token, params)).data.map((item) => item.title);
     };
     expect(await titles("title__ilike=apple%25&sort=title")).toEqual(["Apple tart", "apple pie"]);
     expect(await titles("title__startswith=b")).toEqual(["banana bread"]);
@@ -216,14 +213,9 @@ describe("items list filters (URL)", () => {
   it("pages by cursor", async () => {
     const alice = await t.signUp();
     for (let i = 0; i < 3; i++) await createItem(alice.token, { title: `c${i}` });
-    const first = (await (await t.request("/api/v1/items?cursor=&limit=2", { token: alice.token })).json()) as {
-      data: Item[];
-      next_cursor: string;
-    };
+    const first = await listItems(alice.token, { cursor: "", limit: "2" });
     expect(first.data.map((item) => item.title)).toEqual(["c2", "c1"]);
-    const second = (await (
-      await t.request(`/api/v1/items?cursor=${first.next_cursor}&limit=2`, { token: alice.token })
-    ).json()) as { data: Item[]; next_cursor: string | null };
+    const second = await listItems(alice.token, { cursor: first.next_cursor ?? "", limit: "2" });
     expect(second).toEqual({ data: [expect.objectContaining({ title: "c0" })], next_cursor: null, limit: 2 });
   });
 
@@ -244,15 +236,15 @@ describe("items list filters (URL)", () => {
     const alice = await t.signUp();
     const response = await t.request(`/api/v1/items?${query}`, { token: alice.token });
     expect(response.status).toBe(422);
-    const body = (await response.json()) as { error: { details: { field: string; location: string }[] } };
-    expect(body.error.details).toContainEqual(expect.objectContaining({ field: param, location: "query" }));
+    expect((await readError(response)).error.details).toContainEqual(
+      expect.objectContaining({ field: param, location: "query" }),
+    );
   });
 
   it("filters never widen what RLS shows", async () => {
     const alice = await t.signUp();
     const mallory = await t.signUp();
     await createItem(alice.token, { title: "secret" });
-    const response = await t.request(`/api/v1/items?owner_id=${alice.id}&title=secret`, { token: mallory.token });
-    expect(((await response.json()) as { data: Item[] }).data).toEqual([]);
+    expect((await listItems(mallory.token, { owner_id: alice.id, title: "secret" })).data).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import type { Database, Tx } from "../../db/client";
 import type { ContextRow, RequestContext } from "../../db/runner/context";
 import type { Plan } from "../../db/runner/plan";
 import type { Ran, Runner } from "../../db/runner/runner";
+import { forbidden } from "./errors";
 import { findPgError } from "./pg-errors";
 
 /** The caller as the database found it at the start of the transaction. */
@@ -37,12 +38,19 @@ const NOTHING_TO_COUNT = new Set(["PT429"]);
  */
 export function createScope(runner: Runner, context: RequestContext) {
   const state = { counted: false, row: undefined as ContextRow | undefined };
-  const contextFor = (options: RunOptions): RequestContext => ({
-    ...context,
-    ...options,
-    // One hit per request: a request that runs a second transaction is not counted twice.
-    route: state.counted ? undefined : context.route,
-  });
+  const contextFor = (options: RunOptions): RequestContext => {
+    // Closed by default: an API key reaches only routes that name the permission it needs (permit), so a
+    // route that forgets to is refused to keys rather than open to every key of the user.
+    if (context.apiKey && context.permission === undefined) {
+      throw forbidden("This route does not accept API keys: use an access token");
+    }
+    return {
+      ...context,
+      ...options,
+      // One hit per request: a request that runs a second transaction is not counted twice.
+      route: state.counted ? undefined : context.route,
+    };
+  };
   const settle = async <T>(ran: Promise<Ran<T>>): Promise<T> => {
     try {
       const { context: row, value } = await ran;
@@ -55,8 +63,8 @@ export function createScope(runner: Runner, context: RequestContext) {
     }
   };
   const scope: Scope = {
-    run: (build, options = {}) => settle(runner.batch(contextFor(options), build)),
-    transaction: (fn, options = {}) =>
+    run: async (build, options = {}) => settle(runner.batch(contextFor(options), build)),
+    transaction: async (fn, options = {}) =>
       settle(
         runner.transaction(contextFor(options), (tx, row) =>
           fn(tx, { userId: row.user_id, isSuperuser: row.is_superuser }),

@@ -333,6 +333,9 @@ describe("posts between users (RLS at the HTTP layer)", () => {
       json: { title: "pwned" },
     });
     expect(patch.status).toBe(404);
+    // An empty PATCH changes nothing, and still answers only the author: it reads the row FOR UPDATE.
+    const empty = await t.request(`/api/v1/posts/${post.id}`, { method: "PATCH", token: bob.token, json: {} });
+    expect(empty.status).toBe(404);
     expect((await t.request(`/api/v1/posts/${post.id}`, { method: "DELETE", token: bob.token })).status).toBe(404);
     const still = await t.request(`/api/v1/posts/${post.id}`, { token: alice.token });
     expect(await still.json()).toMatchObject({ title: "Public", is_published: true });

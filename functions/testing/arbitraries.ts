@@ -10,6 +10,7 @@ export type JsonSchema = {
   maxLength?: number;
   minimum?: number;
   maximum?: number;
+  pattern?: string;
   items?: JsonSchema;
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -91,6 +92,12 @@ function valid(schema: JsonSchema, schemas: Record<string, JsonSchema>, depth: n
           if (s.format === "uuid") return fc.uuid();
           if (s.format === "email") return fc.emailAddress();
           if (s.format === "date-time") return fc.date({ noInvalidDate: true }).map((d) => d.toISOString());
+          if (s.pattern) {
+            const max = s.maxLength ?? 40;
+            return fc
+              .stringMatching(new RegExp(s.pattern))
+              .filter((v) => v.length >= (s.minLength ?? 0) && v.length <= max);
+          }
           return fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 40, 300) });
       }
     }),
@@ -130,6 +137,17 @@ function objectOf(
     return Object.defineProperty({ ...object }, extra[0], { value: extra[1], enumerable: true, writable: true });
   });
 }
+
+/** A body the schema accepts: every required property, and some of the optional ones, each with a valid value. */
+export const validBody = (schema: JsonSchema, schemas: Record<string, JsonSchema>) => {
+  const resolved = resolve(schema, schemas);
+  return fc.record(
+    Object.fromEntries(
+      Object.entries(resolved.properties ?? {}).map(([name, property]) => [name, valid(property, schemas, 1)]),
+    ),
+    { requiredKeys: resolved.required ?? [] },
+  );
+};
 
 /** A request body for `schema`: its properties with valid, hostile or mistyped values, plus stray keys. */
 export const bodyOf = (schema: JsonSchema, schemas: Record<string, JsonSchema>) =>

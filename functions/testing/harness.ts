@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { neonConfig } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
+import { hc } from "hono/client";
 import { inject } from "vitest";
+import type { z } from "zod";
 import type { Database, Tx } from "../../db/client";
 import { startRelay } from "../../db/local/relay";
 import { openNodeDatabase, openPg } from "../../db/node";
@@ -11,7 +13,8 @@ import { neonHttpRunner } from "../../db/runner/neon-http";
 import type { Runner } from "../../db/runner/runner";
 import { transactionRunner } from "../../db/runner/transaction";
 import { users } from "../../db/schema";
-import { createApp } from "../app";
+import { type App, createApp } from "../app";
+import type { ErrorSchema } from "../lib/schemas";
 import { findPgError } from "../lib/pg-errors";
 
 /** Settings every test app gets; tests may add their own. */
@@ -181,8 +184,21 @@ export async function startTestApp(env: Record<string, string> = {}) {
     return { id: user.id, email, password, token };
   };
 
-  return { ...database, app, env: bindings, request, signUp };
+  /**
+   * The typed client (hono/client) of the API's `/api/v1`, signed in with `token` when given: requests and
+   * answers typed from the routes, served in-process by this app. For success paths; `readError` for refusals.
+   */
+  const api = (token?: string) =>
+    hc<App>("http://localhost", {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => app.request(input, init, bindings),
+    }).api.v1;
+
+  return { ...database, app, env: bindings, request, signUp, api };
 }
+
+/** The API's error body, `{"error": {"code", "message", "details"?}}`, of a refused request. */
+export const readError = async (response: Response) => (await response.json()) as z.infer<typeof ErrorSchema>;
 
 /** A user row written as the owner, for SQL-layer tests that need no password or token. */
 export const insertUser = (database: TestDatabase, email: string, options: { superuser?: boolean } = {}) =>
