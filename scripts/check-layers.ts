@@ -14,7 +14,6 @@ import { dirname, join, relative, resolve } from "node:path";
 // scripts/ (tools) may import anything; nothing below it imports scripts/.
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const BELOW_FEATURES = ["lib", "middleware", "http"];
-const NOT_FEATURES = new Set([...BELOW_FEATURES, "testing"]);
 
 async function sources(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });

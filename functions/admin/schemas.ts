@@ -66,6 +66,34 @@ export const rateLimitsListSpec = {
   defaultSort: "path",
 };
 
+/** The tier resource as its routes declare it (functions/http/resource-routes.ts): schemas, list, docs. */
+export const tiersResource = {
+  tag: "admin",
+  schemas: {
+    item: TierSchema,
+    page: TierPageSchema,
+    create: TierCreateSchema,
+    update: TierUpdateSchema,
+  },
+  list: tiersListSpec,
+  summaries: {
+    list: "List tiers; filter, sort, page",
+    create: "Create a tier; with is_default it replaces the default tier (409 when the name is taken)",
+    get: "Read a tier",
+    update: "Rename a tier, or make it the default (409 when unsetting the default)",
+    remove: "Delete a tier and its rate limits; its users move to the default tier (409 for the default tier)",
+  },
+  removeMayConflict: true,
+};
+
+/** The schemas of a rate limit's routes. */
+export const rateLimitSchemas = {
+  item: RateLimitSchema,
+  page: RateLimitPageSchema,
+  create: RateLimitCreateSchema,
+  update: RateLimitUpdateSchema,
+};
+
 export type TierCreate = z.infer<typeof TierCreateSchema>;
 export type TierUpdate = z.infer<typeof TierUpdateSchema>;
 export type RateLimitCreate = z.infer<typeof RateLimitCreateSchema>;

@@ -1,75 +1,43 @@
 import { createRoute } from "@hono/zod-openapi";
 import { listQuery } from "../http/list-query";
+import { resourceRoutes } from "../http/resource-routes";
 import { createRouter } from "../http/router";
-import { bearer, errors, IdParam, json, notFoundError } from "../lib/schemas";
+import { json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { requireUser, tokenOnly } from "../middleware/access";
-import {
-  ApiKeyCreateSchema,
-  ApiKeyPageSchema,
-  ApiKeySchema,
-  apiKeysListSpec,
-  KeyUsagePageSchema,
-  keyUsageListSpec,
-  NewApiKeySchema,
-} from "./schemas";
+import { apiKeySchemas, apiKeysListSpec, KeyUsagePageSchema, keyUsageListSpec } from "./schemas";
 import { apiKeysService } from "./service";
 
-const common = { tags: ["api-keys"], security: bearer };
-
-const create = createRoute({
-  method: "post",
-  path: "/",
-  ...common,
-  summary: "Create an API key; the secret is in this response only",
-  request: { body: { content: { "application/json": { schema: ApiKeyCreateSchema } }, required: true } },
-  responses: { 201: json(NewApiKeySchema, "The key, with its secret"), ...errors },
-});
-
-const list = createRoute({
-  method: "get",
-  path: "/",
-  ...common,
-  summary: "List your API keys",
-  request: { query: listQuery(apiKeysListSpec) },
-  responses: { 200: json(ApiKeyPageSchema, "A page of keys"), ...errors },
-});
-
-const get = createRoute({
-  method: "get",
-  path: "/{id}",
-  ...common,
-  summary: "Read one of your API keys",
-  request: { params: IdParam },
-  responses: { 200: json(ApiKeySchema, "The key"), ...errors, ...notFoundError },
-});
-
-const revoke = createRoute({
-  method: "delete",
-  path: "/{id}",
-  ...common,
-  summary: "Revoke an API key: it stops working at once",
-  request: { params: IdParam },
-  responses: { 204: { description: "Revoked" }, ...errors, ...notFoundError },
+const key = resourceRoutes({
+  tag: "api-keys",
+  schemas: apiKeySchemas,
+  list: apiKeysListSpec,
+  summaries: {
+    list: "List your API keys",
+    create: "Create an API key; the secret is in this response only",
+    get: "Read one of your API keys",
+    update: "(not served: a key is never changed, only revoked)",
+    remove: "Revoke an API key: it stops working at once",
+  },
 });
 
 const usage = createRoute({
-  method: "get",
+  ...key.get,
   path: "/{id}/usage",
-  ...common,
   summary: "The requests made with one of your keys, newest first",
-  request: { params: IdParam, query: listQuery(keyUsageListSpec) },
-  responses: { 200: json(KeyUsagePageSchema, "A page of usage records"), ...errors, ...notFoundError },
+  request: { ...key.get.request, query: listQuery(keyUsageListSpec) },
+  responses: { ...key.get.responses, 200: json(KeyUsagePageSchema, "A page of usage records") },
 });
 
+// Managing keys needs the user's own access token: a key cannot mint or widen keys.
 const router = createRouter();
 router.use("*", requireUser, tokenOnly);
 
 export const apiKeysRoutes = router
-  .openapi(create, async (c) => c.json(await apiKeysService.create(scopeOf(c), c.req.valid("json")), 201))
-  .openapi(list, async (c) => c.json(await apiKeysService.list(scopeOf(c), c.req.valid("query")), 200))
-  .openapi(get, async (c) => c.json(await apiKeysService.get(scopeOf(c), c.req.valid("param").id), 200))
-  .openapi(revoke, async (c) => {
+  .openapi(key.create, async (c) => c.json(await apiKeysService.create(scopeOf(c), c.req.valid("json")), 201))
+  .openapi(key.list, async (c) => c.json(await apiKeysService.list(scopeOf(c), c.req.valid("query")), 200))
+  .openapi(key.get, async (c) => c.json(await apiKeysService.get(scopeOf(c), c.req.valid("param").id), 200))
+  .openapi(key.remove, async (c) => {
     await apiKeysService.revoke(scopeOf(c), c.req.valid("param").id);
     return c.body(null, 204);
   })

@@ -66,4 +66,16 @@ export const keyUsageListSpec = {
   defaultSort: "-at",
 };
 
+/**
+ * The schemas of the key routes: creating answers the key with its secret (`item`), reading answers it
+ * without (`detail`). Keys are not changed once made, only revoked: there is no update route.
+ */
+export const apiKeySchemas = {
+  item: NewApiKeySchema,
+  detail: ApiKeySchema,
+  page: ApiKeyPageSchema,
+  create: ApiKeyCreateSchema,
+  update: ApiKeyCreateSchema,
+};
+
 export type ApiKeyCreate = z.infer<typeof ApiKeyCreateSchema>;

@@ -28,5 +28,24 @@ export const categoriesListSpec = {
   defaultSort: "name",
 };
 
+/** The category resource as its routes declare it (functions/http/resource-routes.ts): schemas, list, docs. */
+export const categoriesResource = {
+  tag: "categories",
+  schemas: {
+    item: CategorySchema,
+    page: CategoryPageSchema,
+    create: CategoryCreateSchema,
+    update: CategoryUpdateSchema,
+  },
+  list: categoriesListSpec,
+  summaries: {
+    list: "List the active categories (all of them for a superuser); filter, sort, page",
+    create: "Create a category (superusers only: the database refuses anyone else with 403)",
+    get: "Read one category (an inactive one only as a superuser)",
+    update: "Change a category (superusers only)",
+    remove: "Delete a category for good (superusers only); its posts remain, without a category",
+  },
+};
+
 export type CategoryCreate = z.infer<typeof CategoryCreateSchema>;
 export type CategoryUpdate = z.infer<typeof CategoryUpdateSchema>;

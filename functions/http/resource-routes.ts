@@ -12,32 +12,37 @@ const body = <T extends z.ZodType>(schema: T) => ({
 
 type Summaries = Record<"list" | "create" | "get" | "update" | "remove", string>;
 
+/** A resource's schemas: `item` is what create and update answer, `detail` what a read answers (`item` if omitted). */
 type Schemas<Item, Detail, Page, Create, Update> = {
   item: Item;
-  detail: Detail;
+  detail?: Detail;
   page: Page;
   create: Create;
   update: Update;
 };
 
-/**
- * The five route declarations of a resource with list / create / read / update / delete, the same for every
- * feature: bearer security, the shared error responses, `{id}` paths, the list query as its validator
- * (functions/http/list-query.ts). `removeMayConflict` documents a 409 on delete.
- */
-export function resourceRoutes<
-  Item extends z.ZodType,
-  Detail extends z.ZodType,
-  Page extends z.ZodType,
-  Create extends z.ZodType,
-  Update extends z.ZodType,
->(resource: {
+/** What declares a resource's routes: its tag, schemas, list spec and summaries. */
+type Declaration<Item, Detail, Page, Create, Update> = {
   tag: string;
   schemas: Schemas<Item, Detail, Page, Create, Update>;
   list: ListSpec;
   summaries: Summaries;
+  /** Documents a 409 on delete. */
   removeMayConflict?: boolean;
-}) {
+};
+
+/**
+ * The five route declarations of a resource with list / create / read / update / delete, the same for every
+ * feature: bearer security, the shared error responses, `{id}` paths, the list query as its validator
+ * (functions/http/list-query.ts).
+ */
+export function resourceRoutes<
+  Item extends z.ZodType,
+  Page extends z.ZodType,
+  Create extends z.ZodType,
+  Update extends z.ZodType,
+  Detail extends z.ZodType = Item,
+>(resource: Declaration<Item, Detail, Page, Create, Update>) {
   const { tag, schemas, summaries } = resource;
   const common = { tags: [tag], security: bearer };
   return {
@@ -63,7 +68,7 @@ export function resourceRoutes<
       path: "/{id}",
       summary: summaries.get,
       request: { params: IdParam },
-      responses: { 200: json(schemas.detail, "Found"), ...errors, ...notFoundError },
+      responses: { 200: json((schemas.detail ?? schemas.item) as Detail, "Found"), ...errors, ...notFoundError },
     }),
     update: createRoute({
       ...common,
@@ -112,19 +117,16 @@ type Handler = (c: {
  */
 export function resourceRouter<
   Item extends z.ZodType,
-  Detail extends z.ZodType,
   Page extends z.ZodType,
   Create extends z.ZodType,
   Update extends z.ZodType,
->(resource: {
-  tag: string;
-  schemas: Schemas<Item, Detail, Page, Create, Update>;
-  list: ListSpec;
-  summaries: Summaries;
-  removeMayConflict?: boolean;
-  service: ResourceService<Item, Detail, Page, Create, Update>;
-  guards: MiddlewareHandler[];
-}) {
+  Detail extends z.ZodType = Item,
+>(
+  resource: Declaration<Item, Detail, Page, Create, Update> & {
+    service: ResourceService<Item, Detail, Page, Create, Update>;
+    guards: MiddlewareHandler[];
+  },
+) {
   const routes = resourceRoutes(resource);
   const { service } = resource;
   // The route types are generic here; each handler's input and output are the service's, typed above.

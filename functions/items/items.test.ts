@@ -197,7 +197,7 @@ describe("items list filters (URL)", () => {
     // The query as a browser would write it; repeated parameters (title__or) stay repeated.
     const titles = async (query: string) => {
       const params: Record<string, string[]> = {};
-      for (const [name, value] of new URLSearchParams(query)) (params[name] ??= []).push(value);
+      for (const [name, value] of new URLSearchParams(query)) params[name] = [...(params[name] ?? []), value];
       return (await listItems(alice.token, params)).data.map((item) => item.title);
     };
     expect(await titles("title__ilike=apple%25&sort=title")).toEqual(["Apple tart", "apple pie"]);

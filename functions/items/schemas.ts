@@ -27,5 +27,24 @@ export const itemsListSpec = {
   defaultSort: "-created_at",
 };
 
+/** The item resource as its routes declare it (functions/http/resource-routes.ts): schemas, list, docs. */
+export const itemsResource = {
+  tag: "items",
+  schemas: {
+    item: ItemSchema,
+    page: ItemPageSchema,
+    create: ItemCreateSchema,
+    update: ItemUpdateSchema,
+  },
+  list: itemsListSpec,
+  summaries: {
+    list: "List your items (all items for a superuser), newest first; filter, sort, page",
+    create: "Create an item owned by you",
+    get: "Read one item",
+    update: "Change an item's title or description",
+    remove: "Delete an item (soft: it then reads as not found)",
+  },
+};
+
 export type ItemCreate = z.infer<typeof ItemCreateSchema>;
 export type ItemUpdate = z.infer<typeof ItemUpdateSchema>;

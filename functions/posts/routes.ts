@@ -3,14 +3,7 @@ import { resourceRouter } from "../http/resource-routes";
 import { bearer, errors, IdParam, json, notFoundError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { permit, requireUser } from "../middleware/access";
-import {
-  PostCreateSchema,
-  PostDetailSchema,
-  PostPageSchema,
-  PostSchema,
-  PostUpdateSchema,
-  postsListSpec,
-} from "./schemas";
+import { PostSchema, postsResource } from "./schemas";
 import { postsService } from "./service";
 
 const restore = createRoute({
@@ -24,22 +17,7 @@ const restore = createRoute({
 });
 
 export const postsRoutes = resourceRouter({
-  tag: "posts",
-  schemas: {
-    item: PostSchema,
-    detail: PostDetailSchema,
-    page: PostPageSchema,
-    create: PostCreateSchema,
-    update: PostUpdateSchema,
-  },
-  list: postsListSpec,
-  summaries: {
-    list: "List your posts and everyone's published posts (all posts for a superuser); filter, sort, page",
-    create: "Write a post as its author; published_at defaults to now when it is published",
-    get: "Read one post with its author and category",
-    update: "Change one of your posts",
-    remove: "Delete one of your posts (soft: it then reads as not found until restored)",
-  },
+  ...postsResource,
   service: postsService,
   guards: [requireUser, permit("posts")],
 }).openapi(restore, async (c) => c.json(await postsService.restore(scopeOf(c), c.req.valid("param").id), 200));

@@ -79,6 +79,26 @@ export const postsListSpec = {
   defaultSort: "-created_at",
 };
 
+/** The post resource as its routes declare it (functions/http/resource-routes.ts): schemas, list, docs. */
+export const postsResource = {
+  tag: "posts",
+  schemas: {
+    item: PostSchema,
+    page: PostPageSchema,
+    create: PostCreateSchema,
+    update: PostUpdateSchema,
+    detail: PostDetailSchema,
+  },
+  list: postsListSpec,
+  summaries: {
+    list: "List your posts and everyone's published posts (all posts for a superuser); filter, sort, page",
+    create: "Write a post as its author; published_at defaults to now when it is published",
+    get: "Read one post with its author and category",
+    update: "Change one of your posts",
+    remove: "Delete one of your posts (soft: it then reads as not found until restored)",
+  },
+};
+
 export type PostCreate = z.infer<typeof PostCreateSchema>;
 export type PostUpdate = z.infer<typeof PostUpdateSchema>;
 export type PostDetail = z.infer<typeof PostDetailSchema>;

@@ -14,8 +14,8 @@ import type { Runner } from "../../db/runner/runner";
 import { transactionRunner } from "../../db/runner/transaction";
 import { users } from "../../db/schema";
 import { type App, createApp } from "../app";
-import type { ErrorSchema } from "../lib/schemas";
 import { findPgError } from "../lib/pg-errors";
+import type { ErrorSchema } from "../lib/schemas";
 
 /** Settings every test app gets; tests may add their own. */
 export const testEnv = {
