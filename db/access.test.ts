@@ -2,6 +2,7 @@ import { is, sql } from "drizzle-orm";
 import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../functions/testing/harness";
+import { documentedResources } from "../functions/testing/resources";
 import { rowsOf, type Tx } from "./client";
 import { findPgError } from "./pg-error";
 import * as schema from "./schema";
@@ -79,11 +80,15 @@ beforeAll(async () => {
   const s = await t.signUp({ superuser: true });
   alice = a.id;
   superuser = s.id;
-  // Rows of two users (and shared rows) in every table, made through the API as a client would.
+  // Rows of two users (and shared rows) in every table, made through the API as a client would: one of each
+  // user in every resource the API documents (so a new resource needs no fixture here), then what is special.
+  const resources = await documentedResources(t);
+  for (const path of resources.paths) {
+    for (const user of [a, b]) await resources.create(path, { authorization: `Bearer ${user.token}` });
+  }
   for (const user of [a, b]) {
     const call = (path: string, json: object) =>
       t.request(`/api/v1${path}`, { method: "POST", token: user.token, json });
-    await call("/items", { title: "mine" });
     await call("/posts", { title: "draft", content: "c", slug: `d-${user.id}` });
     const key = (await (await call("/api-keys", { name: "k", permissions: ["items:read"] })).json()) as { key: string };
     await t.request("/api/v1/items", { headers: { "x-api-key": key.key } });

@@ -1,12 +1,11 @@
 import { getTableName, is, sql } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
-import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../db/client";
 import * as schema from "../db/schema";
 import { declaredAccess } from "../db/schema/access";
-import { type JsonSchema, validBody } from "./testing/arbitraries";
 import { startTestApp, type TestApp } from "./testing/harness";
+import { documentedResources } from "./testing/resources";
 
 // Isolation over HTTP for every resource a signed-in user can create, found in the OpenAPI document, not
 // listed here: any path with POST (create) and GET, PATCH and DELETE on `{id}`. Alice creates a row with a
@@ -14,14 +13,8 @@ import { startTestApp, type TestApp } from "./testing/harness";
 // owner); Bob then can neither change nor delete it, nor read it where the table says only the owner reads
 // (`own`), and the row, read past RLS, is unchanged. A new user-owned resource is covered with no edit here.
 
-type Operation = { requestBody?: { content: { "application/json": { schema: JsonSchema } } } };
-type Document = {
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, JsonSchema> };
-};
-
 let t: TestApp;
-let document: Document;
+let resources: Awaited<ReturnType<typeof documentedResources>>;
 let alice: { id: string; headers: Record<string, string> };
 let bob: { id: string; headers: Record<string, string> };
 
@@ -39,31 +32,9 @@ beforeAll(async () => {
     else bob = actor;
   }
   await t.asOwner((tx) => tx.execute(sql`update rate_limits set "limit" = 1000000000`));
-  document = (await (await t.request("/openapi.json")).json()) as Document;
+  resources = await documentedResources(t);
 });
 afterAll(() => t.close());
-
-const resources = () =>
-  Object.keys(document.paths)
-    .filter((path) => {
-      const one = document.paths[`${path}/{id}`];
-      return document.paths[path]?.post?.requestBody && one?.get && one.patch && one.delete;
-    })
-    .map((path) => path.replace(/\/$/, ""));
-
-/** The first generated body the API accepts from Alice, or none if she may not create here at all. */
-async function createAsAlice(path: string) {
-  const bodySchema = document.paths[path]?.post?.requestBody?.content["application/json"].schema as JsonSchema;
-  const statuses = new Set<number>();
-  for (const body of fc.sample(validBody(bodySchema, document.components.schemas), 30)) {
-    const response = await t.request(path, { method: "POST", headers: alice.headers, json: body });
-    statuses.add(response.status);
-    if (response.status === 201) return { row: (await response.json()) as { id: string }, statuses };
-    // Refused for who she is (403: superusers only), not for the body: no body will do.
-    if (response.status === 403) return { row: undefined, statuses };
-  }
-  return { row: undefined, statuses };
-}
 
 /** Which user-owned table holds the row, and the row as its owner sees it past RLS. */
 async function findRow(id: string) {
@@ -78,16 +49,16 @@ async function findRow(id: string) {
 
 describe("every resource a user creates is isolated from other users", () => {
   it("the document lists the resources this test walks", () => {
-    expect(resources()).toEqual(expect.arrayContaining(["/api/v1/items", "/api/v1/posts"]));
+    expect(resources.paths).toEqual(expect.arrayContaining(["/api/v1/items", "/api/v1/posts"]));
   });
 
   it("another user can neither change, delete nor (where only the owner reads) see a user's row", async () => {
     const covered: string[] = [];
-    for (const path of resources()) {
-      const { row, statuses } = await createAsAlice(path);
+    for (const path of resources.paths) {
+      const { row, statuses } = await resources.create(path, alice.headers);
       if (!row) {
         // Only superusers create here (categories, tiers): not a user-owned resource.
-        expect([...statuses], path).toContain(403);
+        expect(statuses, path).toContain(403);
         continue;
       }
       const found = await findRow(row.id);
