@@ -2,7 +2,8 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeys, users } from "../../db/schema";
 import { hashSecret } from "../lib/credentials/api-key-secret";
-import { startTestApp, type TestApp } from "../testing/harness";
+import type { Permission } from "../lib/permissions";
+import { ok, readError, startTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -10,13 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Key = { id: string; key: string; prefix: string; permissions: string[]; owner_id: string };
-type ErrorBody = { error: { code: string; details?: { field: string }[] } };
-
-const createKey = async (token: string, json: object) => {
-  const response = await t.request("/api/v1/api-keys", { method: "POST", token, json });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return (await response.json()) as Key;
+const createKey = async (token: string, json: { name: string; permissions: Permission[] }) => {
+  return ok(await t.api(token)["api-keys"].$post({ json }), 201);
 };
 const withKey = (key: string, path: string, init: RequestInit & { json?: unknown } = {}, header = "x-api-key") =>
   t.request(path, {
@@ -32,10 +28,11 @@ describe("API keys", () => {
     expect(key).toMatchObject({ name: "ci", owner_id: alice.id, permissions: ["items:read", "items:write"] });
     expect(key).not.toHaveProperty("key_hash");
 
-    const read = (await (await t.request(`/api/v1/api-keys/${key.id}`, { token: alice.token })).json()) as Key;
+    const keys = t.api(alice.token)["api-keys"];
+    const read = await ok(await keys[":id"].$get({ param: { id: key.id } }), 200);
     expect(read).not.toHaveProperty("key");
     expect(read).not.toHaveProperty("key_hash");
-    const list = (await (await t.request("/api/v1/api-keys", { token: alice.token })).json()) as { data: Key[] };
+    const list = await ok(await keys.$get({ query: {} }), 200);
     expect(list.data.map((k) => k.id)).toEqual([key.id]);
     expect(list.data[0]).not.toHaveProperty("key");
 
@@ -51,11 +48,10 @@ describe("API keys", () => {
     await t.request("/api/v1/items", { method: "POST", token: alice.token, json: { title: "alice's" } });
     await t.request("/api/v1/items", { method: "POST", token: bob.token, json: { title: "bob's" } });
     const key = await createKey(alice.token, { name: "reader", permissions: ["items:read"] });
-    for (const header of ["x-api-key", "authorization"]) {
-      const response = await withKey(key.key, "/api/v1/items", {}, header);
-      expect(response.status).toBe(200);
-      const titles = ((await response.json()) as { data: { title: string }[] }).data.map((item) => item.title);
-      expect(titles).toEqual(["alice's"]);
+    const viaHeader: Record<string, string>[] = [{ "x-api-key": key.key }, { authorization: `Bearer ${key.key}` }];
+    for (const headers of viaHeader) {
+      const page = await ok(await t.api(undefined, headers).items.$get({ query: {} }), 200);
+      expect(page.data.map((item) => item.title)).toEqual(["alice's"]);
     }
   });
 
@@ -140,22 +136,17 @@ describe("API keys", () => {
     const key = await createKey(alice.token, { name: "u", permissions: ["items:read"] });
     await withKey(key.key, "/api/v1/items");
     await withKey(key.key, "/api/v1/items/00000000-0000-4000-8000-000000000000");
-    const usage = async (token: string) => t.request(`/api/v1/api-keys/${key.id}/usage`, { token });
-    await expect
-      .poll(async () => ((await (await usage(alice.token)).json()) as { data: unknown[] }).data.length)
-      .toBe(2);
-    const records = (
-      (await (await usage(alice.token)).json()) as { data: { path: string; status: number; method: string }[] }
-    ).data;
+    const usage = async (token: string) =>
+      t.api(token)["api-keys"][":id"].usage.$get({ param: { id: key.id }, query: {} });
+    await expect.poll(async () => (await ok(await usage(alice.token), 200)).data.length).toBe(2);
+    const records = (await ok(await usage(alice.token), 200)).data;
     expect(records).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ method: "GET", path: "/api/v1/items", status: 200 }),
         expect.objectContaining({ status: 404 }),
       ]),
     );
-    const read = (await (await t.request(`/api/v1/api-keys/${key.id}`, { token: alice.token })).json()) as {
-      last_used_at: string | null;
-    };
+    const read = await ok(await t.api(alice.token)["api-keys"][":id"].$get({ param: { id: key.id } }), 200);
     expect(read.last_used_at).not.toBeNull();
     expect((await usage(bob.token)).status).toBe(404);
   });
@@ -164,7 +155,7 @@ describe("API keys", () => {
     const alice = await t.signUp();
     const bob = await t.signUp();
     const key = await createKey(alice.token, { name: "mine", permissions: ["items:read"] });
-    const list = (await (await t.request("/api/v1/api-keys", { token: bob.token })).json()) as { data: Key[] };
+    const list = await ok(await t.api(bob.token)["api-keys"].$get({ query: {} }), 200);
     expect(list.data).toEqual([]);
     expect((await t.request(`/api/v1/api-keys/${key.id}`, { token: bob.token })).status).toBe(404);
     expect((await t.request(`/api/v1/api-keys/${key.id}`, { method: "DELETE", token: bob.token })).status).toBe(404);
@@ -182,7 +173,7 @@ describe("API keys", () => {
     ] as const) {
       const response = await t.request("/api/v1/api-keys", { method: "POST", token: alice.token, json });
       expect(response.status, JSON.stringify(json)).toBe(422);
-      expect(((await response.json()) as ErrorBody).error.details?.map((d) => d.field)).toContain(field);
+      expect((await readError(response)).error.details?.map((d) => d.field)).toContain(field);
     }
   });
 });

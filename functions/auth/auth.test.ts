@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../../db/schema";
-import { startTestApp, type TestApp, testEnv } from "../testing/harness";
+import { ok, readError, startTestApp, type TestApp, testEnv } from "../testing/harness";
+import { TokenSchema } from "./schemas";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -13,13 +14,13 @@ afterAll(() => t.close());
 const register = (json: unknown) => t.request("/api/v1/auth/register", { method: "POST", json });
 const login = (json: unknown) => t.request("/api/v1/auth/login", { method: "POST", json });
 const me = (token: string) => t.request("/api/v1/users/me", { token });
-type ErrorBody = { error: { code: string; message: string; details?: { field: string; location: string }[] } };
 
 describe("register", () => {
   it("creates an account and returns the public user, never the hash", async () => {
-    const response = await register({ email: "  Ada@Example.COM ", password: "long enough", full_name: "Ada" });
-    expect(response.status).toBe(201);
-    const user = (await response.json()) as Record<string, unknown>;
+    const registered = await t.api().auth.register.$post({
+      json: { email: "  Ada@Example.COM ", password: "long enough", full_name: "Ada" },
+    });
+    const user = await ok(registered, 201);
     expect(Object.keys(user).sort()).toEqual([
       "created_at",
       "email",
@@ -37,7 +38,7 @@ describe("register", () => {
     for (const password of ["12345678", "password", "PASSWORD", "aaaaaaaaaa", "abcdefghij", "87654321", "changethis"]) {
       const response = await register({ email: `weak-${password}@example.com`, password });
       expect(response.status, password).toBe(422);
-      expect(((await response.json()) as ErrorBody).error.details?.map((d) => d.field)).toEqual(["password"]);
+      expect((await readError(response)).error.details?.map((d) => d.field)).toEqual(["password"]);
     }
     expect((await register({ email: "strong@example.com", password: "tulip-engine-42" })).status).toBe(201);
   });
@@ -46,7 +47,7 @@ describe("register", () => {
     await register({ email: "taken@example.com", password: "long enough" });
     const response = await register({ email: "TAKEN@example.com", password: "other password" });
     expect(response.status).toBe(409);
-    const body = (await response.json()) as ErrorBody;
+    const body = await readError(response);
     expect(body.error.code).toBe("conflict");
     expect(body.error.details?.[0]?.field).toBe("email");
   });
@@ -60,7 +61,7 @@ describe("register", () => {
   ])("rejects %j with 422 naming %j", async (json, fields) => {
     const response = await register(json);
     expect(response.status).toBe(422);
-    const body = (await response.json()) as ErrorBody;
+    const body = await readError(response);
     expect(body.error.code).toBe("validation_error");
     for (const field of fields) {
       if (field) expect(body.error.details?.map((d) => d.field)).toContain(field);
@@ -76,9 +77,11 @@ describe("register", () => {
 describe("login", () => {
   it("accepts JSON and the OAuth2 password form, and the token opens /users/me", async () => {
     const user = await t.signUp();
-    const json = await login({ email: user.email, password: user.password });
-    expect(json.status).toBe(200);
-    const token = (await json.json()) as { access_token: string; token_type: string; expires_in: number };
+    const json = await t.api().auth.login.$post({
+      json: { email: user.email, password: user.password },
+      form: { username: user.email, password: user.password },
+    });
+    const token = await ok(json, 200);
     expect(token).toMatchObject({ token_type: "bearer", expires_in: 3600 });
 
     const form = await t.request("/api/v1/auth/login", {
@@ -87,7 +90,8 @@ describe("login", () => {
       body: new URLSearchParams({ username: user.email, password: user.password }).toString(),
     });
     expect(form.status).toBe(200);
-    const formToken = (await form.json()) as { access_token: string };
+    // The form flow as a browser or an OAuth2 client sends it; its answer checked against the documented schema.
+    const formToken = TokenSchema.parse(await form.json());
 
     for (const accessToken of [token.access_token, formToken.access_token]) {
       const response = await me(accessToken);
@@ -110,7 +114,7 @@ describe("login", () => {
     await t.asOwner((tx) => tx.update(users).set({ is_active: false }).where(sql`id = ${user.id}`));
     const response = await login({ email: user.email, password: user.password });
     expect(response.status).toBe(403);
-    expect(((await response.json()) as ErrorBody).error.message).toBe("Inactive user");
+    expect((await readError(response)).error.message).toBe("Inactive user");
     expect((await me(user.token)).status).toBe(403);
   });
 
@@ -139,7 +143,7 @@ describe("tokens", () => {
     const response = await me(token);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
-    expect(((await response.json()) as ErrorBody).error.code).toBe("unauthorized");
+    expect((await readError(response)).error.code).toBe("unauthorized");
   };
 
   it("accepts a token we signed (control)", async () => {
@@ -209,7 +213,7 @@ describe("tokens", () => {
         });
         expect(response.status, `${authorization} on ${path}`).toBe(401);
         expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_request"');
-        expect(((await response.json()) as ErrorBody).error.code).toBe("invalid_request");
+        expect((await readError(response)).error.code).toBe("invalid_request");
       }
     }
   });

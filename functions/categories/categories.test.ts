@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness";
+import { ok, readError, startTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;
 let admin: Awaited<ReturnType<TestApp["signUp"]>>;
@@ -11,21 +11,20 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Category = { id: string; name: string; slug: string; description: string | null; is_active: boolean };
-type Page = { data: Category[]; total_count: number };
-type ErrorBody = { error: { code: string; details?: { field: string; location: string }[] } };
-
 let counter = 0;
-const createCategory = async (json: Partial<Category> = {}) => {
+const createCategory = async (
+  json: { name?: string; slug?: string; description?: string | null; is_active?: boolean } = {},
+) => {
   const n = ++counter;
-  const response = await t.request("/api/v1/categories", {
-    method: "POST",
-    token: admin.token,
+  const created = await t.api(admin.token).categories.$post({
     json: { name: `Category ${n}`, slug: `category-${n}`, ...json },
   });
-  expect(response.status).toBe(201);
-  return (await response.json()) as Category;
+  return ok(created, 201);
 };
+
+/** A page of categories as `token` sees it, typed from the route. */
+const listCategories = async (token: string, query: Record<string, string>) =>
+  ok(await t.api(token).categories.$get({ query }), 200);
 
 describe("categories managed by a superuser", () => {
   it("creates, reads, lists, updates and deletes (for good) a category", async () => {
@@ -69,8 +68,7 @@ describe("categories managed by a superuser", () => {
     ] as const) {
       const response = await t.request("/api/v1/categories", { method: "POST", token: admin.token, json });
       expect(response.status).toBe(409);
-      const body = (await response.json()) as ErrorBody;
-      expect(body.error.details?.[0]?.field).toBe(field);
+      expect((await readError(response)).error.details?.[0]?.field).toBe(field);
     }
   });
 
@@ -84,9 +82,9 @@ describe("categories managed by a superuser", () => {
   ])("POST %j -> 422 naming %s", async (json, field) => {
     const response = await t.request("/api/v1/categories", { method: "POST", token: admin.token, json });
     expect(response.status).toBe(422);
-    const body = (await response.json()) as ErrorBody;
-    expect(body.error.code).toBe("validation_error");
-    if (field) expect(body.error.details?.map((d) => d.field)).toContain(field);
+    const { error } = await readError(response);
+    expect(error.code).toBe("validation_error");
+    if (field) expect(error.details?.map((d) => d.field)).toContain(field);
   });
 });
 
@@ -95,18 +93,16 @@ describe("categories for a signed-in user", () => {
     const active = await createCategory();
     const inactive = await createCategory({ is_active: false });
 
-    const list = (await (await t.request("/api/v1/categories?limit=100", { token: user.token })).json()) as Page;
+    const list = await listCategories(user.token, { limit: "100" });
     const ids = list.data.map((c) => c.id);
     expect(ids).toContain(active.id);
     expect(ids).not.toContain(inactive.id);
     expect(list.data.every((c) => c.is_active)).toBe(true);
     expect((await t.request(`/api/v1/categories/${inactive.id}`, { token: user.token })).status).toBe(404);
-    const filtered = (await (
-      await t.request("/api/v1/categories?is_active=false", { token: user.token })
-    ).json()) as Page;
+    const filtered = await listCategories(user.token, { is_active: "false" });
     expect(filtered.total_count).toBe(0);
 
-    const all = (await (await t.request("/api/v1/categories?limit=100", { token: admin.token })).json()) as Page;
+    const all = await listCategories(admin.token, { limit: "100" });
     expect(all.data.map((c) => c.id)).toEqual(expect.arrayContaining([active.id, inactive.id]));
   });
 
@@ -119,7 +115,7 @@ describe("categories for a signed-in user", () => {
     ];
     for (const response of await Promise.all(attempts)) {
       expect(response.status).toBe(403);
-      expect(((await response.json()) as ErrorBody).error.code).toBe("forbidden");
+      expect((await readError(response)).error.code).toBe("forbidden");
     }
     const still = await t.request(`/api/v1/categories/${category.id}`, { token: user.token });
     expect(await still.json()).toEqual(category);
@@ -128,16 +124,13 @@ describe("categories for a signed-in user", () => {
   it("filters, sorts and pages", async () => {
     const a = await createCategory({ name: "Filter alpha", slug: "filter-alpha" });
     const b = await createCategory({ name: "Filter beta", slug: "filter-beta" });
-    const query = "/api/v1/categories?name__startswith=Filter&sort=-name";
-    const page = (await (await t.request(query, { token: user.token })).json()) as Page;
+    const page = await listCategories(user.token, { name__startswith: "Filter", sort: "-name" });
     expect(page.data.map((c) => c.id)).toEqual([b.id, a.id]);
-    const bySlug = (await (
-      await t.request("/api/v1/categories?slug=filter-alpha", { token: user.token })
-    ).json()) as Page;
+    const bySlug = await listCategories(user.token, { slug: "filter-alpha" });
     expect(bySlug.data.map((c) => c.id)).toEqual([a.id]);
     const bad = await t.request("/api/v1/categories?description=x", { token: user.token });
     expect(bad.status).toBe(422);
-    expect(((await bad.json()) as ErrorBody).error.details?.[0]).toMatchObject({
+    expect((await readError(bad)).error.details?.[0]).toMatchObject({
       field: "description",
       location: "query",
     });

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../../db/client";
-import { readError, startTestApp, type TestApp } from "../testing/harness";
+import { queryOf, readError, startTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -194,12 +194,7 @@ describe("items list filters (URL)", () => {
     for (const title of ["apple pie", "Apple tart", "banana bread", "cherry cake"]) {
       await createItem(alice.token, { title, description: title.includes("apple") ? "fruit" : null });
     }
-    // The query as a browser would write it; repeated parameters (title__or) stay repeated.
-    const titles = async (query: string) => {
-      const params: Record<string, string[]> = {};
-      for (const [name, value] of new URLSearchParams(query)) params[name] = [...(params[name] ?? []), value];
-      return (await listItems(alice.token, params)).data.map((item) => item.title);
-    };
+    const titles = async (query: string) => (await listItems(alice.token, queryOf(query))).data.map((i) => i.title);
     expect(await titles("title__ilike=apple%25&sort=title")).toEqual(["Apple tart", "apple pie"]);
     expect(await titles("title__startswith=b")).toEqual(["banana bread"]);
     expect(await titles("description__is=null&sort=-title")).toEqual(["cherry cake", "banana bread", "Apple tart"]);

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../../db/client";
-import { startTestApp, type TestApp } from "../testing/harness";
+import { ok, queryOf, readError, startTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;
 type User = Awaited<ReturnType<TestApp["signUp"]>>;
@@ -11,46 +11,34 @@ let hidden: { id: string };
 beforeAll(async () => {
   t = await startTestApp();
   admin = await t.signUp({ superuser: true });
-  const category = async (json: object) =>
-    (await (await t.request("/api/v1/categories", { method: "POST", token: admin.token, json })).json()) as {
-      id: string;
-      name: string;
-      slug: string;
-    };
+  const category = async (json: { name: string; slug: string; is_active?: boolean }) =>
+    ok(await t.api(admin.token).categories.$post({ json }), 201);
   news = await category({ name: "News", slug: "news" });
   hidden = await category({ name: "Hidden", slug: "hidden", is_active: false });
 });
 afterAll(() => t.close());
 
-type Post = {
-  id: string;
-  owner_id: string;
-  title: string;
-  slug: string;
-  content: string;
-  excerpt: string | null;
-  is_published: boolean;
-  published_at: string | null;
-  category_id: string | null;
-  created_at: string;
-  updated_at: string;
+type PostInput = {
+  title?: string;
+  slug?: string;
+  content?: string;
+  excerpt?: string | null;
+  is_published?: boolean;
+  published_at?: string | null;
+  category_id?: string | null;
 };
-type Page = { data: Post[]; total_count?: number; next_cursor?: string | null };
-type ErrorBody = { error: { code: string; details?: { field: string; location: string }[] } };
 
 let counter = 0;
-const createPost = async (token: string, json: Partial<Post> = {}) => {
+const createPost = async (token: string, json: PostInput = {}) => {
   const n = ++counter;
-  const response = await t.request("/api/v1/posts", {
-    method: "POST",
-    token,
+  const created = await t.api(token).posts.$post({
     json: { title: `Post ${n}`, slug: `post-${n}`, content: "Body", ...json },
   });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return (await response.json()) as Post;
+  return ok(created, 201);
 };
+/** A page of posts as `token` sees it; `query` as a browser writes it (`?is_published=true`). */
 const listPosts = async (token: string, query = "") =>
-  (await (await t.request(`/api/v1/posts${query}`, { token })).json()) as Page;
+  ok(await t.api(token).posts.$get({ query: queryOf(query) }), 200);
 
 describe("posts CRUD", () => {
   it("creates, reads (with author and category), updates, deletes and restores a post", async () => {
@@ -84,24 +72,18 @@ describe("posts CRUD", () => {
       category: { id: news.id, name: "News", slug: "news" },
     });
 
-    const patched = await t.request(`/api/v1/posts/${post.id}`, {
-      method: "PATCH",
-      token: alice.token,
-      json: { title: "Hello again", is_published: true },
-    });
-    expect(patched.status).toBe(200);
-    const published = (await patched.json()) as Post;
+    const one = t.api(alice.token).posts[":id"];
+    const published = await ok(
+      await one.$patch({ param: { id: post.id }, json: { title: "Hello again", is_published: true } }),
+      200,
+    );
     expect(published).toMatchObject({ id: post.id, title: "Hello again", is_published: true });
     expect(published.published_at).not.toBeNull();
 
     // Unpublishing and publishing again keeps the first publication date.
     for (const is_published of [false, true]) {
-      const again = await t.request(`/api/v1/posts/${post.id}`, {
-        method: "PATCH",
-        token: alice.token,
-        json: { is_published },
-      });
-      expect(((await again.json()) as Post).published_at).toBe(published.published_at);
+      const again = await ok(await one.$patch({ param: { id: post.id }, json: { is_published } }), 200);
+      expect(again.published_at).toBe(published.published_at);
     }
 
     expect((await t.request(`/api/v1/posts/${post.id}`, { method: "DELETE", token: alice.token })).status).toBe(204);
@@ -147,7 +129,7 @@ describe("posts CRUD", () => {
       json: { published_at: null },
     });
     expect(response.status).toBe(422);
-    expect(((await response.json()) as ErrorBody).error.details?.[0]?.field).toBe("published_at");
+    expect((await readError(response)).error.details?.[0]?.field).toBe("published_at");
   });
 
   it("answers 409 naming slug for a taken slug, even one of another user's draft", async () => {
@@ -160,7 +142,7 @@ describe("posts CRUD", () => {
       json: { title: "Mine", slug: taken.slug, content: "x" },
     });
     expect(response.status).toBe(409);
-    const body = (await response.json()) as ErrorBody;
+    const body = await readError(response);
     expect(body.error.code).toBe("conflict");
     expect(body.error.details?.[0]?.field).toBe("slug");
   });
@@ -173,7 +155,7 @@ describe("posts CRUD", () => {
       json: { title: "x", slug: "unknown-category", content: "x", category_id: "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" },
     });
     expect(response.status).toBe(409);
-    expect(((await response.json()) as ErrorBody).error.details?.[0]?.field).toBe("category_id");
+    expect((await readError(response)).error.details?.[0]?.field).toBe("category_id");
   });
 });
 
@@ -194,7 +176,7 @@ describe("posts validation", () => {
     const alice = await t.signUp();
     const response = await t.request("/api/v1/posts", { method: "POST", token: alice.token, json });
     expect(response.status).toBe(422);
-    const body = (await response.json()) as ErrorBody;
+    const body = await readError(response);
     expect(body.error.code).toBe("validation_error");
     if (field) expect(body.error.details?.map((d) => d.field)).toContain(field);
     expect((await listPosts(alice.token, `?owner_id=${alice.id}`)).total_count).toBe(0);
@@ -204,10 +186,10 @@ describe("posts validation", () => {
     const alice = await t.signUp();
     const response = await t.request("/api/v1/posts/not-a-uuid", { token: alice.token });
     expect(response.status).toBe(422);
-    expect(((await response.json()) as ErrorBody).error.details?.[0]).toMatchObject({ field: "id", location: "path" });
+    expect((await readError(response)).error.details?.[0]).toMatchObject({ field: "id", location: "path" });
     const filter = await t.request("/api/v1/posts?content=secret", { token: alice.token });
     expect(filter.status).toBe(422);
-    expect(((await filter.json()) as ErrorBody).error.details?.[0]).toMatchObject({
+    expect((await readError(filter)).error.details?.[0]).toMatchObject({
       field: "content",
       location: "query",
     });
@@ -282,7 +264,7 @@ describe("posts filters, sort and paging", () => {
     const alice = await t.signUp();
     const response = await t.request("/api/v1/posts?sort=-published_at&cursor=", { token: alice.token });
     expect(response.status).toBe(422);
-    expect(((await response.json()) as ErrorBody).error.details?.[0]?.field).toBe("sort");
+    expect((await readError(response)).error.details?.[0]?.field).toBe("sort");
   });
 });
 
@@ -348,10 +330,7 @@ describe("posts between users (RLS at the HTTP layer)", () => {
   it("a post in an inactive category reads with category null for users, and with it for superusers", async () => {
     const alice = await t.signUp();
     const post = await createPost(alice.token, { category_id: hidden.id });
-    const asAuthor = (await (await t.request(`/api/v1/posts/${post.id}`, { token: alice.token })).json()) as {
-      category_id: string;
-      category: unknown;
-    };
+    const asAuthor = await ok(await t.api(alice.token).posts[":id"].$get({ param: { id: post.id } }), 200);
     expect(asAuthor).toMatchObject({ category_id: hidden.id, category: null });
     const asAdmin = await t.request(`/api/v1/posts/${post.id}`, { token: admin.token });
     expect(await asAdmin.json()).toMatchObject({ category: { id: hidden.id, slug: "hidden" } });
@@ -376,13 +355,10 @@ describe("posts between users (RLS at the HTTP layer)", () => {
 
   it("deleting a category leaves its posts, without a category", async () => {
     const alice = await t.signUp();
-    const temp = (await (
-      await t.request("/api/v1/categories", {
-        method: "POST",
-        token: admin.token,
-        json: { name: "Temporary", slug: "temporary" },
-      })
-    ).json()) as { id: string };
+    const temp = await ok(
+      await t.api(admin.token).categories.$post({ json: { name: "Temporary", slug: "temporary" } }),
+      201,
+    );
     const post = await createPost(alice.token, { category_id: temp.id });
     expect((await t.request(`/api/v1/categories/${temp.id}`, { method: "DELETE", token: admin.token })).status).toBe(
       204,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { neonConfig } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
-import { hc } from "hono/client";
+import { type ClientResponse, hc } from "hono/client";
 import { inject } from "vitest";
 import type { z } from "zod";
 import type { Database, Tx } from "../../db/client";
@@ -185,16 +185,35 @@ export async function startTestApp(env: Record<string, string> = {}) {
   };
 
   /**
-   * The typed client (hono/client) of the API's `/api/v1`, signed in with `token` when given: requests and
+   * The typed client (hono/client) of the API's `/api/v1`, signed in with `token` (or `headers`): requests and
    * answers typed from the routes, served in-process by this app. For success paths; `readError` for refusals.
    */
-  const api = (token?: string) =>
+  const api = (token?: string, headers: Record<string, string> = {}) =>
     hc<App>("http://localhost", {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
+      headers: token ? { authorization: `Bearer ${token}`, ...headers } : headers,
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => app.request(input, init, bindings),
     }).api.v1;
 
   return { ...database, app, env: bindings, request, signUp, api };
+}
+
+type BodyOf<R, S extends number> = R extends ClientResponse<infer T, S, "json"> ? T : never;
+
+/** The body of a typed client's response, typed for `status`; any other status fails the test with the body. */
+export async function ok<R extends ClientResponse<unknown, number, "json">, S extends number>(
+  response: R,
+  status: S,
+): Promise<BodyOf<R, S>> {
+  if (response.status !== status)
+    throw new Error(`expected ${status}, got ${response.status}: ${await response.text()}`);
+  return (await response.json()) as BodyOf<R, S>;
+}
+
+/** A query string (`?a=1&b=2`, as a browser writes it) as the typed client's `query`; repeated names stay repeated. */
+export function queryOf(query: string): Record<string, string[]> {
+  const params: Record<string, string[]> = {};
+  for (const [name, value] of new URLSearchParams(query)) params[name] = [...(params[name] ?? []), value];
+  return params;
 }
 
 /** The API's error body, `{"error": {"code", "message", "details"?}}`, of a refused request. */

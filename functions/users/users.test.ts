@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness";
+import { ok, readError, startTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -7,14 +7,15 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type ErrorBody = { error: { code: string; details?: { field: string }[] } };
+/** Signs in through the typed client: a fresh access token for these credentials. */
+const signIn = async (email: string, password: string) =>
+  (await ok(await t.api().auth.login.$post({ json: { email, password }, form: { username: email, password } }), 200))
+    .access_token;
 
 describe("/users/me", () => {
   it("reads the signed-in user", async () => {
     const user = await t.signUp();
-    const response = await t.request("/api/v1/users/me", { token: user.token });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as Record<string, unknown>;
+    const body = await ok(await t.api(user.token).users.me.$get(), 200);
     expect(body).toMatchObject({ id: user.id, email: user.email, is_superuser: false, is_active: true });
     expect(body).not.toHaveProperty("hashed_password");
   });
@@ -67,7 +68,7 @@ describe("/users/me", () => {
     for (const json of [{ email: `x-${user.email}` }, { password: "another password" }]) {
       const missing = await t.request("/api/v1/users/me", { method: "PATCH", token: user.token, json });
       expect(missing.status).toBe(422);
-      expect(((await missing.json()) as ErrorBody).error.details?.map((d) => d.field)).toEqual(["current_password"]);
+      expect((await readError(missing)).error.details?.map((d) => d.field)).toEqual(["current_password"]);
       const wrong = await t.request("/api/v1/users/me", {
         method: "PATCH",
         token: user.token,
@@ -87,43 +88,34 @@ describe("/users/me", () => {
 
   it("signs out every earlier token when the password or the e-mail changes", async () => {
     const user = await t.signUp();
-    const second = (await (
-      await t.request("/api/v1/auth/login", { method: "POST", json: { email: user.email, password: user.password } })
-    ).json()) as { access_token: string };
+    const second = await signIn(user.email, user.password);
     const changed = await t.request("/api/v1/users/me", {
       method: "PATCH",
       token: user.token,
       json: { password: "a whole new password", current_password: user.password },
     });
     expect(changed.status).toBe(200);
-    for (const token of [user.token, second.access_token]) {
+    for (const token of [user.token, second]) {
       const response = await t.request("/api/v1/users/me", { token });
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
     }
-    const fresh = (await (
-      await t.request("/api/v1/auth/login", {
-        method: "POST",
-        json: { email: user.email, password: "a whole new password" },
-      })
-    ).json()) as { access_token: string };
+    const fresh = await signIn(user.email, "a whole new password");
     const renamed = await t.request("/api/v1/users/me", {
       method: "PATCH",
-      token: fresh.access_token,
+      token: fresh,
       json: { email: `moved-${user.email}`, current_password: "a whole new password" },
     });
     expect(renamed.status).toBe(200);
-    expect((await t.request("/api/v1/users/me", { token: fresh.access_token })).status).toBe(401);
+    expect((await t.request("/api/v1/users/me", { token: fresh })).status).toBe(401);
   });
 
   it("never lets an API key change its owner's e-mail or password, even with users:write", async () => {
     const user = await t.signUp();
-    const created = await t.request("/api/v1/api-keys", {
-      method: "POST",
-      token: user.token,
+    const created = await t.api(user.token)["api-keys"].$post({
       json: { name: "full", permissions: ["users:read", "users:write"] },
     });
-    const { key } = (await created.json()) as { key: string };
+    const { key } = await ok(created, 201);
     const asKey = (json: object) =>
       t.request("/api/v1/users/me", { method: "PATCH", headers: { "x-api-key": key }, json });
     expect((await asKey({ full_name: "Via Key" })).status).toBe(200);
@@ -160,7 +152,7 @@ describe("/users/me", () => {
       json: { email: alice.email, full_name: "Not Saved", current_password: bob.password },
     });
     expect(response.status).toBe(409);
-    expect(((await response.json()) as ErrorBody).error.details?.[0]?.field).toBe("email");
+    expect((await readError(response)).error.details?.[0]?.field).toBe("email");
     const after = await t.request("/api/v1/users/me", { token: bob.token });
     expect(await after.json()).toMatchObject({ email: bob.email, full_name: null });
   });
@@ -174,7 +166,7 @@ describe("/users/me", () => {
     ] as const) {
       const response = await t.request("/api/v1/users/me", { method: "PATCH", token: user.token, json });
       expect(response.status).toBe(422);
-      expect(((await response.json()) as ErrorBody).error.details?.map((d) => d.field)).toContain(field);
+      expect((await readError(response)).error.details?.map((d) => d.field)).toContain(field);
     }
   });
 });
@@ -184,34 +176,32 @@ describe("GET /users", () => {
     const user = await t.signUp();
     const response = await t.request("/api/v1/users", { token: user.token });
     expect(response.status).toBe(403);
-    expect(((await response.json()) as ErrorBody).error.code).toBe("forbidden");
+    expect((await readError(response)).error.code).toBe("forbidden");
   });
 
   it("lists every user to a superuser, paged like items", async () => {
     const admin = await t.signUp({ superuser: true });
     const others = [await t.signUp(), await t.signUp()];
-    const response = await t.request("/api/v1/users?limit=100", { token: admin.token });
-    expect(response.status).toBe(200);
-    const page = (await response.json()) as { data: { id: string }[]; total_count: number; limit: number };
+    const users = t.api(admin.token).users;
+    const page = await ok(await users.$get({ query: { limit: "100" } }), 200);
     const ids = page.data.map((user) => user.id);
     for (const user of [admin, ...others]) expect(ids).toContain(user.id);
     expect(page.total_count).toBeGreaterThanOrEqual(3);
     expect(page.limit).toBe(100);
     expect(page.data[0]).not.toHaveProperty("hashed_password");
 
-    const small = (await (await t.request("/api/v1/users?limit=1", { token: admin.token })).json()) as {
-      data: unknown[];
-    };
+    const small = await ok(await users.$get({ query: { limit: "1" } }), 200);
     expect(small.data).toHaveLength(1);
   });
 
   it("filters users, but never on the password hash", async () => {
     const admin = await t.signUp({ superuser: true });
     const target = await t.signUp();
-    const found = await t.request(`/api/v1/users?email=${encodeURIComponent(target.email)}`, { token: admin.token });
-    expect(((await found.json()) as { data: { id: string }[] }).data.map((user) => user.id)).toEqual([target.id]);
-    const supers = await t.request("/api/v1/users?is_superuser=true&limit=100", { token: admin.token });
-    const ids = ((await supers.json()) as { data: { id: string }[] }).data.map((user) => user.id);
+    const users = t.api(admin.token).users;
+    const found = await ok(await users.$get({ query: { email: target.email } }), 200);
+    expect(found.data.map((user) => user.id)).toEqual([target.id]);
+    const supers = await ok(await users.$get({ query: { is_superuser: "true", limit: "100" } }), 200);
+    const ids = supers.data.map((user) => user.id);
     expect(ids).toContain(admin.id);
     expect(ids).not.toContain(target.id);
     const hash = await t.request("/api/v1/users?hashed_password__startswith=pbkdf2", { token: admin.token });
