@@ -18,9 +18,10 @@ import { roleNames } from "./schema/roles";
  * `asOwner` runs setup work (test assertions) as `postgres` for one transaction only; `maintenance` is the
  * database maintenance jobs and seeding use (withAdmin), as the maintenance login is on a server.
  * `template`, a `dumpDataDir()` of a migrated database, starts from that copy instead of running initdb and
- * every migration again (the test suite opens dozens of databases).
+ * every migration again (the test suite opens dozens of databases). `migrate: false` opens it as it is, as the
+ * owner (the migration verbs of scripts/db.ts; nothing else may).
  */
-export async function openPglite(dataDir?: string, options: { template?: Blob } = {}) {
+export async function openPglite(dataDir?: string, options: { template?: Blob; migrate?: boolean } = {}) {
   let release = () => {};
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
@@ -34,13 +35,22 @@ export async function openPglite(dataDir?: string, options: { template?: Blob } 
   const migrateAsOwner = async () => {
     // PGlite ignores RESET SESSION AUTHORIZATION (single-user mode), so name the owner.
     await client.exec("SET SESSION AUTHORIZATION postgres");
+    let failure: unknown;
     try {
       await migrate(ownerDb, migrationConfig);
-    } finally {
-      await client.exec(`SET SESSION AUTHORIZATION ${roleNames.authenticator}`);
+    } catch (error) {
+      failure = error;
     }
+    try {
+      await client.exec(`SET SESSION AUTHORIZATION ${roleNames.authenticator}`);
+    } catch (error) {
+      // A migration that failed early leaves no login role to switch to: report why it failed, not that.
+      failure ??= error;
+    }
+    if (failure) throw failure;
   };
-  await migrateAsOwner();
+  // Without migrating (the migration verbs), the session stays the owner's: there may be no login role yet.
+  if (options.migrate !== false) await migrateAsOwner();
   const db = ownerDb as unknown as Database;
   // The embedded database is one session, authorized as the login role, which cannot reach the maintenance
   // role. Maintenance (seeding, purges) takes the owner's authorization for one transaction, then switches

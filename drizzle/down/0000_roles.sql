@@ -1,0 +1,1 @@
+-- irreversible: roles belong to the Postgres cluster, not to this database, and other databases of the cluster (tests, previews, a second app) may use them. Drop them by hand (DROP ROLE rls_anon, rls_app_user, rls_app_superuser, rls_maintenance_admin, rls_authenticator) once no database does.
