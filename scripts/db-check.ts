@@ -6,6 +6,8 @@ import { join } from "node:path";
 // migration there means db/schema changed without one (a schema no migration creates would ship). Then
 // `drizzle-kit check` confirms the committed snapshots are consistent. Exits 1 on drift, printing the SQL.
 // drizzle-kit takes only a relative output folder, so the copy is made inside the repository (ignored by git).
+// DB_CHECK_MIGRATIONS names another migrations folder to compare with (the tests break one on purpose).
+const source = process.env.DB_CHECK_MIGRATIONS ?? "drizzle";
 const copy = ".db-check";
 const out = `./${copy}/drizzle`;
 // A URL that is never dialled: generate reads no database, and the embedded folder stays untouched.
@@ -20,7 +22,7 @@ const drizzleKit = (args: string[], extra: Record<string, string> = {}) =>
 rmSync(copy, { recursive: true, force: true });
 let drift: string[] = [];
 try {
-  cpSync("drizzle", out, { recursive: true });
+  cpSync(source, out, { recursive: true });
   const before = new Set(readdirSync(out));
   drizzleKit(["generate", "--name", "drift"], { DRIZZLE_OUT: out });
   drift = readdirSync(out)
