@@ -33,6 +33,9 @@ export const OPERATORS = [
   "startswith",
   "endswith",
   "contains",
+  "istartswith",
+  "iendswith",
+  "icontains",
   "is",
   "is_not",
 ] as const;
@@ -145,11 +148,16 @@ export function condition(field: Field, op: Operator, raw: string): SQL {
     case "ilike":
       return sql`${column} ilike ${pattern(field, raw)}`;
     case "startswith":
-      return sql`${column} like ${`${escapeLike(raw)}%`}`;
     case "endswith":
-      return sql`${column} like ${`%${escapeLike(raw)}`}`;
     case "contains":
-      return sql`${column} like ${`%${escapeLike(raw)}%`}`;
+    case "istartswith":
+    case "iendswith":
+    case "icontains": {
+      // The value is literal text (FastCRUD's names); the i- forms ignore case.
+      const text = escapeLike(String(coerce(field, raw)));
+      const wrapped = op.endsWith("startswith") ? `${text}%` : op.endsWith("endswith") ? `%${text}` : `%${text}%`;
+      return op.startsWith("i") ? sql`${column} ilike ${wrapped}` : sql`${column} like ${wrapped}`;
+    }
     case "is":
     case "is_not": {
       const negate = op === "is_not";

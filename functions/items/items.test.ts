@@ -197,6 +197,10 @@ describe("items list filters (URL)", () => {
     const titles = async (query: string) => (await listItems(alice.token, queryOf(query))).data.map((i) => i.title);
     expect(await titles("title__ilike=apple%25&sort=title")).toEqual(["Apple tart", "apple pie"]);
     expect(await titles("title__startswith=b")).toEqual(["banana bread"]);
+    expect(await titles("title__istartswith=APPLE&sort=title")).toEqual(["Apple tart", "apple pie"]);
+    expect(await titles("title__icontains=PIE")).toEqual(["apple pie"]);
+    expect(await titles("title__iendswith=CAKE")).toEqual(["cherry cake"]);
+    expect(await titles("title__icontains=%25")).toEqual([]);
     expect(await titles("description__is=null&sort=-title")).toEqual(["cherry cake", "banana bread", "Apple tart"]);
     expect(await titles("title__or=eq:cherry%20cake&title__or=contains:nana&sort=title")).toEqual([
       "banana bread",
