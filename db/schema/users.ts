@@ -28,8 +28,14 @@ export const users = pgTable(
   {
     ...uuidPrimaryKey,
     email: varchar("email", { length: 255 }).notNull(),
+    /** A public handle: 2-20 of a-z, 0-9 and _, stored lowercase, so unique whatever case it was typed in. */
+    username: varchar("username", { length: 20 }),
     hashed_password: text("hashed_password").notNull(),
     full_name: varchar("full_name", { length: 255 }),
+    /** An https URL of the user's picture (the API stores the address, not the image). */
+    profile_image_url: varchar("profile_image_url", { length: 500 }),
+    /** The e-mail address was proven to be the user's; set by verification, never by the user. */
+    is_verified: boolean("is_verified").notNull().default(false),
     is_active: boolean("is_active").notNull().default(true),
     is_superuser: boolean("is_superuser").notNull().default(false),
     /** Whose rate limits apply; set to the default tier at registration, changed by superusers only. */
@@ -44,6 +50,9 @@ export const users = pgTable(
   },
   (t) => [
     uniqueIndex("uq_users_email").on(t.email),
+    uniqueIndex("uq_users_username").on(t.username),
+    check("chk_users_username_format", sql`${t.username} ~ '^[a-z0-9_]{2,20}$'`),
+    check("chk_users_profile_image_url", sql`${t.profile_image_url} like 'https://%'`),
     check("chk_users_email_lowercase", sql`${t.email} = lower(${t.email})`),
     check("chk_users_email_format", sql`position('@' in ${t.email}) > 1`),
     foreignKey({ name: "fk_users_tier_id", columns: [t.tier_id], foreignColumns: [tiers.id] }).onDelete("set null"),

@@ -28,10 +28,21 @@ describe("register", () => {
       "id",
       "is_active",
       "is_superuser",
+      "is_verified",
+      "profile_image_url",
       "tier_id",
       "updated_at",
+      "username",
     ]);
-    expect(user).toMatchObject({ email: "ada@example.com", full_name: "Ada", is_active: true, is_superuser: false });
+    expect(user).toMatchObject({
+      email: "ada@example.com",
+      full_name: "Ada",
+      is_active: true,
+      is_superuser: false,
+      is_verified: false,
+      username: null,
+      profile_image_url: null,
+    });
   });
 
   it("refuses the passwords every guessing list starts with, naming the field", async () => {

@@ -4,7 +4,10 @@ import { z } from "@hono/zod-openapi";
 const loginPassword = z.string().min(1).max(1024);
 
 export const LoginJsonSchema = z
-  .object({ email: z.string().trim().min(1).max(255), password: loginPassword })
+  .object({
+    email: z.string().trim().min(1).max(255).openapi({ description: "The e-mail address, or the username" }),
+    password: loginPassword,
+  })
   .openapi("Login");
 
 /** The OAuth2 password flow (FastAPI's OAuth2PasswordRequestForm): form fields username and password. */

@@ -217,7 +217,8 @@ export function queryOf(query: string): Record<string, string[]> {
 }
 
 /** The API's error body, `{"error": {"code", "message", "details"?}}`, of a refused request. */
-export const readError = async (response: Response) => (await response.json()) as z.infer<typeof ErrorSchema>;
+export const readError = async (response: { json(): Promise<unknown> }) =>
+  (await response.json()) as z.infer<typeof ErrorSchema>;
 
 /** A user row written as the owner, for SQL-layer tests that need no password or token. */
 export const insertUser = (database: TestDatabase, email: string, options: { superuser?: boolean } = {}) =>

@@ -18,13 +18,29 @@ export const password = z
   })
   .openapi({ example: "correct horse battery" });
 const fullName = z.string().trim().max(255).nullable();
+/** A public handle: 2-20 letters, digits or _, any case in, stored lowercase (so unique whatever the case). */
+export const username = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.string().regex(/^[a-z0-9_]{2,20}$/, "2 to 20 letters, digits or _"))
+  .openapi({ example: "ada_l" });
+/** The address of the user's picture: an https URL (the API keeps the address, not the image). */
+const profileImageUrl = z
+  .url({ protocol: /^https$/, error: "must be an https URL" })
+  .max(500)
+  .nullable()
+  .openapi({ example: "https://example.com/ada.png" });
 
 /** What a client sees of a user: these fields and no other (never the password hash or token version). */
 export const UserSchema = createSelectSchema(users, { created_at: timestamp, updated_at: timestamp })
   .pick({
     id: true,
     email: true,
+    username: true,
     full_name: true,
+    profile_image_url: true,
+    is_verified: true,
     is_active: true,
     is_superuser: true,
     tier_id: true,
@@ -34,7 +50,12 @@ export const UserSchema = createSelectSchema(users, { created_at: timestamp, upd
   .openapi("User");
 
 export const RegisterSchema = z
-  .object({ email, password, full_name: z.string().trim().max(255).nullable().optional() })
+  .object({
+    email,
+    password,
+    username: username.optional(),
+    full_name: z.string().trim().max(255).nullable().optional(),
+  })
   .strict()
   .openapi("Register");
 
@@ -46,7 +67,9 @@ export const UserUpdateMeSchema = z
   .object({
     email,
     password,
+    username,
     full_name: fullName,
+    profile_image_url: profileImageUrl,
     current_password: z.string().max(128).openapi({ description: "Required to change email or password" }),
   })
   .partial()
@@ -68,6 +91,7 @@ export const AdminUserUpdateSchema = z
     tier_id: z.uuid(),
     is_active: z.boolean().openapi({ description: "false: the user's tokens and API keys stop working at once" }),
     is_superuser: z.boolean(),
+    is_verified: z.boolean().openapi({ description: "Whether the e-mail address is taken as proven" }),
     full_name: z.string().trim().max(255).nullable(),
   })
   .partial()
@@ -79,7 +103,9 @@ export const adminUsersListSpec = {
   fields: fieldsOf(users, [
     "id",
     "email",
+    "username",
     "full_name",
+    "is_verified",
     "is_active",
     "is_superuser",
     "tier_id",
@@ -93,7 +119,17 @@ export const UserPageSchema = listOf(UserSchema, "UserPage");
 
 /** What GET /users may filter and sort on: never hashed_password. */
 export const usersListSpec = {
-  fields: fieldsOf(users, ["id", "email", "full_name", "is_active", "is_superuser", "created_at", "updated_at"]),
+  fields: fieldsOf(users, [
+    "id",
+    "email",
+    "username",
+    "full_name",
+    "is_active",
+    "is_superuser",
+    "is_verified",
+    "created_at",
+    "updated_at",
+  ]),
   defaultSort: "-created_at",
 };
 

@@ -27,7 +27,9 @@ export const usersService = {
     return scope.run((q) =>
       andThen(
         one(
-          q.execute(sql`select * from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null})`),
+          q.execute(
+            sql`select * from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null}, ${input.username ?? null})`,
+          ),
         ),
         (result) => {
           const user = rowsOf<PublicUser>(result)[0];
@@ -41,8 +43,9 @@ export const usersService = {
   me: (scope: Scope) =>
     scope.run((q) => andThen(one(q.select().from(users).where(isMe).limit(1)), (rows) => found(rows[0]))),
 
-  // rls_app_user may update only email, full_name, hashed_password and updated_at (column GRANTs): even a
-  // bug here could not make a user superuser or reactivate it. A name alone is one round trip. Changing the
+  // rls_app_user may update only email, username, full_name, profile_image_url, hashed_password and updated_at
+  // (column GRANTs): even a bug here could not make a user superuser, verified or active again. A profile
+  // change alone (name, username, picture) is one round trip. Changing the
   // e-mail or password takes the current password and two: the stored hash is read, checked here (PBKDF2
   // runs outside any transaction), and the update applies only if that hash is still the one stored. The
   // database bumps token_version (signing out every earlier token) and refuses the change to API keys.
@@ -66,7 +69,8 @@ export const usersService = {
       );
     if (changes.email === undefined && password === undefined) {
       // Nothing to change (an empty body): you, as you are.
-      return changes.full_name === undefined ? usersService.me(scope) : update(changes);
+      const nothing = Object.values(changes).every((value) => value === undefined);
+      return nothing ? usersService.me(scope) : update(changes);
     }
     if (via === "api_key") throw forbidden("An API key cannot change e-mail or password: use an access token");
     const stored = await scope.run((q) =>

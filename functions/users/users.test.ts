@@ -208,3 +208,89 @@ describe("GET /users", () => {
     expect(hash.status).toBe(422);
   });
 });
+
+describe("the profile: username, picture, verification", () => {
+  const register = (json: { email: string; password: string; username?: string }) =>
+    t.api().auth.register.$post({ json });
+  const email = () => `profile-${crypto.randomUUID()}@example.com`;
+
+  it("takes a username at registration, stored lowercase, unique whatever the case", async () => {
+    const handle = `Ada_${Date.now() % 100000}`;
+    const user = await ok(await register({ email: email(), password: "long enough", username: handle }), 201);
+    expect(user.username).toBe(handle.toLowerCase());
+    const taken = await register({ email: email(), password: "long enough", username: handle.toUpperCase() });
+    expect(taken.status).toBe(409);
+    expect((await readError(taken)).error.details?.[0]?.field).toBe("username");
+  });
+
+  it("signs in with the username as well as the e-mail address, in either form field", async () => {
+    const handle = `sign_${Date.now() % 100000}`;
+    const address = email();
+    await ok(await register({ email: address, password: "long enough", username: handle }), 201);
+    const byName = await t.request("/api/v1/auth/login", {
+      method: "POST",
+      json: { email: handle.toUpperCase(), password: "long enough" },
+    });
+    expect(byName.status).toBe(200);
+    const form = await t.request("/api/v1/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ username: handle, password: "long enough" }).toString(),
+    });
+    expect(form.status).toBe(200);
+    const wrong = await t.request("/api/v1/auth/login", {
+      method: "POST",
+      json: { email: handle, password: "not it!!" },
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  it.each([["a"], ["way_too_long_for_a_handle"], ["no spaces"], ["dots.no"], ["ünïcode"]])(
+    "refuses the username %j with 422 naming it",
+    async (bad) => {
+      const response = await register({ email: email(), password: "long enough", username: bad });
+      expect(response.status).toBe(422);
+      expect((await readError(response)).error.details?.map((d) => d.field)).toEqual(["username"]);
+    },
+  );
+
+  it("changes username and picture without the password; never is_verified", async () => {
+    const user = await t.signUp();
+    const me = t.api(user.token).users.me;
+    const changed = await ok(
+      await me.$patch({
+        json: { username: `u_${user.id.slice(0, 8)}`, profile_image_url: "https://example.com/a.png" },
+      }),
+      200,
+    );
+    expect(changed).toMatchObject({
+      username: `u_${user.id.slice(0, 8)}`,
+      profile_image_url: "https://example.com/a.png",
+    });
+    const plain = await t.request("/api/v1/users/me", {
+      method: "PATCH",
+      token: user.token,
+      json: { profile_image_url: "http://example.com/a.png" },
+    });
+    expect(plain.status).toBe(422);
+    expect((await readError(plain)).error.details?.[0]?.field).toBe("profile_image_url");
+    const verified = await t.request("/api/v1/users/me", {
+      method: "PATCH",
+      token: user.token,
+      json: { is_verified: true },
+    });
+    expect(verified.status).toBe(422);
+    expect((await ok(await me.$get(), 200)).is_verified).toBe(false);
+  });
+
+  it("lets a superuser find users by username, FastCRUD's way (username__icontains)", async () => {
+    const admin = await t.signUp({ superuser: true });
+    const handle = `john_${Date.now() % 100000}`;
+    const user = await ok(await register({ email: email(), password: "long enough", username: handle }), 201);
+    const page = await ok(
+      await t.api(admin.token).users.$get({ query: { username__icontains: handle.toUpperCase() } }),
+      200,
+    );
+    expect(page.data.map((row) => row.id)).toEqual([user.id]);
+  });
+});
