@@ -12,7 +12,7 @@ import {
   varchar,
 } from "drizzle-orm/pg-core";
 import { declareAccess, reach } from "./access";
-import { timestamps, uuidPrimaryKey } from "./columns";
+import { softDelete, timestamps, uuidPrimaryKey } from "./columns";
 import { currentUserId, superuserPolicy, userPolicies } from "./rls";
 import { tiers } from "./tiers";
 
@@ -46,6 +46,11 @@ export const users = pgTable(
      * credential change signs every earlier token out (drizzle/0012).
      */
     token_version: integer("token_version").notNull().default(0),
+    /**
+     * Set when the user deletes its account: from then on no token or API key of it works, it cannot sign in,
+     * and maintenance deletes it (and everything it owns) after the retention period.
+     */
+    ...softDelete,
     ...timestamps,
   },
   (t) => [
@@ -57,6 +62,7 @@ export const users = pgTable(
     check("chk_users_email_format", sql`position('@' in ${t.email}) > 1`),
     foreignKey({ name: "fk_users_tier_id", columns: [t.tier_id], foreignColumns: [tiers.id] }).onDelete("set null"),
     index("ix_users_tier_id").on(t.tier_id),
+    index("ix_users_deleted_at").on(t.deleted_at).where(sql`${t.deleted_at} is not null`),
     ...userPolicies("users", { select: isSelf, update: isSelf }),
     superuserPolicy("users"),
   ],

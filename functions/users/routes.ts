@@ -4,7 +4,7 @@ import { createRouter } from "../http/router";
 import { bearer, conflictError, errors, json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { permit, requireUser } from "../middleware/access";
-import { UserPageSchema, UserSchema, UserUpdateMeSchema, usersListSpec } from "./schemas";
+import { DeleteMeSchema, UserPageSchema, UserSchema, UserUpdateMeSchema, usersListSpec } from "./schemas";
 import { usersService } from "./service";
 
 const tags = ["users"];
@@ -31,6 +31,20 @@ const updateMe = createRoute({
   responses: { 200: json(UserSchema, "You, changed"), ...errors, ...conflictError },
 });
 
+const deleteMe = createRoute({
+  method: "delete",
+  path: "/me",
+  tags,
+  security: bearer,
+  summary: "Delete your account",
+  description:
+    "Needs current_password and an access token (not an API key). The account stops working at once: its " +
+    "tokens and API keys are refused and it cannot sign in. Its data is deleted for good after the retention " +
+    "period (MAINTENANCE_RETENTION_DAYS).",
+  request: { body: { content: { "application/json": { schema: DeleteMeSchema } }, required: true } },
+  responses: { 204: { description: "Deleted" }, ...errors, ...conflictError },
+});
+
 const list = createRoute({
   method: "get",
   path: "/",
@@ -49,4 +63,8 @@ export const usersRoutes = router
   .openapi(updateMe, async (c) =>
     c.json(await usersService.updateMe(scopeOf(c), c.req.valid("json"), c.get("auth")?.via ?? "token"), 200),
   )
+  .openapi(deleteMe, async (c) => {
+    await usersService.deleteMe(scopeOf(c), c.req.valid("json").current_password, c.get("auth")?.via ?? "token");
+    return c.body(null, 204);
+  })
   .openapi(list, async (c) => c.json(await usersService.list(scopeOf(c), c.req.valid("query")), 200));

@@ -115,6 +115,12 @@ export const adminUsersListSpec = {
   defaultSort: "-created_at",
 };
 
+/** Deleting your account proves your password, as changing it does. */
+export const DeleteMeSchema = z
+  .object({ current_password: z.string().min(1).max(128) })
+  .strict()
+  .openapi("DeleteMe");
+
 export const UserPageSchema = listOf(UserSchema, "UserPage");
 
 /** What GET /users may filter and sort on: never hashed_password. */

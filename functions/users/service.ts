@@ -17,6 +17,19 @@ const { found, rows: usersCrud } = base;
 /** "Me" is whoever the request's context statement found: the token's user, or the API key's owner. */
 const isMe = eq(users.id, currentUserId);
 
+/**
+ * Reads the caller's stored hash and checks `password` against it (PBKDF2 runs outside any transaction):
+ * 403 when it is not the caller's password. Returns the hash, for a write that applies only if it is still it.
+ */
+async function provePassword(scope: Scope, password: string) {
+  const stored = await scope.run((q) =>
+    andThen(one(q.select({ hash: users.hashed_password }).from(users).where(isMe).limit(1)), (rows) => rows[0]?.hash),
+  );
+  if (stored === undefined) throw notFound("User");
+  if (!(await verifyPassword(password, stored))) throw forbidden("current_password is not your password");
+  return stored;
+}
+
 export const usersService = {
   /**
    * Registration acts for nobody: it runs as rls_anon, which may execute app_auth.register_user (a SECURITY
@@ -73,15 +86,35 @@ export const usersService = {
       return nothing ? usersService.me(scope) : update(changes);
     }
     if (via === "api_key") throw forbidden("An API key cannot change e-mail or password: use an access token");
-    const stored = await scope.run((q) =>
-      andThen(one(q.select({ hash: users.hashed_password }).from(users).where(isMe).limit(1)), (rows) => rows[0]?.hash),
-    );
-    if (stored === undefined) throw notFound("User");
-    if (!(await verifyPassword(currentPassword ?? "", stored))) {
-      throw forbidden("current_password is not your password");
-    }
+    const stored = await provePassword(scope, currentPassword ?? "");
     const values = password === undefined ? changes : { ...changes, hashed_password: await hashPassword(password) };
     return update(values, stored);
+  },
+
+  /**
+   * Deletes the caller's account, with its password and an access token (never an API key): deleted_at is set,
+   * and from the next request on no token or key of it works and it cannot sign in (app_auth.begin_request and
+   * login_lookup skip deleted users). Its rows stay, unseen by anyone but superusers, until maintenance deletes
+   * the account and everything it owns after MAINTENANCE_RETENTION_DAYS. Two round trips, as for a password
+   * change: the hash is read and checked, then the delete applies only if it is still the one stored.
+   */
+  deleteMe: async (scope: Scope, currentPassword: string, via: "token" | "api_key") => {
+    if (via === "api_key") throw forbidden("An API key cannot delete its owner's account: use an access token");
+    const stored = await provePassword(scope, currentPassword);
+    await scope.run((q) =>
+      andThen(
+        one(
+          q
+            .update(users)
+            .set({ deleted_at: new Date() })
+            .where(and(isMe, eq(users.hashed_password, stored)))
+            .returning({ id: users.id }),
+        ),
+        (rows) => {
+          if (!rows[0]) throw conflict("Your password changed meanwhile: try again");
+        },
+      ),
+    );
   },
 
   /** Superusers only: refused (403) by the context statement before the page is read. */

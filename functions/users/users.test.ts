@@ -1,4 +1,7 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rowsOf } from "../../db/client";
+import { purgeSoftDeleted } from "../maintenance/purge";
 import { ok, readError, startTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;
@@ -292,5 +295,72 @@ describe("the profile: username, picture, verification", () => {
       200,
     );
     expect(page.data.map((row) => row.id)).toEqual([user.id]);
+  });
+});
+
+describe("deleting your account (DELETE /users/me)", () => {
+  const remove = (token: string, json: unknown, headers: Record<string, string> = {}) =>
+    t.request("/api/v1/users/me", { method: "DELETE", token, headers, json });
+
+  it("needs your password and an access token", async () => {
+    const user = await t.signUp();
+    const created = await t.api(user.token)["api-keys"].$post({
+      json: { name: "all", permissions: ["users:read", "users:write"] },
+    });
+    const { key } = await ok(created, 201);
+    expect((await remove(user.token, { current_password: "not my password" })).status).toBe(403);
+    expect((await remove(user.token, {})).status).toBe(422);
+    const viaKey = await t.request("/api/v1/users/me", {
+      method: "DELETE",
+      headers: { "x-api-key": key },
+      json: { current_password: user.password },
+    });
+    expect(viaKey.status).toBe(403);
+    expect((await t.request("/api/v1/users/me", { token: user.token })).status).toBe(200);
+  });
+
+  it("stops the account at once: its tokens and keys are refused, it cannot sign in", async () => {
+    const user = await t.signUp();
+    const { key } = await ok(
+      await t.api(user.token)["api-keys"].$post({ json: { name: "k", permissions: ["users:read"] } }),
+      201,
+    );
+    const item = await ok(await t.api(user.token).items.$post({ json: { title: "mine" } }), 201);
+    expect((await remove(user.token, { current_password: user.password })).status).toBe(204);
+
+    expect((await t.request("/api/v1/users/me", { token: user.token })).status).toBe(401);
+    expect((await t.request("/api/v1/users/me", { headers: { "x-api-key": key } })).status).toBe(401);
+    const login = await t.request("/api/v1/auth/login", {
+      method: "POST",
+      json: { email: user.email, password: user.password },
+    });
+    expect(login.status).toBe(401);
+    expect((await readError(login)).error.message).toBe("Incorrect email or password");
+
+    // Its rows stay until maintenance purges them; a superuser no longer lists the account.
+    const admin = await t.signUp({ superuser: true });
+    const page = await ok(await t.api(admin.token).users.$get({ query: { email: user.email } }), 200);
+    expect(page.data).toEqual([]);
+    const rows = await t.asOwner(async (tx) =>
+      rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from items where id = ${item.id}`)),
+    );
+    expect(rows[0]?.n).toBe(1);
+  });
+
+  it("is purged with everything it owns after the retention period", async () => {
+    const user = await t.signUp();
+    const item = await ok(await t.api(user.token).items.$post({ json: { title: "mine" } }), 201);
+    expect((await remove(user.token, { current_password: user.password })).status).toBe(204);
+    await t.asOwner((tx) =>
+      tx.execute(sql`update users set deleted_at = now() - interval '31 days' where id = ${user.id}`),
+    );
+    await purgeSoftDeleted(t.maintenance, { retentionDays: 30, batchSize: 100, maxBatches: 10 });
+    const left = await t.asOwner(async (tx) =>
+      rowsOf<{ users: number; items: number }>(
+        await tx.execute(sql`select (select count(*)::int from users where id = ${user.id}) as users,
+          (select count(*)::int from items where id = ${item.id}) as items`),
+      ),
+    );
+    expect(left[0]).toEqual({ users: 0, items: 0 });
   });
 });
