@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Unstable_DevWorker } from "wrangler";
@@ -7,159 +8,205 @@ import { startRelay } from "../db/local/relay";
 import { openTestDatabase, type TestDatabase, testEnv } from "./testing/harness";
 
 // The deployed artefact, end to end: functions/worker.ts bundled by wrangler and run in workerd, reaching a
-// fresh database on the TEST_DATABASE_URL server with the neon driver through db/local/relay.ts, as
-// `npm run dev` does. Nothing here is in-process: every call is real HTTP. Needs a Postgres server, so it
-// only runs with TEST_DATABASE_URL (the in-process suites cover the same routes on PGlite).
+// fresh database on the TEST_DATABASE_URL server two ways: with the neon driver through db/local/relay.ts, as
+// `npm run dev` does, and through a Hyperdrive binding (its local connection string to the same server) with
+// node-postgres in pipeline mode, the path for any Postgres. Nothing here is in-process: every call is real
+// HTTP. Needs a Postgres server, so it only runs with TEST_DATABASE_URL (the in-process suites cover the same
+// routes on PGlite).
+
+type Path = "neon" | "hyperdrive";
+
+/**
+ * wrangler.toml with a Hyperdrive binding whose local connection string is `url` (with a password: wrangler
+ * wants one, and trust auth takes any), in the repository (the config's paths are relative to it); removed after.
+ */
+function hyperdriveConfig(url: string) {
+  const local = new URL(url);
+  local.password = "local";
+  const path = `.wrangler-hyperdrive-${process.pid}.toml`;
+  writeFileSync(
+    path,
+    `${readFileSync("wrangler.toml", "utf8")}\n[[hyperdrive]]\nbinding = "HYPERDRIVE"\nid = "00000000000000000000000000000000"\nlocalConnectionString = "${local}"\n`,
+  );
+  return path;
+}
 
 type Item = { id: string; owner_id: string; title: string };
 
-describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the Worker in workerd (wrangler dev) on Postgres", () => {
-  let database: TestDatabase | undefined;
-  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
-  let worker: Unstable_DevWorker | undefined;
+describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hyperdrive"])(
+  "the Worker in workerd (wrangler dev) on Postgres, %s",
+  (path) => {
+    let database: TestDatabase | undefined;
+    let config = "wrangler.toml";
+    let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+    let worker: Unstable_DevWorker | undefined;
 
-  const call = (path: string, init: RequestInit & { json?: unknown; token?: string } = {}) => {
-    if (!worker) throw new Error("the worker did not start");
-    const { json, token, ...rest } = init;
-    const headers = new Headers(rest.headers);
-    if (json !== undefined) headers.set("content-type", "application/json");
-    if (token) headers.set("authorization", `Bearer ${token}`);
-    return fetch(`http://${worker.address}:${worker.port}${path}`, {
-      ...rest,
-      headers,
-      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
-    });
-  };
+    const call = (path: string, init: RequestInit & { json?: unknown; token?: string } = {}) => {
+      if (!worker) throw new Error("the worker did not start");
+      const { json, token, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (json !== undefined) headers.set("content-type", "application/json");
+      if (token) headers.set("authorization", `Bearer ${token}`);
+      return fetch(`http://${worker.address}:${worker.port}${path}`, {
+        ...rest,
+        headers,
+        ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+      });
+    };
 
-  const signUp = async () => {
-    const email = `worker-${randomUUID().slice(0, 8)}@example.com`;
-    const password = "password-123";
-    const registered = await call("/api/v1/auth/register", { method: "POST", json: { email, password } });
-    expect(registered.status).toBe(201);
-    const { id } = (await registered.json()) as { id: string };
-    const login = await call("/api/v1/auth/login", { method: "POST", json: { email, password } });
-    expect(login.status).toBe(200);
-    const { access_token: token } = (await login.json()) as { access_token: string };
-    return { id, token };
-  };
+    const signUp = async () => {
+      const email = `worker-${randomUUID().slice(0, 8)}@example.com`;
+      const password = "password-123";
+      const registered = await call("/api/v1/auth/register", { method: "POST", json: { email, password } });
+      expect(registered.status).toBe(201);
+      const { id } = (await registered.json()) as { id: string };
+      const login = await call("/api/v1/auth/login", { method: "POST", json: { email, password } });
+      expect(login.status).toBe(200);
+      const { access_token: token } = (await login.json()) as { access_token: string };
+      return { id, token };
+    };
 
-  const createItem = async (token: string, title: string) => {
-    const response = await call("/api/v1/items", { method: "POST", token, json: { title } });
-    expect(response.status).toBe(201);
-    return (await response.json()) as Item;
-  };
+    const createItem = async (token: string, title: string) => {
+      const response = await call("/api/v1/items", { method: "POST", token, json: { title } });
+      expect(response.status).toBe(201);
+      return (await response.json()) as Item;
+    };
 
-  const itemExists = async (id: string) => {
-    if (!database) throw new Error("no database");
-    const rows = await database.asOwner(async (tx) =>
-      rowsOf<{ id: string }>(await tx.execute(sql`select id from items where id = ${id}`)),
-    );
-    return rows.length === 1;
-  };
+    const itemExists = async (id: string) => {
+      if (!database) throw new Error("no database");
+      const rows = await database.asOwner(async (tx) =>
+        rowsOf<{ id: string }>(await tx.execute(sql`select id from items where id = ${id}`)),
+      );
+      return rows.length === 1;
+    };
 
-  beforeAll(async () => {
-    // wrangler must stay offline: no telemetry, no update check (it rides on the banner), no Request.cf download.
-    process.env.WRANGLER_SEND_METRICS = "false";
-    process.env.WRANGLER_SEND_ERROR_REPORTS = "false";
-    process.env.WRANGLER_HIDE_BANNER = "true";
-    process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
-    database = await openTestDatabase();
-    if (!database.appUrl) throw new Error("openTestDatabase() returned no appUrl for Postgres");
-    relay = await startRelay();
-    const { unstable_dev } = await import("wrangler");
-    const started = performance.now();
-    worker = await unstable_dev("functions/worker.ts", {
-      config: "wrangler.toml",
-      ip: "127.0.0.1",
-      // These override wrangler.toml and a developer's .dev.vars alike; the retention is what the cron test assumes.
-      vars: {
-        ...testEnv,
-        DATABASE_URL: database.appUrl,
-        MAINTENANCE_DATABASE_URL: database.maintenanceUrl as string,
-        NEON_WS_PROXY: relay.proxy,
-        NEON_HTTP_ENDPOINT: relay.sqlEndpoint,
-        MAINTENANCE_RETENTION_DAYS: "30",
-        LOG_LEVEL: "warn",
-      },
-      logLevel: "warn",
-      experimental: { testScheduled: true, disableExperimentalWarning: true, disableDevRegistry: true, watch: false },
-    });
-    // Ready means answering HTTP, not just "started".
-    const ready = performance.now() + 60_000;
-    for (;;) {
-      const answer = await call("/").catch(() => undefined);
-      if (answer) {
-        await answer.body?.cancel();
-        break;
+    beforeAll(async () => {
+      // wrangler must stay offline: no telemetry, no update check (it rides on the banner), no Request.cf download.
+      process.env.WRANGLER_SEND_METRICS = "false";
+      process.env.WRANGLER_SEND_ERROR_REPORTS = "false";
+      process.env.WRANGLER_HIDE_BANNER = "true";
+      process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+      database = await openTestDatabase();
+      if (!database.appUrl) throw new Error("openTestDatabase() returned no appUrl for Postgres");
+      relay = await startRelay();
+      if (path === "hyperdrive") config = hyperdriveConfig(database.appUrl);
+      const { unstable_dev } = await import("wrangler");
+      const started = performance.now();
+      worker = await unstable_dev("functions/worker.ts", {
+        config,
+        ip: "127.0.0.1",
+        // These override wrangler.toml and a developer's .dev.vars alike; the retention is what the cron test assumes.
+        // With Hyperdrive, DATABASE_URL points nowhere: every request must go through the binding.
+        vars: {
+          ...testEnv,
+          DATABASE_URL: path === "hyperdrive" ? "postgres://nobody@127.0.0.1:1/nowhere" : database.appUrl,
+          MAINTENANCE_DATABASE_URL: database.maintenanceUrl as string,
+          NEON_WS_PROXY: relay.proxy,
+          NEON_HTTP_ENDPOINT: relay.sqlEndpoint,
+          MAINTENANCE_RETENTION_DAYS: "30",
+          LOG_LEVEL: "warn",
+        },
+        logLevel: "warn",
+        experimental: { testScheduled: true, disableExperimentalWarning: true, disableDevRegistry: true, watch: false },
+      });
+      // Ready means answering HTTP, not just "started".
+      const ready = performance.now() + 60_000;
+      for (;;) {
+        const answer = await call("/").catch(() => undefined);
+        if (answer) {
+          await answer.body?.cancel();
+          break;
+        }
+        if (performance.now() > ready) throw new Error("wrangler dev did not answer within 60 s");
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      if (performance.now() > ready) throw new Error("wrangler dev did not answer within 60 s");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    console.info(`wrangler dev answered after ${Math.round(performance.now() - started)} ms on port ${worker.port}`);
-  }, 120_000);
+      console.info(`wrangler dev answered after ${Math.round(performance.now() - started)} ms on port ${worker.port}`);
+    }, 120_000);
 
-  afterAll(async () => {
-    await worker?.stop();
-    await relay?.close();
-    await database?.close();
-  }, 60_000);
+    afterAll(async () => {
+      await worker?.stop();
+      if (config !== "wrangler.toml") rmSync(config, { force: true });
+      await relay?.close();
+      await database?.close();
+    }, 60_000);
 
-  it("reports the database as reachable", async () => {
-    const response = await call("/api/v1/health");
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok", database: "ok" });
-  });
-
-  it("lets each user see only their own items: RLS through the neon driver in workerd", async () => {
-    const alice = await signUp();
-    const bob = await signUp();
-    const item = await createItem(alice.token, "Alice's");
-    expect(item).toMatchObject({ owner_id: alice.id, title: "Alice's" });
-
-    const read = await call(`/api/v1/items/${item.id}`, { token: alice.token });
-    expect(read.status).toBe(200);
-    expect(await read.json()).toEqual(item);
-
-    const stolen = await call(`/api/v1/items/${item.id}`, { token: bob.token });
-    expect(stolen.status).toBe(404);
-    expect(((await stolen.json()) as { error: { code: string } }).error.code).toBe("not_found");
-
-    const list = await call("/api/v1/items", { token: bob.token });
-    expect(list.status).toBe(200);
-    expect(await list.json()).toMatchObject({ data: [], total_count: 0 });
-  });
-
-  it("answers an unknown route with the JSON error shape", async () => {
-    const response = await call("/api/v1/no-such-route");
-    expect(response.status).toBe(404);
-    expect(response.headers.get("content-type")).toMatch(/application\/json/);
-    expect(await response.json()).toEqual({
-      error: { code: "not_found", message: "No route for GET /api/v1/no-such-route" },
+    it("reports the database as reachable", async () => {
+      const response = await call("/api/v1/health");
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: "ok", database: "ok" });
     });
-  });
 
-  it("purges rows soft-deleted past the retention when the cron trigger fires", async () => {
-    const alice = await signUp();
-    const old = await createItem(alice.token, "deleted long ago");
-    const recent = await createItem(alice.token, "deleted just now");
-    const kept = await createItem(alice.token, "still here");
-    for (const item of [old, recent]) {
-      expect((await call(`/api/v1/items/${item.id}`, { method: "DELETE", token: alice.token })).status).toBe(204);
-    }
-    // wrangler.toml keeps soft-deleted rows 30 days.
-    await database?.asOwner((tx) =>
-      tx.execute(sql`update items set deleted_at = now() - interval '31 days' where id = ${old.id}`),
-    );
+    it("lets each user see only their own items: RLS through the driver in workerd", async () => {
+      const alice = await signUp();
+      const bob = await signUp();
+      const item = await createItem(alice.token, "Alice's");
+      expect(item).toMatchObject({ owner_id: alice.id, title: "Alice's" });
 
-    const cron = await call("/__scheduled?cron=17+3+*+*+*");
-    expect(cron.status).toBe(200);
-    // The purge runs in ctx.waitUntil, which may outlive the /__scheduled response: poll for its effect.
-    const deadline = Date.now() + 15_000;
-    while ((await itemExists(old.id)) && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const read = await call(`/api/v1/items/${item.id}`, { token: alice.token });
+      expect(read.status).toBe(200);
+      expect(await read.json()).toEqual(item);
 
-    expect(await itemExists(old.id)).toBe(false);
-    expect(await itemExists(recent.id)).toBe(true);
-    expect(await itemExists(kept.id)).toBe(true);
-  });
-});
+      const stolen = await call(`/api/v1/items/${item.id}`, { token: bob.token });
+      expect(stolen.status).toBe(404);
+      expect(((await stolen.json()) as { error: { code: string } }).error.code).toBe("not_found");
+
+      const list = await call("/api/v1/items", { token: bob.token });
+      expect(list.status).toBe(200);
+      expect(await list.json()).toMatchObject({ data: [], total_count: 0 });
+    });
+
+    it("answers a refused write with its error, and commits nothing of it", async () => {
+      const alice = await signUp();
+      const post = { title: "Once", content: "text", slug: `once-${randomUUID().slice(0, 8)}` };
+      expect((await call("/api/v1/posts", { method: "POST", token: alice.token, json: post })).status).toBe(201);
+      // The second insert fails inside the batch (23505); the batch must answer that, not success.
+      const again = await call("/api/v1/posts", {
+        method: "POST",
+        token: alice.token,
+        json: { ...post, title: "Twice" },
+      });
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { error: { details: { field: string }[] } }).error.details[0]?.field).toBe(
+        "slug",
+      );
+      const rows = await database?.asOwner(async (tx) =>
+        rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from posts where slug = ${post.slug}`)),
+      );
+      expect(rows?.[0]?.n).toBe(1);
+    });
+
+    it("answers an unknown route with the JSON error shape", async () => {
+      const response = await call("/api/v1/no-such-route");
+      expect(response.status).toBe(404);
+      expect(response.headers.get("content-type")).toMatch(/application\/json/);
+      expect(await response.json()).toEqual({
+        error: { code: "not_found", message: "No route for GET /api/v1/no-such-route" },
+      });
+    });
+
+    it("purges rows soft-deleted past the retention when the cron trigger fires", async () => {
+      const alice = await signUp();
+      const old = await createItem(alice.token, "deleted long ago");
+      const recent = await createItem(alice.token, "deleted just now");
+      const kept = await createItem(alice.token, "still here");
+      for (const item of [old, recent]) {
+        expect((await call(`/api/v1/items/${item.id}`, { method: "DELETE", token: alice.token })).status).toBe(204);
+      }
+      // wrangler.toml keeps soft-deleted rows 30 days.
+      await database?.asOwner((tx) =>
+        tx.execute(sql`update items set deleted_at = now() - interval '31 days' where id = ${old.id}`),
+      );
+
+      const cron = await call("/__scheduled?cron=17+3+*+*+*");
+      expect(cron.status).toBe(200);
+      // The purge runs in ctx.waitUntil, which may outlive the /__scheduled response: poll for its effect.
+      const deadline = Date.now() + 15_000;
+      while ((await itemExists(old.id)) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+
+      expect(await itemExists(old.id)).toBe(false);
+      expect(await itemExists(recent.id)).toBe(true);
+      expect(await itemExists(kept.id)).toBe(true);
+    });
+  },
+);

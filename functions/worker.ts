@@ -1,7 +1,13 @@
 import { neonConfig } from "@neondatabase/serverless";
+import { drizzle } from "drizzle-orm/node-postgres";
+import type { Database } from "../db/client";
 import { openNeon, useLocalRelay } from "../db/client";
+import { resilientPool } from "../db/pg-pool";
 import { neonHttpRunner } from "../db/runner/neon-http";
+import { pipelinedPgRunner } from "../db/runner/pipelined-pg";
 import { transactionRunner } from "../db/runner/transaction";
+import * as schema from "../db/schema";
+import { poolTimeouts } from "../db/timeouts";
 import { createApp } from "./app";
 import { type Config, loadConfig, timeoutsOf } from "./lib/config";
 import { log } from "./lib/log";
@@ -16,11 +22,57 @@ function pointDriver(config: Config) {
   return config.DATABASE_URL;
 }
 
-// Workers keep no connection across requests. A request's statements go to Neon's HTTP API as one transaction
+/** A Hyperdrive binding, as Workers hand it over (wrangler.toml `[[hyperdrive]]`, binding = "HYPERDRIVE"). */
+type Hyperdrive = { connectionString: string };
+const hyperdriveOf = (bindings: Record<string, unknown>) => {
+  const binding = bindings.HYPERDRIVE as Partial<Hyperdrive> | undefined;
+  return typeof binding?.connectionString === "string" ? (binding as Hyperdrive) : undefined;
+};
+
+/**
+ * node-postgres in pipeline mode over a TCP connection (through Hyperdrive, or straight to a server): at most 5
+ * connections (a request may hold 6), with the connect and statement timeouts of the Node server.
+ */
+function pgPool(connectionString: string, config: Config) {
+  const pool = resilientPool({ connectionString, max: 5, pipeline: true, ...poolTimeouts(timeoutsOf(config)) });
+  return { pool, db: drizzle(pool, { schema }) as unknown as Database, close: () => pool.end() };
+}
+
+/**
+ * Any Postgres through Hyperdrive: the same pipelined runner as the Node server, so a request is still one
+ * flight (BEGIN, the context statement, the handler's statements and COMMIT written at once). The pool is the
+ * request's and is ended after the response (the app's database middleware hands the closing to waitUntil).
+ * Maintenance (on demand) goes over its own login, MAINTENANCE_DATABASE_URL, with node-postgres too.
+ */
+function openHyperdrive(hyperdrive: Hyperdrive, config: Config) {
+  const app = pgPool(hyperdrive.connectionString, config);
+  let maintenance: ReturnType<typeof pgPool> | undefined;
+  const maintenanceUrl = config.MAINTENANCE_DATABASE_URL;
+  const runner = pipelinedPgRunner(
+    app.pool,
+    maintenanceUrl
+      ? () => {
+          maintenance ??= pgPool(maintenanceUrl, config);
+          return maintenance.db;
+        }
+      : undefined,
+  );
+  return {
+    ...runner,
+    close: async () => {
+      await Promise.all([app.close(), maintenance?.close()]);
+    },
+  };
+}
+
+// Workers keep no connection across requests. With a Hyperdrive binding (wrangler.toml), requests go through it
+// to any Postgres (openHyperdrive). Otherwise a request's statements go to Neon's HTTP API as one transaction
 // (one round trip); a WebSocket Pool is opened only for a flow that needs an interactive transaction, and
 // ended with waitUntil once the response is on its way. NEON_DRIVER=ws runs everything over a Pool per request,
 // the slower path, kept for comparison (npm run bench:edge).
-function open(config: Config) {
+function open(config: Config, bindings: Record<string, unknown>) {
+  const hyperdrive = hyperdriveOf(bindings);
+  if (hyperdrive) return openHyperdrive(hyperdrive, config);
   const url = pointDriver(config);
   const timeouts = timeoutsOf(config);
   if (config.NEON_DRIVER === "ws") {
@@ -49,7 +101,6 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
     const config = loadConfig(env);
-    pointDriver(config);
     // The cron logs in as the maintenance role's own login; the request login cannot reach BYPASSRLS.
     if (!config.MAINTENANCE_DATABASE_URL) {
       log(
@@ -58,7 +109,14 @@ export default {
       );
       return;
     }
-    const { db, close } = openNeon(config.MAINTENANCE_DATABASE_URL, { timeouts: timeoutsOf(config), onLost });
+    // With Hyperdrive the database may be any Postgres: node-postgres reaches it; else Neon's driver.
+    let maintenance: { db: Database; close: () => Promise<void> };
+    if (hyperdriveOf(env)) maintenance = pgPool(config.MAINTENANCE_DATABASE_URL, config);
+    else {
+      pointDriver(config);
+      maintenance = openNeon(config.MAINTENANCE_DATABASE_URL, { timeouts: timeoutsOf(config), onLost });
+    }
+    const { db, close } = maintenance;
     ctx.waitUntil(runMaintenance(db, config).finally(close));
   },
 } satisfies ExportedHandler<Record<string, unknown>>;
