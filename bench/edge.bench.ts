@@ -2,9 +2,12 @@
 // round trip between the Worker and the database endpoint (bench/lib/delay-proxy.ts in front of the local
 // SQL-over-HTTP endpoint and WebSocket relay). Per request type: median latency at 0 ms and at the simulated
 // RTT, and the effective round trips (latency at RTT - latency at 0) / RTT, for the HTTP runner (one request
-// per transaction) and the previous path (a neon WebSocket Pool per request, NEON_DRIVER=ws) side by side.
+// per transaction), the previous path (a neon WebSocket Pool per request, NEON_DRIVER=ws), and the Hyperdrive
+// binding (node-postgres pipelined; the delay between Hyperdrive and Postgres, connection startup not delayed,
+// as Hyperdrive's pooler has done it) side by side.
 // A benchmark, not a test: it prints a table and writes bench/results/edge.json.
 import { randomUUID } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { sql } from "drizzle-orm";
@@ -80,15 +83,30 @@ const kinds: (Kind & {
   },
 ];
 
-async function runDriver(driver: "http" | "ws", appUrl: string, proxyBase: string, setRtt: (ms: number) => void) {
+/** wrangler.toml with a Hyperdrive binding to `url` (a password is required; trust auth takes any). */
+function hyperdriveConfig(url: string) {
+  const path = `.wrangler-hyperdrive-${process.pid}.toml`;
+  writeFileSync(
+    path,
+    `${readFileSync("wrangler.toml", "utf8")}\n[[hyperdrive]]\nbinding = "HYPERDRIVE"\nid = "00000000000000000000000000000000"\nlocalConnectionString = "${url}"\n`,
+  );
+  return path;
+}
+
+type Driver = "http" | "ws" | "hyperdrive";
+
+async function runDriver(driver: Driver, appUrl: string, proxyBase: string, setRtt: (ms: number) => void) {
   const { unstable_dev } = await import("wrangler");
+  // Hyperdrive: the binding's connection string goes through the delaying proxy in front of Postgres, and
+  // DATABASE_URL points nowhere, so every statement takes the binding.
+  const config = driver === "hyperdrive" ? hyperdriveConfig(proxyBase) : "wrangler.toml";
   const worker: Unstable_DevWorker = await unstable_dev("functions/worker.ts", {
-    config: "wrangler.toml",
+    config,
     ip: "127.0.0.1",
     vars: {
       ...testEnv,
-      DATABASE_URL: appUrl,
-      NEON_DRIVER: driver,
+      DATABASE_URL: driver === "hyperdrive" ? "postgres://nobody@127.0.0.1:1/nowhere" : appUrl,
+      NEON_DRIVER: driver === "hyperdrive" ? "http" : driver,
       NEON_HTTP_ENDPOINT: `http://${proxyBase}/sql`,
       NEON_WS_PROXY: `${proxyBase}/v1`,
       LOG_LEVEL: "silent",
@@ -140,6 +158,7 @@ async function runDriver(driver: "http" | "ws", appUrl: string, proxyBase: strin
   } finally {
     setRtt(0);
     await worker.stop();
+    if (config !== "wrangler.toml") rmSync(config, { force: true });
   }
 }
 
@@ -150,6 +169,10 @@ const admin = await openNodeDatabase({ databaseUrl: SERVER });
 await admin.db.execute(sql.raw(`create database ${name}`));
 const relay = await startRelay();
 const proxy = await startDelayProxy({ host: "127.0.0.1", port: relay.port });
+// Hyperdrive: workerd -> (Hyperdrive, local: none) -> Postgres; the delay sits where Hyperdrive's pooler meets
+// the database, and, as with the pooler, a connection's startup is not paid by the request.
+const server = new URL(SERVER);
+const pgProxy = await startDelayProxy({ host: server.hostname, port: Number(server.port || 5432) }, { pooled: true });
 try {
   const owner = await openNodeDatabase({ databaseUrl: ownerUrl, migrationUrl: ownerUrl });
   await ensureDefaultTier(owner.db);
@@ -161,6 +184,12 @@ try {
     // Through the delaying proxy, to the relay's own (secret) paths.
     http: await runDriver("http", appUrl, `127.0.0.1:${proxy.port}${relay.prefix}`, proxy.setRtt),
     ws: await runDriver("ws", appUrl, `127.0.0.1:${proxy.port}${relay.prefix}`, proxy.setRtt),
+    hyperdrive: await runDriver(
+      "hyperdrive",
+      appUrl,
+      Object.assign(new URL(appUrl), { host: `127.0.0.1:${pgProxy.port}` }).toString(),
+      pgProxy.setRtt,
+    ),
   };
   const rows = Object.keys(drivers.http).map((kind) => ({
     request: kind,
@@ -170,6 +199,9 @@ try {
     "ws 0 ms": drivers.ws[kind]?.ms0,
     [`ws ${RTT} ms`]: drivers.ws[kind]?.msRtt,
     "ws round trips": drivers.ws[kind]?.roundTrips,
+    "hyperdrive 0 ms": drivers.hyperdrive[kind]?.ms0,
+    [`hyperdrive ${RTT} ms`]: drivers.hyperdrive[kind]?.msRtt,
+    "hyperdrive round trips": drivers.hyperdrive[kind]?.roundTrips,
   }));
   console.table(rows);
   const result = {
@@ -179,7 +211,7 @@ try {
     rtt_ms: RTT,
     samples: SAMPLES,
     method:
-      "wrangler dev (workerd) -> delaying TCP proxy -> local /sql endpoint or ws relay -> Postgres; median of sequential requests",
+      "wrangler dev (workerd) -> delaying TCP proxy -> local /sql endpoint or ws relay -> Postgres (http, ws); workerd -> Hyperdrive binding (local: direct) -> delaying TCP proxy, connection startup not delayed as a pooler's -> Postgres (hyperdrive); median of sequential requests",
     drivers,
   };
   await mkdir("bench/results", { recursive: true });
@@ -187,6 +219,7 @@ try {
   console.log("wrote bench/results/edge.json");
 } finally {
   await proxy.close();
+  await pgProxy.close();
   await relay.close();
   await admin.db.execute(sql.raw(`drop database if exists ${name} with (force)`));
   await admin.close();

@@ -5,12 +5,23 @@ import net from "node:net";
  * database endpoint it turns "how many sequential round trips" into latency one can measure. Connection
  * setup is not delayed (the handshake is answered by the proxy itself), so only request/response exchanges
  * pay; `rttMs` can change between measurements.
+ *
+ * `pooled`: in front of Postgres, a connection's startup (authentication, parameters, up to the first
+ * ReadyForQuery) is not delayed either, as a pooler near the database (Hyperdrive) has done it before the
+ * request comes: only the request's own exchanges pay.
  */
-export async function startDelayProxy(target: { host: string; port: number }) {
+export async function startDelayProxy(target: { host: string; port: number }, options: { pooled?: boolean } = {}) {
   const state = { rttMs: 0 };
   const sockets = new Set<net.Socket>();
-  const delayed = (from: net.Socket, to: net.Socket) => {
-    from.on("data", (chunk) => {
+  // ReadyForQuery: 'Z', length 5 (then one status byte).
+  const READY = Buffer.from([0x5a, 0, 0, 0, 5]);
+  const delayed = (from: net.Socket, to: net.Socket, started: { ready: boolean }, fromServer: boolean) => {
+    from.on("data", (chunk: Buffer) => {
+      if (!started.ready) {
+        if (fromServer && chunk.includes(READY)) started.ready = true;
+        to.write(chunk);
+        return;
+      }
       const half = state.rttMs / 2;
       if (half === 0) to.write(chunk);
       else setTimeout(() => to.writable && to.write(chunk), half);
@@ -25,8 +36,9 @@ export async function startDelayProxy(target: { host: string; port: number }) {
       sockets.add(socket);
       socket.on("close", () => sockets.delete(socket));
     }
-    delayed(client, upstream);
-    delayed(upstream, client);
+    const started = { ready: !options.pooled };
+    delayed(client, upstream, started, false);
+    delayed(upstream, client, started, true);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
