@@ -175,6 +175,42 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
       expect(rows?.[0]?.n).toBe(1);
     });
 
+    it("checks an API key's permissions in the same statement: reads with items:read, no writes", async () => {
+      const alice = await signUp();
+      const created = await call("/api/v1/api-keys", {
+        method: "POST",
+        token: alice.token,
+        json: { name: "reader", permissions: ["items:read"] },
+      });
+      expect(created.status).toBe(201);
+      const { key } = (await created.json()) as { key: string };
+      expect((await call("/api/v1/items", { headers: { "x-api-key": key } })).status).toBe(200);
+      const write = await call("/api/v1/items", {
+        method: "POST",
+        headers: { "x-api-key": key },
+        json: { title: "x" },
+      });
+      expect(write.status).toBe(403);
+    });
+
+    it("counts every request against its tier's limit and answers 429 past it", async () => {
+      const route = "/api/v1/users/me";
+      await database?.asOwner(async (tx) => {
+        const [tier] = rowsOf<{ id: string }>(
+          await tx.execute(sql`insert into tiers (name, is_default) values (${`worker ${path}`}, true)
+          on conflict do nothing returning id`),
+        );
+        const id =
+          tier?.id ?? rowsOf<{ id: string }>(await tx.execute(sql`select id from tiers where is_default`))[0]?.id;
+        await tx.execute(sql`insert into rate_limits (tier_id, name, path, "limit", period)
+        values (${id}::uuid, 'me', ${route}, 2, 3600) on conflict do nothing`);
+      });
+      const alice = await signUp();
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await call(route, { token: alice.token })).status);
+      expect(statuses).toEqual([200, 200, 429]);
+    });
+
     it("answers an unknown route with the JSON error shape", async () => {
       const response = await call("/api/v1/no-such-route");
       expect(response.status).toBe(404);
