@@ -229,3 +229,41 @@ describe("tokens", () => {
     }
   });
 });
+
+describe("signing out everywhere (POST /auth/logout-all)", () => {
+  const signIn = async (email: string, password: string) =>
+    (await ok(await t.api().auth.login.$post({ json: { email, password }, form: { username: email, password } }), 200))
+      .access_token;
+
+  it("refuses every access token issued before, the one used included; a new sign-in works", async () => {
+    const user = await t.signUp();
+    const other = await signIn(user.email, user.password);
+    const { key } = await ok(
+      await t.api(user.token)["api-keys"].$post({ json: { name: "k", permissions: ["users:read"] } }),
+      201,
+    );
+    expect((await t.request("/api/v1/auth/logout-all", { method: "POST", token: user.token })).status).toBe(204);
+    for (const token of [user.token, other]) {
+      const response = await me(token);
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+    }
+    // API keys are not access tokens: revoked on their own page.
+    expect((await t.request("/api/v1/users/me", { headers: { "x-api-key": key } })).status).toBe(200);
+    expect((await me(await signIn(user.email, user.password))).status).toBe(200);
+  });
+
+  it("needs an access token: anonymous 401, an API key 403, and it touches only the caller", async () => {
+    const alice = await t.signUp();
+    const bob = await t.signUp();
+    expect((await t.request("/api/v1/auth/logout-all", { method: "POST" })).status).toBe(401);
+    const { key } = await ok(
+      await t.api(alice.token)["api-keys"].$post({ json: { name: "k", permissions: ["users:write"] } }),
+      201,
+    );
+    const viaKey = await t.request("/api/v1/auth/logout-all", { method: "POST", headers: { "x-api-key": key } });
+    expect(viaKey.status).toBe(403);
+    expect((await t.request("/api/v1/auth/logout-all", { method: "POST", token: alice.token })).status).toBe(204);
+    expect((await me(bob.token)).status).toBe(200);
+  });
+});

@@ -36,7 +36,7 @@ const login = createRoute({
 });
 
 const router = createRouter();
-router.use("*", actsForNobody);
+router.use("/login", actsForNobody);
 
 export const authRoutes = router.openapi(login, async (c) => {
   const type = c.req.header("content-type") ?? "";

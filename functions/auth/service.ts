@@ -12,6 +12,13 @@ type LoginRow = { id: string; hashed_password: string; is_active: boolean; token
 // Nobody is signed in yet, so sign-in runs as rls_anon, which may execute app_auth.login_lookup (a SECURITY
 // DEFINER function) and read no table. The password is checked outside the transaction: one round trip.
 export const authService = {
+  /**
+   * Adds one to the caller's token_version (app_auth.sign_out_everywhere, the only way a user may change it):
+   * every access token issued before is refused from its next request. One round trip.
+   */
+  signOutEverywhere: (scope: Scope) =>
+    scope.run((q) => andThen(one(q.execute(sql`select app_auth.sign_out_everywhere()`)), () => undefined)),
+
   login: async (scope: Scope, config: Config, credentials: { email: string; password: string }) => {
     const user = await scope.run((q) =>
       andThen(

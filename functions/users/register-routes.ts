@@ -16,7 +16,7 @@ const register = createRoute({
 });
 
 const router = createRouter();
-router.use("*", actsForNobody);
+router.use("/register", actsForNobody);
 
 /** Registration, mounted beside sign-in at /api/v1/auth: it creates a user, so it lives with users. */
 export const registrationRoutes = router.openapi(register, async (c) =>
