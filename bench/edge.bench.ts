@@ -7,7 +7,7 @@
 // as Hyperdrive's pooler has done it) side by side.
 // A benchmark, not a test: it prints a table and writes bench/results/edge.json.
 import { randomUUID } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { sql } from "drizzle-orm";
@@ -16,6 +16,7 @@ import { startRelay } from "../db/local/relay";
 import { openNodeDatabase } from "../db/node";
 import { ensureDefaultTier } from "../db/seed";
 import { testEnv } from "../functions/testing/harness";
+import { hyperdriveConfig } from "../functions/testing/scratch-files";
 import { startDelayProxy } from "./lib/delay-proxy";
 
 const SERVER = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -82,16 +83,6 @@ const kinds: (Kind & {
     run: (call, u) => call("/api/v1/auth/login", { method: "POST", json: { email: u.email, password: u.password } }),
   },
 ];
-
-/** wrangler.toml with a Hyperdrive binding to `url` (a password is required; trust auth takes any). */
-function hyperdriveConfig(url: string) {
-  const path = `.wrangler-hyperdrive-${process.pid}.toml`;
-  writeFileSync(
-    path,
-    `${readFileSync("wrangler.toml", "utf8")}\n[[hyperdrive]]\nbinding = "HYPERDRIVE"\nid = "00000000000000000000000000000000"\nlocalConnectionString = "${url}"\n`,
-  );
-  return path;
-}
 
 type Driver = "http" | "ws" | "hyperdrive";
 

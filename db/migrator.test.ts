@@ -1,11 +1,10 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrationsCopy } from "../functions/testing/scratch-files";
 import { roundtrip } from "../scripts/db-roundtrip";
 import type { Database } from "./client";
-import { migrationConfig } from "./migrations";
 import { migrateUp, readApplied, readMigrations, rollback, statusOf } from "./migrator";
 import { openPg } from "./node";
 import { openPglite } from "./pglite";
@@ -43,15 +42,7 @@ afterAll(async () => {
   }
 });
 
-/** A copy of drizzle/ to break on purpose, with the journal cut after `count` migrations. */
-function copyOfMigrations(count: number) {
-  const folder = mkdtempSync(join(tmpdir(), "migrations-"));
-  cpSync(migrationConfig.migrationsFolder, folder, { recursive: true });
-  const journalPath = join(folder, "meta/_journal.json");
-  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: unknown[] };
-  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, count) }));
-  return folder;
-}
+const copyOfMigrations = (count: number) => migrationsCopy(count).folder;
 
 const status = async (migrations = server ? readMigrations(copyOfMigrations(ROLE_CHANGE)) : readMigrations()) =>
   statusOf(migrations, await readApplied(db));

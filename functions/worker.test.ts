@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Unstable_DevWorker } from "wrangler";
 import { rowsOf } from "../db/client";
 import { startRelay } from "../db/local/relay";
 import { openTestDatabase, type TestDatabase, testEnv } from "./testing/harness";
+import { hyperdriveConfig } from "./testing/scratch-files";
 
 // The deployed artefact, end to end: functions/worker.ts bundled by wrangler and run in workerd, reaching a
 // fresh database on the TEST_DATABASE_URL server two ways: with the neon driver through db/local/relay.ts, as
@@ -15,22 +16,6 @@ import { openTestDatabase, type TestDatabase, testEnv } from "./testing/harness"
 // routes on PGlite).
 
 type Path = "neon" | "hyperdrive";
-
-/**
- * wrangler.toml with a Hyperdrive binding whose local connection string is `url` (with a password: wrangler
- * wants one, and trust auth takes any), in the repository (the config's paths are relative to it); removed after.
- */
-function hyperdriveConfig(url: string) {
-  const local = new URL(url);
-  local.password = "local";
-  const path = `.wrangler-hyperdrive-${process.pid}.toml`;
-  writeFileSync(
-    path,
-    `${readFileSync("wrangler.toml", "utf8")}\n[[hyperdrive]]\nbinding = "HYPERDRIVE"\nid = "00000000000000000000000000000000"\nlocalConnectionString = "${local}"\n`,
-  );
-  return path;
-}
-
 type Item = { id: string; owner_id: string; title: string };
 
 describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hyperdrive"])(
@@ -89,7 +74,8 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
       database = await openTestDatabase();
       if (!database.appUrl) throw new Error("openTestDatabase() returned no appUrl for Postgres");
       relay = await startRelay();
-      if (path === "hyperdrive") config = hyperdriveConfig(database.appUrl);
+      if (path === "hyperdrive")
+        config = hyperdriveConfig(Object.assign(new URL(database.appUrl), { password: "local" }).toString());
       const { unstable_dev } = await import("wrangler");
       const started = performance.now();
       worker = await unstable_dev("functions/worker.ts", {

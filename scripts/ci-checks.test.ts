@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { migrationsCopy } from "../functions/testing/scratch-files";
 
 // The checks CI runs on migrations and workflows, each shown failing on a case broken on purpose (and passing
 // on the repository as it is, which CI itself shows).
@@ -11,20 +12,6 @@ const run = (command: string, args: string[], env: Record<string, string> = {}) 
   spawnSync(command, args, { env: { ...process.env, ...env }, encoding: "utf8" });
 const tsx = (script: string, env: Record<string, string> = {}) =>
   run(process.execPath, ["--import", "tsx", script], env);
-
-/** A copy of drizzle/ whose journal keeps only its first `count` migrations, and those migrations' files. */
-function migrationsCopy(count: number) {
-  const folder = mkdtempSync(join(tmpdir(), "ci-checks-"));
-  cpSync("drizzle", folder, { recursive: true });
-  const journalPath = join(folder, "meta/_journal.json");
-  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { tag: string }[] };
-  for (const entry of journal.entries.slice(count)) {
-    rmSync(join(folder, `${entry.tag}.sql`));
-    rmSync(join(folder, "meta", `${entry.tag.slice(0, 4)}_snapshot.json`));
-  }
-  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, count) }));
-  return { folder, journal: journal.entries };
-}
 
 describe("CI's checks fail on what they guard against", () => {
   it("db:check: db/schema with a change no migration makes", { timeout: 60_000 }, () => {

@@ -1,0 +1,33 @@
+// Files tests and benchmarks derive from the repository's own, to extend it or to break it on purpose.
+
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * wrangler.toml plus a Hyperdrive binding whose local connection string is `url` (wrangler wants a password in
+ * it; trust auth takes any), written in the repository (the config's paths are relative to it) under an
+ * ignored name. The caller removes it.
+ */
+export function hyperdriveConfig(url: string) {
+  const path = `.wrangler-hyperdrive-${process.pid}.toml`;
+  writeFileSync(
+    path,
+    `${readFileSync("wrangler.toml", "utf8")}\n[[hyperdrive]]\nbinding = "HYPERDRIVE"\nid = "00000000000000000000000000000000"\nlocalConnectionString = "${url}"\n`,
+  );
+  return path;
+}
+
+/** A copy of drizzle/ to break on purpose: its journal, files and snapshots cut after the first `count` migrations. */
+export function migrationsCopy(count: number) {
+  const folder = mkdtempSync(join(tmpdir(), "migrations-"));
+  cpSync("drizzle", folder, { recursive: true });
+  const journalPath = join(folder, "meta/_journal.json");
+  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { tag: string }[] };
+  for (const entry of journal.entries.slice(count)) {
+    rmSync(join(folder, `${entry.tag}.sql`));
+    rmSync(join(folder, "meta", `${entry.tag.slice(0, 4)}_snapshot.json`));
+  }
+  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, count) }));
+  return { folder, journal: journal.entries };
+}
