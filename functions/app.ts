@@ -3,7 +3,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { adminRoutes } from "./admin/routes";
 import { apiKeysRoutes } from "./api-keys/routes";
 import { authRoutes } from "./auth/routes";
-import { signOutRoutes } from "./auth/sign-out-routes";
+import { sessionRoutes } from "./auth/session-routes";
 import { categoriesRoutes } from "./categories/routes";
 import { docsRoutes } from "./docs/routes";
 import { healthRoutes } from "./health/routes";
@@ -47,7 +47,7 @@ export function createApp({
     .route("/api/v1/health", healthRoutes)
     .route("/api/v1/auth", authRoutes)
     .route("/api/v1/auth", registrationRoutes)
-    .route("/api/v1/auth", signOutRoutes)
+    .route("/api/v1/auth", sessionRoutes)
     .route("/api/v1/users", usersRoutes)
     .route("/api/v1/items", itemsRoutes)
     .route("/api/v1/categories", categoriesRoutes)

@@ -11,6 +11,8 @@ export type RequestContext = {
   userId?: string;
   /** The token's `ver` claim: refused unless it is still the user's token_version. */
   tokenVersion?: number;
+  /** The token's `sid` claim: refused unless that session of the user is still open. */
+  sessionId?: string;
   apiKey?: { prefix: string; hash: string };
   permission?: string;
   superuserOnly?: boolean;
@@ -31,13 +33,15 @@ export type ContextRow = {
   rate_limit: number | null;
   rate_hits: number | null;
   rate_reset: Date | string | null;
+  session_id: string | null;
 };
 
 /**
  * The first statement of every request's transaction, as PostgREST does: app_auth.begin_request checks the
  * caller and counts the rate-limit hit (raising PT401 / PT403 / PT429 to refuse), then the same statement
  * switches to the caller's role (rls_anon, rls_app_user or rls_app_superuser) and sets app.current_user_id,
- * app.is_superuser and app.api_key_id (empty unless an API key calls; credential changes refuse keys), all
+ * app.is_superuser, app.api_key_id (empty unless an API key calls; credential changes refuse keys) and
+ * app.session_id (the access token's session, which a credential change keeps open), all
  * transaction-local: a pooled connection never carries one user's identity into another request. For reads it then makes the transaction read-only: Postgres allows a transaction to become read-only
  * after it wrote (here, the rate-limit counter), never the reverse, so the handler's statements cannot write.
  *
@@ -56,7 +60,8 @@ export function contextSql(context: RequestContext, checks = true) {
         when r.is_superuser then ${roleNames.appSuperuser} else ${roleNames.appUser} end, true) as "role",
       set_config('app.current_user_id', coalesce(r.user_id::text, ''), true) as "uid",
       set_config('app.is_superuser', r.is_superuser::text, true) as "su",
-      set_config('app.api_key_id', coalesce(r.key_id::text, ''), true) as "kid"${
+      set_config('app.api_key_id', coalesce(r.key_id::text, ''), true) as "kid",
+      set_config('app.session_id', coalesce(r.session_id::text, ''), true) as "sid"${
         context.statementTimeoutMs
           ? sql`, set_config('statement_timeout', ${String(context.statementTimeoutMs)}, true) as "st"`
           : sql``
@@ -64,7 +69,8 @@ export function contextSql(context: RequestContext, checks = true) {
     from app_auth.begin_request(${context.userId ?? null}::uuid, ${context.tokenVersion ?? null}::integer,
       ${apiKey?.prefix ?? null}::text,
       ${apiKey?.hash ?? null}::text, ${context.permission ?? null}::text, ${context.superuserOnly ?? false}::boolean,
-      ${context.ip ?? null}::text, ${context.route ?? null}::text, ${checks}::boolean) r`;
+      ${context.ip ?? null}::text, ${context.route ?? null}::text, ${checks}::boolean,
+      ${context.sessionId ?? null}::uuid) r`;
 }
 
 export function contextRowOf(result: unknown): ContextRow {

@@ -5,5 +5,6 @@ export * from "./posts";
 export * from "./rate-limits";
 export * from "./relations";
 export * from "./roles";
+export * from "./sessions";
 export * from "./tiers";
 export * from "./users";

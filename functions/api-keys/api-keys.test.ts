@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeys, users } from "../../db/schema";
-import { hashSecret } from "../lib/credentials/api-key-secret";
+import { hashSecret } from "../lib/credentials/secrets";
 import type { Permission } from "../lib/permissions";
 import { ok, readError, startTestApp, type TestApp } from "../testing/harness";
 

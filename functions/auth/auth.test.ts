@@ -93,7 +93,8 @@ describe("login", () => {
       form: { username: user.email, password: user.password },
     });
     const token = await ok(json, 200);
-    expect(token).toMatchObject({ token_type: "bearer", expires_in: 3600 });
+    expect(token).toMatchObject({ token_type: "bearer", expires_in: 900, refresh_expires_in: 30 * 24 * 3600 });
+    expect(token.refresh_token).toMatch(/^rlsr_[A-Za-z0-9_-]{43}$/);
 
     const form = await t.request("/api/v1/auth/login", {
       method: "POST",
@@ -142,9 +143,12 @@ describe("login", () => {
 
 describe("tokens", () => {
   const secret = new TextEncoder().encode(testEnv.JWT_SECRET);
-  const sign = (claims: { sub?: string; iss?: string; aud?: string; exp?: number; ver?: number }, key = secret) => {
+  type Claims = { sub?: string; iss?: string; aud?: string; exp?: number; ver?: number; sid?: string };
+  const sign = (claims: Claims, key = secret) => {
     const now = Math.floor(Date.now() / 1000);
-    const jwt = new SignJWT({ ver: claims.ver ?? 0 }).setProtectedHeader({ alg: "HS256" }).setIssuedAt(now);
+    const jwt = new SignJWT({ ver: claims.ver ?? 0, sid: claims.sid ?? "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuedAt(now);
     if (claims.sub) jwt.setSubject(claims.sub);
     jwt.setIssuer(claims.iss ?? testEnv.JWT_ISSUER).setAudience(claims.aud ?? testEnv.JWT_AUDIENCE);
     jwt.setExpirationTime(claims.exp ?? now + 600);
@@ -157,9 +161,20 @@ describe("tokens", () => {
     expect((await readError(response)).error.code).toBe("unauthorized");
   };
 
+  /** The session an access token of ours belongs to. */
+  const sessionOf = (token: string) =>
+    (JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as { sid: string }).sid;
+
   it("accepts a token we signed (control)", async () => {
     const user = await t.signUp();
-    expect((await me(await sign({ sub: user.id }))).status).toBe(200);
+    expect((await me(await sign({ sub: user.id, sid: sessionOf(user.token) }))).status).toBe(200);
+  });
+
+  it("refuses a well-signed token whose session is not the user's open session", async () => {
+    const user = await t.signUp();
+    const other = await t.signUp();
+    await expectRefused(await sign({ sub: user.id, sid: sessionOf(other.token) }));
+    await expectRefused(await sign({ sub: user.id }));
   });
 
   it("refuses a tampered token", async () => {
@@ -177,7 +192,9 @@ describe("tokens", () => {
 
   it("refuses an expired token", async () => {
     const user = await t.signUp();
-    await expectRefused(await sign({ sub: user.id, exp: Math.floor(Date.now() / 1000) - 120 }));
+    await expectRefused(
+      await sign({ sub: user.id, sid: sessionOf(user.token), exp: Math.floor(Date.now() / 1000) - 120 }),
+    );
   });
 
   it("refuses alg: none", async () => {
@@ -190,10 +207,13 @@ describe("tokens", () => {
 
   it("refuses a wrong audience, a wrong issuer and another key", async () => {
     const user = await t.signUp();
-    await expectRefused(await sign({ sub: user.id, aud: "someone-else" }));
-    await expectRefused(await sign({ sub: user.id, iss: "someone-else" }));
+    await expectRefused(await sign({ sub: user.id, sid: sessionOf(user.token), aud: "someone-else" }));
+    await expectRefused(await sign({ sub: user.id, sid: sessionOf(user.token), iss: "someone-else" }));
     await expectRefused(
-      await sign({ sub: user.id }, new TextEncoder().encode("another-secret-another-secret-another-secret")),
+      await sign(
+        { sub: user.id, sid: sessionOf(user.token) },
+        new TextEncoder().encode("another-secret-another-secret-another-secret"),
+      ),
     );
   });
 
@@ -205,7 +225,7 @@ describe("tokens", () => {
 
   it("refuses a token issued under another token_version (credentials changed since)", async () => {
     const user = await t.signUp();
-    await expectRefused(await sign({ sub: user.id, ver: 1 }));
+    await expectRefused(await sign({ sub: user.id, ver: 1, sid: sessionOf(user.token) }));
   });
 
   it("answers 401 with WWW-Authenticate: Bearer when no credentials are sent", async () => {
@@ -227,43 +247,5 @@ describe("tokens", () => {
         expect((await readError(response)).error.code).toBe("invalid_request");
       }
     }
-  });
-});
-
-describe("signing out everywhere (POST /auth/logout-all)", () => {
-  const signIn = async (email: string, password: string) =>
-    (await ok(await t.api().auth.login.$post({ json: { email, password }, form: { username: email, password } }), 200))
-      .access_token;
-
-  it("refuses every access token issued before, the one used included; a new sign-in works", async () => {
-    const user = await t.signUp();
-    const other = await signIn(user.email, user.password);
-    const { key } = await ok(
-      await t.api(user.token)["api-keys"].$post({ json: { name: "k", permissions: ["users:read"] } }),
-      201,
-    );
-    expect((await t.request("/api/v1/auth/logout-all", { method: "POST", token: user.token })).status).toBe(204);
-    for (const token of [user.token, other]) {
-      const response = await me(token);
-      expect(response.status).toBe(401);
-      expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
-    }
-    // API keys are not access tokens: revoked on their own page.
-    expect((await t.request("/api/v1/users/me", { headers: { "x-api-key": key } })).status).toBe(200);
-    expect((await me(await signIn(user.email, user.password))).status).toBe(200);
-  });
-
-  it("needs an access token: anonymous 401, an API key 403, and it touches only the caller", async () => {
-    const alice = await t.signUp();
-    const bob = await t.signUp();
-    expect((await t.request("/api/v1/auth/logout-all", { method: "POST" })).status).toBe(401);
-    const { key } = await ok(
-      await t.api(alice.token)["api-keys"].$post({ json: { name: "k", permissions: ["users:write"] } }),
-      201,
-    );
-    const viaKey = await t.request("/api/v1/auth/logout-all", { method: "POST", headers: { "x-api-key": key } });
-    expect(viaKey.status).toBe(403);
-    expect((await t.request("/api/v1/auth/logout-all", { method: "POST", token: alice.token })).status).toBe(204);
-    expect((await me(bob.token)).status).toBe(200);
   });
 });

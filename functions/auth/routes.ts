@@ -13,8 +13,10 @@ const login = createRoute({
   method: "post",
   path: "/login",
   tags,
-  summary: "Exchange e-mail and password for a bearer token",
-  description: "JSON `{email, password}`, or the OAuth2 password flow's form fields `username` and `password`.",
+  summary: "Sign in: exchange e-mail (or username) and password for an access token and a refresh token",
+  description:
+    "JSON `{email, password}`, or the OAuth2 password flow's form fields `username` and `password`. Opens a " +
+    "session: the access token is short-lived, the refresh token renews it at /auth/refresh.",
   request: {
     body: {
       content: {
@@ -27,7 +29,7 @@ const login = createRoute({
     },
   },
   responses: {
-    200: json(TokenSchema, "A bearer token"),
+    200: json(TokenSchema, "Tokens"),
     401: json(ErrorSchema, "Incorrect e-mail or password"),
     403: json(ErrorSchema, "Inactive user"),
     415: json(ErrorSchema, "Neither JSON nor a form"),
@@ -47,5 +49,6 @@ export const authRoutes = router.openapi(login, async (c) => {
     const form = c.req.valid("form") as LoginForm;
     credentials = { email: form.username, password: form.password };
   } else throw unsupportedMediaType("Send JSON or application/x-www-form-urlencoded");
-  return c.json(await authService.login(scopeOf(c), c.get("config"), credentials), 200);
+  const agent = c.req.header("user-agent");
+  return c.json(await authService.login(scopeOf(c), c.get("config"), credentials, agent), 200);
 });

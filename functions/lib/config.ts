@@ -20,7 +20,10 @@ export const configSchema = z.object({
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
   JWT_ISSUER: z.string().min(1).default("hono-drizzle-rls"),
   JWT_AUDIENCE: z.string().min(1).default("hono-drizzle-rls-api"),
-  ACCESS_TOKEN_TTL_SECONDS: int(3600, 60, 60 * 60 * 24 * 30),
+  /** Short: a signed-out session's access tokens are refused at once anyway, but a stolen one lives this long. */
+  ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 60 * 60 * 24),
+  /** How long a refresh token may wait unused; each refresh issues a new one with this lifetime. */
+  REFRESH_TOKEN_TTL_SECONDS: int(60 * 60 * 24 * 30, 300, 60 * 60 * 24 * 365),
   /** Comma-separated origins allowed by CORS; `*` for any; empty for none. */
   CORS_ORIGINS: z.string().default(""),
   /** Opening a database connection, and one statement at the server; past either the request answers 503. */

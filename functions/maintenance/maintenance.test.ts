@@ -9,6 +9,7 @@ import { pruneRateLimitCounters } from "./counters";
 import { pruneKeyUsage } from "./key-usage";
 import { purgeSoftDeleted, softDeleteTables } from "./purge";
 import { runMaintenance } from "./run";
+import { pruneSessions, pruneSpentRefreshTokens } from "./sessions";
 
 let t: TestDatabase;
 let alice: string;
@@ -139,7 +140,7 @@ const seedCounters = (count: number, secondsAgo: number) =>
       from rule, generate_series(1, ${count}) g`),
   );
 
-const countOf = (table: "key_usage" | "rate_limit_counters") =>
+const countOf = (table: "key_usage" | "rate_limit_counters" | "refresh_tokens") =>
   t.asOwner(async (tx) => {
     const [row] = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from ${sql.identifier(table)}`));
     return row?.n;
@@ -207,9 +208,9 @@ describe("maintenance pruning", () => {
     expect(first.keyUsagePruned).toEqual({ table: "key_usage", deleted: 3, batches: 1, complete: true });
     expect(first.countersPruned).toEqual({ table: "rate_limit_counters", deleted: 4, batches: 1, complete: true });
     const again = await runMaintenance(t.maintenance, config);
-    expect([...again.purged, again.keyUsagePruned, again.countersPruned].map((run) => run.deleted)).toEqual(
-      [...again.purged, again.keyUsagePruned, again.countersPruned].map(() => 0),
-    );
+    const runs = [...again.purged, again.keyUsagePruned, again.countersPruned];
+    runs.push(again.sessionsPruned, again.refreshTokensPruned);
+    expect(runs.map((run) => run.deleted)).toEqual(runs.map(() => 0));
     expect(await countOf("key_usage")).toBe(1);
   });
 
@@ -223,5 +224,36 @@ describe("maintenance pruning", () => {
       expect(await pruneKeyUsage(t.maintenance, bounds)).toMatchObject({ deleted: 3, complete: true });
     });
     expect(await pruneKeyUsage(t.maintenance, bounds)).toMatchObject({ deleted: 1, complete: true });
+  });
+
+  it("drops sessions ended past the retention with their tokens, and expired spent tokens of live sessions", async () => {
+    const session = (revoked: string | null, lastUsed: string) =>
+      t.asOwner(async (tx) => {
+        const [row] = rowsOf<{ id: string }>(
+          await tx.execute(sql`insert into auth_sessions (owner_id, revoked_at, last_used_at)
+            values (${alice}::uuid, ${revoked === null ? null : sql`now() - ${revoked}::interval`},
+              now() - ${lastUsed}::interval) returning id`),
+        );
+        // Two tokens each: a spent, expired one and the current one.
+        await tx.execute(sql`insert into refresh_tokens (session_id, owner_id, token_hash, expires_at, used_at)
+          values (${row?.id}::uuid, ${alice}::uuid, md5(random()::text), now() - interval '1 day', now() - interval '2 days'),
+                 (${row?.id}::uuid, ${alice}::uuid, md5(random()::text), now() + interval '1 day', null)`);
+        return row?.id;
+      });
+    const live = await session(null, "1 hour");
+    const revokedRecently = await session("1 day", "2 days");
+    await session("40 days", "41 days");
+    await session(null, "80 days"); // its last token expired 50 days ago (30-day lifetime)
+    const bounds = { retentionDays: 30, batchSize: 10, maxBatches: 5 };
+    expect(await pruneSessions(t.maintenance, { ...bounds, refreshTtlSeconds: 30 * 86400 })).toMatchObject({
+      deleted: 2,
+      complete: true,
+    });
+    const left = await t.asOwner(async (tx) =>
+      rowsOf<{ id: string }>(await tx.execute(sql`select id from auth_sessions order by created_at`)).map((r) => r.id),
+    );
+    expect(left.sort()).toEqual([live, revokedRecently].sort());
+    expect(await pruneSpentRefreshTokens(t.maintenance, bounds)).toMatchObject({ deleted: 2, complete: true });
+    expect(await countOf("refresh_tokens")).toBe(2);
   });
 });

@@ -4,6 +4,7 @@ import { log } from "../lib/log";
 import { pruneRateLimitCounters } from "./counters";
 import { pruneKeyUsage } from "./key-usage";
 import { purgeSoftDeleted } from "./purge";
+import { pruneSessions, pruneSpentRefreshTokens } from "./sessions";
 
 export type MaintenanceSummary = Awaited<ReturnType<typeof runMaintenance>>;
 
@@ -17,7 +18,20 @@ export async function runMaintenance(db: Database, config: Config) {
   const purged = await purgeSoftDeleted(db, { ...bounds, retentionDays: config.MAINTENANCE_RETENTION_DAYS });
   const keyUsagePruned = await pruneKeyUsage(db, { ...bounds, retentionDays: config.KEY_USAGE_RETENTION_DAYS });
   const countersPruned = await pruneRateLimitCounters(db, bounds);
-  const summary = { purged, keyUsagePruned, countersPruned, ms: Date.now() - started };
+  const sessionsPruned = await pruneSessions(db, {
+    ...bounds,
+    retentionDays: config.MAINTENANCE_RETENTION_DAYS,
+    refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+  });
+  const refreshTokensPruned = await pruneSpentRefreshTokens(db, bounds);
+  const summary = {
+    purged,
+    keyUsagePruned,
+    countersPruned,
+    sessionsPruned,
+    refreshTokensPruned,
+    ms: Date.now() - started,
+  };
   log("info", "maintenance finished", summary);
   return summary;
 }

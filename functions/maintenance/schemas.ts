@@ -14,6 +14,10 @@ export const MaintenanceSummarySchema = z
       .openapi({ description: "Soft-deleted rows past MAINTENANCE_RETENTION_DAYS, per table" }),
     keyUsagePruned: BatchRunSchema.openapi({ description: "key_usage rows past KEY_USAGE_RETENTION_DAYS" }),
     countersPruned: BatchRunSchema.openapi({ description: "Rate-limit counters whose window has ended" }),
+    sessionsPruned: BatchRunSchema.openapi({
+      description: "Sessions revoked or expired more than MAINTENANCE_RETENTION_DAYS ago, with their refresh tokens",
+    }),
+    refreshTokensPruned: BatchRunSchema.openapi({ description: "Spent refresh tokens of live sessions, once expired" }),
     ms: z.number().int(),
   })
   .openapi("MaintenanceSummary");

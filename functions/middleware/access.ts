@@ -39,6 +39,7 @@ export const actsForNobody = createMiddleware<Env>(async (c, next) => {
   const { context } = c.get("request");
   context.userId = undefined;
   context.tokenVersion = undefined;
+  context.sessionId = undefined;
   context.apiKey = undefined;
   await next();
 });

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import { hashSecret, parseApiKey } from "../lib/credentials/api-key-secret";
+import { parseApiKey } from "../lib/credentials/api-key-secret";
+import { hashSecret } from "../lib/credentials/secrets";
 import { verifyAccessToken } from "../lib/credentials/tokens";
 import { unauthorized } from "../lib/errors";
 import type { ConfigVariables } from "./config";
@@ -10,7 +11,7 @@ import type { ScopeVariables } from "./request-scope";
  * expiry, or an API key's shape and the hash of its secret (which the database compares).
  */
 export type Auth =
-  | { via: "token"; userId: string; tokenVersion: number }
+  | { via: "token"; userId: string; tokenVersion: number; sessionId: string }
   | { via: "api_key"; prefix: string; hash: string };
 
 export type AuthVariables = {
@@ -47,14 +48,17 @@ export const authenticate = createMiddleware<{ Variables: ConfigVariables & Scop
         if (key) auth = { via: "api_key", prefix: key.prefix, hash: await hashSecret(key.secret) };
       } else {
         const token = await verifyAccessToken(c.get("config"), value);
-        if (token) auth = { via: "token", userId: token.userId, tokenVersion: token.version };
+        if (token)
+          auth = { via: "token", userId: token.userId, tokenVersion: token.version, sessionId: token.sessionId };
       }
       if (!auth) throw unauthorized("Could not validate credentials", "invalid_token");
       c.set("auth", auth);
-      // The request's context statement checks them in the database (key hash, token version, active user).
+      // The request's context statement checks them in the database (key hash, token version and session, active
+      // user).
       const context = c.get("request").context;
-      if (auth.via === "token") Object.assign(context, { userId: auth.userId, tokenVersion: auth.tokenVersion });
-      else context.apiKey = { prefix: auth.prefix, hash: auth.hash };
+      if (auth.via === "token") {
+        Object.assign(context, { userId: auth.userId, tokenVersion: auth.tokenVersion, sessionId: auth.sessionId });
+      } else context.apiKey = { prefix: auth.prefix, hash: auth.hash };
     }
     await next();
   },

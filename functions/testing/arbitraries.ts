@@ -93,7 +93,8 @@ function valid(schema: JsonSchema, schemas: Record<string, JsonSchema>, depth: n
           if (s.format === "email") return fc.emailAddress();
           if (s.format === "date-time") return fc.date({ noInvalidDate: true }).map((d) => d.toISOString());
           if (s.pattern) {
-            const max = s.maxLength ?? 40;
+            // The pattern bounds the length when the schema does not (a cap here could reject every value).
+            const max = s.maxLength ?? Number.POSITIVE_INFINITY;
             return fc
               .stringMatching(new RegExp(s.pattern))
               .filter((v) => v.length >= (s.minLength ?? 0) && v.length <= max);

@@ -169,7 +169,7 @@ export async function startTestApp(env: Record<string, string> = {}) {
   };
 
   let counter = 0;
-  /** Registers a new user, signs it in, and returns its id and token. */
+  /** Registers a new user, signs it in, and returns its id, access token and refresh token. */
   const signUp = async (options: { superuser?: boolean; email?: string } = {}) => {
     const email = options.email ?? `user${++counter}-${randomUUID().slice(0, 8)}@example.com`;
     const password = "password-123";
@@ -180,8 +180,8 @@ export async function startTestApp(env: Record<string, string> = {}) {
       await database.asOwner((tx) => tx.update(users).set({ is_superuser: true }).where(sql`id = ${user.id}`));
     }
     const login = await request("/api/v1/auth/login", { method: "POST", json: { email, password } });
-    const { access_token: token } = (await login.json()) as { access_token: string };
-    return { id: user.id, email, password, token };
+    const tokens = (await login.json()) as { access_token: string; refresh_token: string };
+    return { id: user.id, email, password, token: tokens.access_token, refreshToken: tokens.refresh_token };
   };
 
   /**

@@ -26,7 +26,8 @@ const updateMe = createRoute({
   summary: "Change your e-mail address, name or password",
   description:
     "Changing email or password needs current_password and an access token (not an API key), and signs out " +
-    "every access token issued before, this one included: sign in again with the new credentials.",
+    "every access token issued before, this one included, and every other session: this session goes on " +
+    "with a refresh (POST /auth/refresh).",
   request: { body: { content: { "application/json": { schema: UserUpdateMeSchema } }, required: true } },
   responses: { 200: json(UserSchema, "You, changed"), ...errors, ...conflictError },
 });

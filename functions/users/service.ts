@@ -61,7 +61,8 @@ export const usersService = {
   // change alone (name, username, picture) is one round trip. Changing the
   // e-mail or password takes the current password and two: the stored hash is read, checked here (PBKDF2
   // runs outside any transaction), and the update applies only if that hash is still the one stored. The
-  // database bumps token_version (signing out every earlier token) and refuses the change to API keys.
+  // database bumps token_version (signing out every earlier access token), ends every other session of the
+  // user, and refuses the change to API keys.
   updateMe: async (scope: Scope, input: UserUpdateMe, via: "token" | "api_key") => {
     const { password, current_password: currentPassword, ...changes } = input;
     const update = (values: Partial<User>, stillHash?: string) =>

@@ -26,10 +26,11 @@ const keyOf = (config: TokenConfig) => {
 
 /**
  * A signed access token for a user. `ver` is the user's token_version when it was issued: the database refuses
- * the token once the user's e-mail or password has changed since (the version moved on).
+ * the token once the user's e-mail or password has changed since (the version moved on). `sid` is the session
+ * it belongs to: the database refuses it once that session is signed out.
  */
-export async function issueAccessToken(config: TokenConfig, userId: string, version: number) {
-  const accessToken = await new SignJWT({ ver: version })
+export async function issueAccessToken(config: TokenConfig, userId: string, version: number, sessionId: string) {
+  const accessToken = await new SignJWT({ ver: version, sid: sessionId })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(userId)
     .setIssuer(config.JWT_ISSUER)
@@ -47,7 +48,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // jwtVerify is kept, with its expiry; a hit past that expiry is dropped and verified (and refused) afresh.
 // Bounded: the oldest entry goes when it is full, so a flood of distinct tokens costs memory it gives back.
 const VERIFIED_MAX = 10_000;
-type Verified = { userId: string; version: number; expiresAt: number };
+type Verified = { userId: string; version: number; sessionId: string; expiresAt: number };
 const verified = new Map<string, Map<string, Verified>>();
 const verifiedFor = (config: TokenConfig) => {
   const setup = `${config.JWT_SECRET}\0${config.JWT_ISSUER}\0${config.JWT_AUDIENCE}`;
@@ -60,22 +61,23 @@ const verifiedFor = (config: TokenConfig) => {
 };
 
 /**
- * The user a token names and the token_version it was issued under, or null when the token is not one we
+ * The user a token names, the token_version and session it was issued under, or null when the token is not one we
  * issued and still unexpired. Whether that version is still the user's is the database's to say.
  */
 export async function verifyAccessToken(
   config: TokenConfig,
   token: string,
-): Promise<{ userId: string; version: number } | null> {
+): Promise<{ userId: string; version: number; sessionId: string } | null> {
   const tokens = verifiedFor(config);
   const known = tokens.get(token);
-  if (known && known.expiresAt > Date.now()) return { userId: known.userId, version: known.version };
+  if (known && known.expiresAt > Date.now())
+    return { userId: known.userId, version: known.version, sessionId: known.sessionId };
   if (known) tokens.delete(token);
   const entry = await verifySignedToken(config, token);
   if (entry === null) return null;
   if (tokens.size >= VERIFIED_MAX) tokens.delete(tokens.keys().next().value as string);
   tokens.set(token, entry);
-  return { userId: entry.userId, version: entry.version };
+  return { userId: entry.userId, version: entry.version, sessionId: entry.sessionId };
 }
 
 async function verifySignedToken(config: TokenConfig, token: string): Promise<Verified | null> {
@@ -84,11 +86,12 @@ async function verifySignedToken(config: TokenConfig, token: string): Promise<Ve
       algorithms: ALGORITHMS,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
-      requiredClaims: ["sub", "exp", "iat", "ver"],
+      requiredClaims: ["sub", "exp", "iat", "ver", "sid"],
     });
-    const { sub, exp, ver } = payload;
+    const { sub, exp, ver, sid } = payload;
     if (!sub || !UUID.test(sub) || exp === undefined || !Number.isSafeInteger(ver)) return null;
-    return { userId: sub, version: ver as number, expiresAt: exp * 1000 };
+    if (typeof sid !== "string" || !UUID.test(sid)) return null;
+    return { userId: sub, version: ver as number, sessionId: sid, expiresAt: exp * 1000 };
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;
     throw error;
