@@ -112,6 +112,12 @@ beforeAll(async () => {
     json: { name: "all", path: "/api/v1/*", limit: 1000, period: 60 },
   });
   await t.request("/api/v1/items", { token: a.token }); // a counter row
+  // Linked provider identities (functions/auth/providers.test.ts links them through real provider tokens).
+  await t.asOwner((tx) =>
+    tx
+      .insert(schema.userIdentities)
+      .values([a, b].map((user) => ({ owner_id: user.id, provider: "https://idp.example", subject: user.id }))),
+  );
 }, 120_000);
 afterAll(() => t.close());
 

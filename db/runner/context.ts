@@ -14,6 +14,8 @@ export type RequestContext = {
   /** The token's `sid` claim: refused unless that session of the user is still open. */
   sessionId?: string;
   apiKey?: { prefix: string; hash: string };
+  /** An identity provider's verified token: the user it names is found, linked or provisioned by the database. */
+  identity?: { issuer: string; subject: string; email: string | null; emailVerified: boolean };
   permission?: string;
   superuserOnly?: boolean;
   ip?: string;
@@ -53,7 +55,7 @@ export function contextStatement(q: Database, context: RequestContext, checks = 
 
 /** The context statement's SQL, for contextStatement (and for a benchmark's baseline to send as it is). */
 export function contextSql(context: RequestContext, checks = true) {
-  const { apiKey } = context;
+  const { apiKey, identity } = context;
   return sql`
     select r.*,
       set_config('role', case when r.user_id is null then ${roleNames.anon}
@@ -70,7 +72,8 @@ export function contextSql(context: RequestContext, checks = true) {
       ${apiKey?.prefix ?? null}::text,
       ${apiKey?.hash ?? null}::text, ${context.permission ?? null}::text, ${context.superuserOnly ?? false}::boolean,
       ${context.ip ?? null}::text, ${context.route ?? null}::text, ${checks}::boolean,
-      ${context.sessionId ?? null}::uuid) r`;
+      ${context.sessionId ?? null}::uuid, ${identity?.issuer ?? null}::text, ${identity?.subject ?? null}::text,
+      ${identity?.email ?? null}::text, ${identity?.emailVerified ?? null}::boolean) r`;
 }
 
 export function contextRowOf(result: unknown): ContextRow {

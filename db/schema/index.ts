@@ -1,5 +1,6 @@
 export * from "./api-keys";
 export * from "./categories";
+export * from "./identities";
 export * from "./items";
 export * from "./posts";
 export * from "./rate-limits";

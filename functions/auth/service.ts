@@ -49,7 +49,9 @@ export const authService = {
       ),
     );
     const wrong = unauthorized("Incorrect email or password");
-    if (!user) {
+    // No account, or one without a password (made for an identity provider's user): the same answer, after
+    // the same amount of hashing.
+    if (!user?.hashed_password.startsWith("pbkdf2")) {
       await burnPasswordCheck(credentials.password);
       throw wrong;
     }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { issuersSetting } from "./credentials/issuers";
 
 const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -20,6 +21,11 @@ export const configSchema = z.object({
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
   JWT_ISSUER: z.string().min(1).default("hono-drizzle-rls"),
   JWT_AUDIENCE: z.string().min(1).default("hono-drizzle-rls-api"),
+  /**
+   * Identity providers whose access tokens are accepted beside the API's own: a JSON array of
+   * `{issuer, audience, jwks_uri?, algorithms?, email_claim?, email_verified_claim?, trust_email?}` (docs/auth.md).
+   */
+  AUTH_ISSUERS: issuersSetting,
   /** Short: a signed-out session's access tokens are refused at once anyway, but a stolen one lives this long. */
   ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 60 * 60 * 24),
   /** How long a refresh token may wait unused; each refresh issues a new one with this lifetime. */

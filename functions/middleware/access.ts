@@ -40,6 +40,7 @@ export const actsForNobody = createMiddleware<Env>(async (c, next) => {
   context.userId = undefined;
   context.tokenVersion = undefined;
   context.sessionId = undefined;
+  context.identity = undefined;
   context.apiKey = undefined;
   await next();
 });

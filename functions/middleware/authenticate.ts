@@ -1,5 +1,7 @@
 import { createMiddleware } from "hono/factory";
+import type { Config } from "../lib/config";
 import { parseApiKey } from "../lib/credentials/api-key-secret";
+import { issuerOf, type ProviderIdentity, verifyProviderToken } from "../lib/credentials/provider-tokens";
 import { hashSecret } from "../lib/credentials/secrets";
 import { verifyAccessToken } from "../lib/credentials/tokens";
 import { unauthorized } from "../lib/errors";
@@ -12,6 +14,7 @@ import type { ScopeVariables } from "./request-scope";
  */
 export type Auth =
   | { via: "token"; userId: string; tokenVersion: number; sessionId: string }
+  | { via: "provider"; identity: ProviderIdentity }
   | { via: "api_key"; prefix: string; hash: string };
 
 export type AuthVariables = {
@@ -33,7 +36,25 @@ function credentialsOf(authorization: string | undefined, apiKeyHeader: string |
 }
 
 /**
- * Reads who is calling, once per request, without a database round trip: a JWT we signed is verified here;
+ * A bearer token: one of ours (HS256, our issuer), or an access token of a configured identity provider (its
+ * `iss` picks the provider, whose published keys verify it). Anything else is refused.
+ */
+async function verifyBearer(config: Config, token: string): Promise<Auth | undefined> {
+  const issuer = issuerOf(token);
+  const provider = issuer === config.JWT_ISSUER ? undefined : config.AUTH_ISSUERS.find((it) => it.issuer === issuer);
+  if (provider) {
+    const identity = await verifyProviderToken(provider, token);
+    return identity ? { via: "provider", identity } : undefined;
+  }
+  const ours = await verifyAccessToken(config, token);
+  return ours
+    ? { via: "token", userId: ours.userId, tokenVersion: ours.version, sessionId: ours.sessionId }
+    : undefined;
+}
+
+/**
+ * Reads who is calling, once per request, without a database round trip: a JWT (ours, or a provider's) is
+ * verified here;
  * an API key is parsed and its secret hashed, and the database checks it in the request's first statement
  * (app_auth.begin_request). A request without credentials goes on anonymous; routes that need a user say so
  * with requireUser. Credentials that are present but malformed or badly signed answer 401 at once.
@@ -46,19 +67,16 @@ export const authenticate = createMiddleware<{ Variables: ConfigVariables & Scop
       if (value.startsWith("rlsk_")) {
         const key = parseApiKey(value);
         if (key) auth = { via: "api_key", prefix: key.prefix, hash: await hashSecret(key.secret) };
-      } else {
-        const token = await verifyAccessToken(c.get("config"), value);
-        if (token)
-          auth = { via: "token", userId: token.userId, tokenVersion: token.version, sessionId: token.sessionId };
-      }
+      } else auth = await verifyBearer(c.get("config"), value);
       if (!auth) throw unauthorized("Could not validate credentials", "invalid_token");
       c.set("auth", auth);
-      // The request's context statement checks them in the database (key hash, token version and session, active
-      // user).
+      // The request's context statement checks them in the database (key hash, token version and session, the
+      // provider identity's user, active user).
       const context = c.get("request").context;
       if (auth.via === "token") {
         Object.assign(context, { userId: auth.userId, tokenVersion: auth.tokenVersion, sessionId: auth.sessionId });
-      } else context.apiKey = { prefix: auth.prefix, hash: auth.hash };
+      } else if (auth.via === "provider") context.identity = auth.identity;
+      else context.apiKey = { prefix: auth.prefix, hash: auth.hash };
     }
     await next();
   },

@@ -1,10 +1,17 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { listQuery } from "../http/list-query";
 import { createRouter } from "../http/router";
 import { bearer, conflictError, errors, json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { permit, requireUser } from "../middleware/access";
-import { DeleteMeSchema, UserPageSchema, UserSchema, UserUpdateMeSchema, usersListSpec } from "./schemas";
+import {
+  DeleteMeSchema,
+  IdentitySchema,
+  UserPageSchema,
+  UserSchema,
+  UserUpdateMeSchema,
+  usersListSpec,
+} from "./schemas";
 import { usersService } from "./service";
 
 const tags = ["users"];
@@ -46,6 +53,16 @@ const deleteMe = createRoute({
   responses: { 204: { description: "Deleted" }, ...errors, ...conflictError },
 });
 
+const identities = createRoute({
+  method: "get",
+  path: "/me/identities",
+  tags,
+  security: bearer,
+  summary: "The identity providers' accounts linked to you",
+  description: "Linked on your first request with a provider's token (AUTH_ISSUERS); see docs/auth.md.",
+  responses: { 200: json(z.array(IdentitySchema), "Your linked identities"), ...errors },
+});
+
 const list = createRoute({
   method: "get",
   path: "/",
@@ -68,4 +85,5 @@ export const usersRoutes = router
     await usersService.deleteMe(scopeOf(c), c.req.valid("json").current_password, c.get("auth")?.via ?? "token");
     return c.body(null, 204);
   })
+  .openapi(identities, async (c) => c.json(await usersService.identities(scopeOf(c)), 200))
   .openapi(list, async (c) => c.json(await usersService.list(scopeOf(c), c.req.valid("query")), 200));

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createSelectSchema } from "drizzle-zod";
 import { fieldsOf } from "../../db/crud";
-import { users } from "../../db/schema";
+import { userIdentities, users } from "../../db/schema";
 import { weakPasswordReason } from "../lib/credentials/password-policy";
 import { listOf, timestamp } from "../lib/schemas";
 
@@ -122,6 +122,19 @@ export const DeleteMeSchema = z
   .openapi("DeleteMe");
 
 export const UserPageSchema = listOf(UserSchema, "UserPage");
+
+/** An identity provider's account linked to you (docs/auth.md). */
+export const IdentitySchema = createSelectSchema(userIdentities, { created_at: timestamp, last_seen_at: timestamp })
+  .pick({
+    id: true,
+    provider: true,
+    subject: true,
+    email: true,
+    email_verified: true,
+    created_at: true,
+    last_seen_at: true,
+  })
+  .openapi("Identity");
 
 /** What GET /users may filter and sort on: never hashed_password. */
 export const usersListSpec = {

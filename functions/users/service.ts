@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { rowsOf } from "../../db/client";
 import type { ListQuery } from "../../db/crud";
 import { andThen, one } from "../../db/runner/plan";
-import { type User, users } from "../../db/schema";
+import { type User, userIdentities, users } from "../../db/schema";
 import { currentUserId } from "../../db/schema/rls";
 import { hashPassword, verifyPassword } from "../lib/credentials/password";
 import { conflict, forbidden, notFound } from "../lib/errors";
@@ -63,7 +63,7 @@ export const usersService = {
   // runs outside any transaction), and the update applies only if that hash is still the one stored. The
   // database bumps token_version (signing out every earlier access token), ends every other session of the
   // user, and refuses the change to API keys.
-  updateMe: async (scope: Scope, input: UserUpdateMe, via: "token" | "api_key") => {
+  updateMe: async (scope: Scope, input: UserUpdateMe, via: "token" | "api_key" | "provider") => {
     const { password, current_password: currentPassword, ...changes } = input;
     const update = (values: Partial<User>, stillHash?: string) =>
       scope.run((q) =>
@@ -99,7 +99,7 @@ export const usersService = {
    * the account and everything it owns after MAINTENANCE_RETENTION_DAYS. Two round trips, as for a password
    * change: the hash is read and checked, then the delete applies only if it is still the one stored.
    */
-  deleteMe: async (scope: Scope, currentPassword: string, via: "token" | "api_key") => {
+  deleteMe: async (scope: Scope, currentPassword: string, via: "token" | "api_key" | "provider") => {
     if (via === "api_key") throw forbidden("An API key cannot delete its owner's account: use an access token");
     const stored = await provePassword(scope, currentPassword);
     await scope.run((q) =>
@@ -117,6 +117,26 @@ export const usersService = {
       ),
     );
   },
+
+  /** The identity providers' accounts linked to the caller (its own, a superuser's included), oldest first. */
+  identities: (scope: Scope) =>
+    scope.run((q) =>
+      one(
+        q
+          .select({
+            id: userIdentities.id,
+            provider: userIdentities.provider,
+            subject: userIdentities.subject,
+            email: userIdentities.email,
+            email_verified: userIdentities.email_verified,
+            created_at: userIdentities.created_at,
+            last_seen_at: userIdentities.last_seen_at,
+          })
+          .from(userIdentities)
+          .where(eq(userIdentities.owner_id, currentUserId))
+          .orderBy(userIdentities.created_at),
+      ),
+    ),
 
   /** Superusers only: refused (403) by the context statement before the page is read. */
   list: (scope: Scope, query: ListQuery) => base.list(scope, query),
