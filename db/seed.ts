@@ -11,6 +11,8 @@ export const DEFAULT_TIER = { name: "free", description: "The tier of new users 
 export const DEFAULT_LIMITS = [
   { name: "sign in", path: "/api/v1/auth/login", limit: 10, period: 60 },
   { name: "register", path: "/api/v1/auth/register", limit: 20, period: 3600 },
+  { name: "password reset", path: "/api/v1/auth/password-reset*", limit: 10, period: 3600 },
+  { name: "e-mail verification", path: "/api/v1/auth/verify-email*", limit: 20, period: 3600 },
   { name: "everything else", path: "/api/v1/*", limit: 300, period: 60 },
 ];
 

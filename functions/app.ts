@@ -2,6 +2,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { adminRoutes } from "./admin/routes";
 import { apiKeysRoutes } from "./api-keys/routes";
+import { recoveryRoutes } from "./auth/recovery-routes";
 import { authRoutes } from "./auth/routes";
 import { sessionRoutes } from "./auth/session-routes";
 import { categoriesRoutes } from "./categories/routes";
@@ -48,6 +49,7 @@ export function createApp({
     .route("/api/v1/auth", authRoutes)
     .route("/api/v1/auth", registrationRoutes)
     .route("/api/v1/auth", sessionRoutes)
+    .route("/api/v1/auth", recoveryRoutes)
     .route("/api/v1/users", usersRoutes)
     .route("/api/v1/items", itemsRoutes)
     .route("/api/v1/categories", categoriesRoutes)

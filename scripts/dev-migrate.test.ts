@@ -8,6 +8,7 @@ import { type Database, rowsOf, type Tx } from "../db/client";
 import { startRelay } from "../db/local/relay";
 import { openNodeDatabase, openPg } from "../db/node";
 import { openPglite } from "../db/pglite";
+import { DEFAULT_LIMITS } from "../db/seed";
 import { bootstrap, type DevEnv, initData, main, migrate } from "./dev-migrate";
 
 type Target = {
@@ -113,7 +114,7 @@ describe.each(targets)("dev-migrate on $name", (target) => {
     });
     expect(await counts()).toEqual({
       tiers: 1,
-      rate_limits: 3,
+      rate_limits: DEFAULT_LIMITS.length,
       users: 3,
       superusers: 1,
       users_without_tier: 0,

@@ -49,6 +49,16 @@ export const ownedTable = (user: Record<Command, Reach> = ownRows, probe = "upda
   roles: { login: nothing, anon: nothing, user, superuser: everything, maintenance: everything },
 });
 
+/**
+ * A table of secrets (hashes of tokens) that only SECURITY DEFINER functions and maintenance touch: no request
+ * role reaches it, superusers included (one who could write a token hash could act as its owner).
+ */
+export const privateTable = (probe: string): Access => ({
+  owner: "owner_id",
+  probe,
+  roles: { login: nothing, anon: nothing, user: nothing, superuser: nothing, maintenance: everything },
+});
+
 /** A shared table: every signed-in user reads it, superusers (and maintenance) write it. */
 export const sharedTable = (probe = "updated_at"): Access => ({
   probe,

@@ -1,3 +1,4 @@
+export * from "./account-tokens";
 export * from "./api-keys";
 export * from "./categories";
 export * from "./identities";

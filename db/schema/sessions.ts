@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { foreignKey, index, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from "drizzle-orm/pg-core";
-import { declareAccess, ownedTable, reach } from "./access";
+import { declareAccess, ownedTable, privateTable } from "./access";
 import { uuidPrimaryKey } from "./columns";
 import { currentUserId, currentUserIdValue, superuserPolicy, userPolicies } from "./rls";
 import { users } from "./users";
@@ -79,18 +79,5 @@ declareAccess(
   authSessions,
   ownedTable({ select: "own", insert: "denied", update: "own", delete: "denied" }, "revoked_at"),
 );
-/**
- * Hashes of refresh tokens: no request role, superusers included, reads or writes them (a superuser who could
- * insert one could act as anyone); maintenance drops the spent ones.
- */
-declareAccess(refreshTokens, {
-  owner: "owner_id",
-  probe: "used_at",
-  roles: {
-    login: reach.nothing,
-    anon: reach.nothing,
-    user: reach.nothing,
-    superuser: reach.nothing,
-    maintenance: reach.everything,
-  },
-});
+/** Hashes of refresh tokens: only the app_auth functions and maintenance touch them. */
+declareAccess(refreshTokens, privateTable("used_at"));

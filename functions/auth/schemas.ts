@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { createSelectSchema } from "drizzle-zod";
 import { authSessions } from "../../db/schema";
 import { SECRET_PATTERN } from "../lib/credentials/secrets";
-import { timestamp } from "../lib/schemas";
+import { RESET_PREFIX, VERIFY_PREFIX } from "../lib/email/account-mail";
+import { email, password, timestamp } from "../lib/schemas";
 
 // Login checks nothing but presence: a wrong password is a 401, never a hint about the password rules.
 const loginPassword = z.string().min(1).max(1024);
@@ -49,3 +50,22 @@ export const SessionSchema = createSelectSchema(authSessions, { created_at: time
 
 export type LoginJson = z.infer<typeof LoginJsonSchema>;
 export type LoginForm = z.infer<typeof LoginFormSchema>;
+
+const oneTimeToken = (prefix: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^${prefix}${SECRET_PATTERN}$`), "Not a token of this kind")
+    .openapi({ example: `${prefix}${"x".repeat(43)}` });
+
+export const PasswordResetRequestSchema = z.object({ email }).strict().openapi("PasswordResetRequest");
+export const PasswordResetSchema = z
+  .object({ token: oneTimeToken(RESET_PREFIX), password })
+  .strict()
+  .openapi("PasswordReset");
+export const VerifyEmailSchema = z
+  .object({ token: oneTimeToken(VERIFY_PREFIX) })
+  .strict()
+  .openapi("VerifyEmail");
+export const AcceptedSchema = z
+  .object({ detail: z.string() })
+  .openapi("Accepted", { description: "The same answer whatever happened, by design" });

@@ -4,42 +4,57 @@ import { issuersSetting } from "./credentials/issuers";
 const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 /** Every setting the API reads, from Worker bindings or process.env. Unknown keys are ignored. */
-export const configSchema = z.object({
-  /** Login role URL (rls_authenticator). Required on Workers; on Node, unset means embedded PGlite. */
-  DATABASE_URL: z.string().url().optional(),
-  /**
-   * The maintenance login (rls_maintainer, drizzle/0013): the cron, maintenance on demand and, on Node, seeding.
-   * The request login cannot reach the BYPASSRLS maintenance role; without this, maintenance is off.
-   */
-  MAINTENANCE_DATABASE_URL: z.string().url().optional(),
-  /** `host:port/<secret>/v1` of db/local/relay.ts, to reach a plain local Postgres with the neon driver. */
-  NEON_WS_PROXY: z.string().optional(),
-  /** A Neon-compatible SQL-over-HTTP endpoint (`http://127.0.0.1:8788/<secret>/sql` locally); Neon's own when unset. */
-  NEON_HTTP_ENDPOINT: z.string().url().optional(),
-  /** Workers: `http` (one HTTP request per transaction) or `ws` (a WebSocket Pool per request, for comparison). */
-  NEON_DRIVER: z.enum(["http", "ws"]).default("http"),
-  JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
-  JWT_ISSUER: z.string().min(1).default("hono-drizzle-rls"),
-  JWT_AUDIENCE: z.string().min(1).default("hono-drizzle-rls-api"),
-  /**
-   * Identity providers whose access tokens are accepted beside the API's own: a JSON array of
-   * `{issuer, audience, jwks_uri?, algorithms?, email_claim?, email_verified_claim?, trust_email?}` (docs/auth.md).
-   */
-  AUTH_ISSUERS: issuersSetting,
-  /** Short: a signed-out session's access tokens are refused at once anyway, but a stolen one lives this long. */
-  ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 60 * 60 * 24),
-  /** How long a refresh token may wait unused; each refresh issues a new one with this lifetime. */
-  REFRESH_TOKEN_TTL_SECONDS: int(60 * 60 * 24 * 30, 300, 60 * 60 * 24 * 365),
-  /** Comma-separated origins allowed by CORS; `*` for any; empty for none. */
-  CORS_ORIGINS: z.string().default(""),
-  /** Opening a database connection, and one statement at the server; past either the request answers 503. */
-  DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100, 120_000),
-  DATABASE_STATEMENT_TIMEOUT_MS: int(5_000, 100, 120_000),
-  MAINTENANCE_RETENTION_DAYS: int(30, 0, 3650),
-  KEY_USAGE_RETENTION_DAYS: int(90, 1, 3650),
-  MAINTENANCE_BATCH_SIZE: int(500, 1, 10_000),
-  MAINTENANCE_MAX_BATCHES: int(20, 1, 1000),
-});
+export const configSchema = z
+  .object({
+    /** Login role URL (rls_authenticator). Required on Workers; on Node, unset means embedded PGlite. */
+    DATABASE_URL: z.string().url().optional(),
+    /**
+     * The maintenance login (rls_maintainer, drizzle/0013): the cron, maintenance on demand and, on Node, seeding.
+     * The request login cannot reach the BYPASSRLS maintenance role; without this, maintenance is off.
+     */
+    MAINTENANCE_DATABASE_URL: z.string().url().optional(),
+    /** `host:port/<secret>/v1` of db/local/relay.ts, to reach a plain local Postgres with the neon driver. */
+    NEON_WS_PROXY: z.string().optional(),
+    /** A Neon-compatible SQL-over-HTTP endpoint (`http://127.0.0.1:8788/<secret>/sql` locally); Neon's own when unset. */
+    NEON_HTTP_ENDPOINT: z.string().url().optional(),
+    /** Workers: `http` (one HTTP request per transaction) or `ws` (a WebSocket Pool per request, for comparison). */
+    NEON_DRIVER: z.enum(["http", "ws"]).default("http"),
+    JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
+    JWT_ISSUER: z.string().min(1).default("hono-drizzle-rls"),
+    JWT_AUDIENCE: z.string().min(1).default("hono-drizzle-rls-api"),
+    /**
+     * Identity providers whose access tokens are accepted beside the API's own: a JSON array of
+     * `{issuer, audience, jwks_uri?, algorithms?, email_claim?, email_verified_claim?, trust_email?}` (docs/auth.md).
+     */
+    AUTH_ISSUERS: issuersSetting,
+    /** Short: a signed-out session's access tokens are refused at once anyway, but a stolen one lives this long. */
+    ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 60 * 60 * 24),
+    /** How long a refresh token may wait unused; each refresh issues a new one with this lifetime. */
+    REFRESH_TOKEN_TTL_SECONDS: int(60 * 60 * 24 * 30, 300, 60 * 60 * 24 * 365),
+    /** Where e-mail goes: `console` writes it to the log (development: the links are credentials), `resend` sends it. */
+    EMAIL_PROVIDER: z.enum(["console", "resend"]).default("console"),
+    EMAIL_FROM: z.string().min(3).default("Accounts <accounts@example.com>"),
+    RESEND_API_KEY: z.string().min(1).optional(),
+    /** Resend's API; another base URL only for a local fake of it (tests). */
+    RESEND_API_URL: z.string().url().default("https://api.resend.com"),
+    /** The web app whose pages take the e-mailed tokens: `<APP_URL>/verify-email?token=`, `/reset-password?token=`. */
+    APP_URL: z.string().url().default("http://localhost:5173"),
+    VERIFY_EMAIL_TOKEN_TTL_SECONDS: int(60 * 60 * 24, 300, 60 * 60 * 24 * 7),
+    PASSWORD_RESET_TOKEN_TTL_SECONDS: int(60 * 30, 300, 60 * 60 * 24),
+    /** Comma-separated origins allowed by CORS; `*` for any; empty for none. */
+    CORS_ORIGINS: z.string().default(""),
+    /** Opening a database connection, and one statement at the server; past either the request answers 503. */
+    DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100, 120_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: int(5_000, 100, 120_000),
+    MAINTENANCE_RETENTION_DAYS: int(30, 0, 3650),
+    KEY_USAGE_RETENTION_DAYS: int(90, 1, 3650),
+    MAINTENANCE_BATCH_SIZE: int(500, 1, 10_000),
+    MAINTENANCE_MAX_BATCHES: int(20, 1, 1000),
+  })
+  .refine((config) => config.EMAIL_PROVIDER !== "resend" || config.RESEND_API_KEY, {
+    message: "EMAIL_PROVIDER=resend needs RESEND_API_KEY",
+    path: ["RESEND_API_KEY"],
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { weakPasswordReason } from "./credentials/password-policy";
 
 // Shared HTTP shapes: the error body, pages, path ids. (A list's query is functions/http/list-query.ts.) Feature schemas derive from their tables.
 
@@ -29,6 +30,20 @@ export const slug = (max: number) =>
     .string()
     .max(max)
     .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase letters and digits, separated by single hyphens");
+
+/** Account fields that several features take (registration, profile, password reset). */
+// Addresses are stored trimmed and lowercased (a CHECK in the table holds the database to it).
+export const email = z.string().trim().toLowerCase().pipe(z.email().max(255)).openapi({ example: "ada@example.com" });
+/** A new password: 8-128 characters, and not one that every guessing list starts with. */
+export const password = z
+  .string()
+  .min(8)
+  .max(128)
+  .superRefine((value, ctx) => {
+    const reason = weakPasswordReason(value);
+    if (reason) ctx.addIssue({ code: "custom", message: `Too easy to guess: it ${reason}` });
+  })
+  .openapi({ example: "correct horse battery" });
 
 /** Timestamps travel as ISO 8601 strings; in code they are Dates until JSON serialises them. */
 export const timestamp = () => z.date().openapi({ type: "string", format: "date-time" });

@@ -5,6 +5,7 @@ import { items } from "../../db/schema";
 import { withRls } from "../../db/session";
 import { loadConfig } from "../lib/config";
 import { openTestDatabase, type TestDatabase, testEnv } from "../testing/harness";
+import { pruneAccountTokens } from "./account-tokens";
 import { pruneRateLimitCounters } from "./counters";
 import { pruneKeyUsage } from "./key-usage";
 import { purgeSoftDeleted, softDeleteTables } from "./purge";
@@ -140,7 +141,7 @@ const seedCounters = (count: number, secondsAgo: number) =>
       from rule, generate_series(1, ${count}) g`),
   );
 
-const countOf = (table: "key_usage" | "rate_limit_counters" | "refresh_tokens") =>
+const countOf = (table: "key_usage" | "rate_limit_counters" | "refresh_tokens" | "account_tokens") =>
   t.asOwner(async (tx) => {
     const [row] = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from ${sql.identifier(table)}`));
     return row?.n;
@@ -209,7 +210,7 @@ describe("maintenance pruning", () => {
     expect(first.countersPruned).toEqual({ table: "rate_limit_counters", deleted: 4, batches: 1, complete: true });
     const again = await runMaintenance(t.maintenance, config);
     const runs = [...again.purged, again.keyUsagePruned, again.countersPruned];
-    runs.push(again.sessionsPruned, again.refreshTokensPruned);
+    runs.push(again.sessionsPruned, again.refreshTokensPruned, again.accountTokensPruned);
     expect(runs.map((run) => run.deleted)).toEqual(runs.map(() => 0));
     expect(await countOf("key_usage")).toBe(1);
   });
@@ -255,5 +256,18 @@ describe("maintenance pruning", () => {
     expect(left.sort()).toEqual([live, revokedRecently].sort());
     expect(await pruneSpentRefreshTokens(t.maintenance, bounds)).toMatchObject({ deleted: 2, complete: true });
     expect(await countOf("refresh_tokens")).toBe(2);
+  });
+
+  it("drops e-mailed one-time tokens a day after they expired, used or not", async () => {
+    await t.asOwner((tx) =>
+      tx.execute(sql`insert into account_tokens (owner_id, purpose, token_hash, email, expires_at, used_at) values
+        (${alice}::uuid, 'reset_password', md5(random()::text), 'a@example.com', now() - interval '2 days', null),
+        (${alice}::uuid, 'verify_email', md5(random()::text), 'a@example.com', now() - interval '3 days', now() - interval '3 days'),
+        (${alice}::uuid, 'reset_password', md5(random()::text), 'a@example.com', now() - interval '1 hour', null),
+        (${alice}::uuid, 'verify_email', md5(random()::text), 'a@example.com', now() + interval '1 day', null)`),
+    );
+    const bounds = { batchSize: 10, maxBatches: 5 };
+    expect(await pruneAccountTokens(t.maintenance, bounds)).toMatchObject({ deleted: 2, complete: true });
+    expect(await countOf("account_tokens")).toBe(2);
   });
 });

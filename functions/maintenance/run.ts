@@ -1,6 +1,7 @@
 import type { Database } from "../../db/client";
 import type { Config } from "../lib/config";
 import { log } from "../lib/log";
+import { pruneAccountTokens } from "./account-tokens";
 import { pruneRateLimitCounters } from "./counters";
 import { pruneKeyUsage } from "./key-usage";
 import { purgeSoftDeleted } from "./purge";
@@ -24,12 +25,14 @@ export async function runMaintenance(db: Database, config: Config) {
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
   const refreshTokensPruned = await pruneSpentRefreshTokens(db, bounds);
+  const accountTokensPruned = await pruneAccountTokens(db, bounds);
   const summary = {
     purged,
     keyUsagePruned,
     countersPruned,
     sessionsPruned,
     refreshTokensPruned,
+    accountTokensPruned,
     ms: Date.now() - started,
   };
   log("info", "maintenance finished", summary);

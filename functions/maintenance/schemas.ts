@@ -18,6 +18,7 @@ export const MaintenanceSummarySchema = z
       description: "Sessions revoked or expired more than MAINTENANCE_RETENTION_DAYS ago, with their refresh tokens",
     }),
     refreshTokensPruned: BatchRunSchema.openapi({ description: "Spent refresh tokens of live sessions, once expired" }),
+    accountTokensPruned: BatchRunSchema.openapi({ description: "E-mailed one-time tokens expired over a day ago" }),
     ms: z.number().int(),
   })
   .openapi("MaintenanceSummary");

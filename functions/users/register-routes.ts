@@ -1,8 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../http/router";
+import { verificationFor } from "../lib/email/account-mail";
 import { conflictError, errors, json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { actsForNobody } from "../middleware/access";
+import { sendLater } from "../middleware/detached";
 import { RegisterSchema, UserSchema } from "./schemas";
 import { usersService } from "./service";
 
@@ -11,6 +13,7 @@ const register = createRoute({
   path: "/register",
   tags: ["auth"],
   summary: "Create an account",
+  description: "E-mails a link that confirms the address (POST /auth/verify-email takes its token).",
   request: { body: { content: { "application/json": { schema: RegisterSchema } }, required: true } },
   responses: { 201: json(UserSchema, "The new user"), 422: errors[422], ...conflictError },
 });
@@ -19,6 +22,8 @@ const router = createRouter();
 router.use("/register", actsForNobody);
 
 /** Registration, mounted beside sign-in at /api/v1/auth: it creates a user, so it lives with users. */
-export const registrationRoutes = router.openapi(register, async (c) =>
-  c.json(await usersService.register(scopeOf(c), c.req.valid("json")), 201),
-);
+export const registrationRoutes = router.openapi(register, async (c) => {
+  const user = await usersService.register(scopeOf(c), c.req.valid("json"));
+  sendLater(c, await verificationFor(scopeOf(c), c.get("config"), user.id));
+  return c.json(user, 201);
+});

@@ -2,21 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { createSelectSchema } from "drizzle-zod";
 import { fieldsOf } from "../../db/crud";
 import { userIdentities, users } from "../../db/schema";
-import { weakPasswordReason } from "../lib/credentials/password-policy";
-import { listOf, timestamp } from "../lib/schemas";
+import { email, listOf, password, timestamp } from "../lib/schemas";
 
-// Addresses are stored trimmed and lowercased (a CHECK in the table holds the database to it).
-export const email = z.string().trim().toLowerCase().pipe(z.email().max(255)).openapi({ example: "ada@example.com" });
-/** A new password: 8-128 characters, and not one that every guessing list starts with. */
-export const password = z
-  .string()
-  .min(8)
-  .max(128)
-  .superRefine((value, ctx) => {
-    const reason = weakPasswordReason(value);
-    if (reason) ctx.addIssue({ code: "custom", message: `Too easy to guess: it ${reason}` });
-  })
-  .openapi({ example: "correct horse battery" });
 const fullName = z.string().trim().max(255).nullable();
 /** A public handle: 2-20 letters, digits or _, any case in, stored lowercase (so unique whatever the case). */
 export const username = z
