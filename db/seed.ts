@@ -27,7 +27,7 @@ export async function ensureDefaultTier(db: Database) {
       [tier] = await tx
         .insert(tiers)
         .values({ ...DEFAULT_TIER, is_default: true })
-        .onConflictDoUpdate({ target: tiers.name, set: { is_default: true } })
+        .onConflictDoUpdate({ target: tiers.name, targetWhere: isNull(tiers.deleted_at), set: { is_default: true } })
         .returning({ id: tiers.id });
       const tierId = tier?.id as string;
       await tx

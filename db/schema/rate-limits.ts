@@ -13,7 +13,7 @@ import {
   varchar,
 } from "drizzle-orm/pg-core";
 import { declareAccess, reach, sharedTable } from "./access";
-import { timestamps, uuidPrimaryKey } from "./columns";
+import { softDelete, timestamps, uuidPrimaryKey } from "./columns";
 import { superuserPolicy } from "./rls";
 import { appUser } from "./roles";
 import { tiers } from "./tiers";
@@ -32,13 +32,16 @@ export const rateLimits = pgTable(
     path: varchar("path", { length: 255 }).notNull(),
     limit: integer("limit").notNull(),
     period: integer("period").notNull(),
+    /** A deleted rule stops counting at once; maintenance deletes it after the retention period. */
+    ...softDelete,
     ...timestamps,
   },
   (t) => [
     foreignKey({ name: "fk_rate_limits_tier_id", columns: [t.tier_id], foreignColumns: [tiers.id] }).onDelete(
       "cascade",
     ),
-    uniqueIndex("uq_rate_limits_tier_id_path").on(t.tier_id, t.path),
+    // Among live rules: a deleted rule's path may be given a new one.
+    uniqueIndex("uq_rate_limits_tier_id_path").on(t.tier_id, t.path).where(sql`${t.deleted_at} is null`),
     check("chk_rate_limits_limit", sql`${t.limit} > 0`),
     check("chk_rate_limits_period", sql`${t.period} between 1 and 2678400`),
     check("chk_rate_limits_path", sql`${t.path} like '/%'`),

@@ -166,8 +166,18 @@ describe("admin: tiers", () => {
       tx.select({ tier_id: users.tier_id }).from(users).where(eq(users.id, user.id)),
     );
     expect(row?.tier_id).toBe(current?.id);
+    // Soft-deleted with it: out of every list and lookup, purged by maintenance later.
     const left = await t.asOwner((tx) => tx.select().from(rateLimits).where(eq(rateLimits.tier_id, doomed.id)));
-    expect(left).toEqual([]);
+    expect(left.map((rule) => rule.deleted_at)).toEqual([expect.any(Date)]);
+    await expectStatus(call("GET", `/tiers/${doomed.id}/rate-limits`), 404);
+    await expectStatus(
+      call("POST", `/tiers/${doomed.id}/rate-limits`, {
+        json: { name: "late", path: "/api/v1/*", limit: 1, period: 60 },
+      }),
+      404,
+    );
+    // Its name is free again.
+    expect((await createTier("doomed")).id).not.toBe(doomed.id);
   });
 });
 

@@ -81,7 +81,9 @@ export const tiersResource = {
     create: "Create a tier; with is_default it replaces the default tier (409 when the name is taken)",
     get: "Read a tier",
     update: "Rename a tier, or make it the default (409 when unsetting the default)",
-    remove: "Delete a tier and its rate limits; its users move to the default tier (409 for the default tier)",
+    remove:
+      "Delete a tier and its rate limits (soft: purged after the retention); its users move to the default tier " +
+      "(409 for the default tier)",
   },
   removeMayConflict: true,
 };

@@ -1,10 +1,9 @@
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Database, Tx } from "../../db/client";
 import type { ListQuery } from "../../db/crud";
 import { all, andThen, one } from "../../db/runner/plan";
 import { rateLimits, tiers, users } from "../../db/schema";
 import { conflict, notFound } from "../lib/errors";
-import { findPgError } from "../lib/pg-errors";
 import { resourceService } from "../lib/resource-service";
 import type { Scope } from "../lib/scope";
 import type { RateLimitCreate } from "./schemas";
@@ -19,9 +18,16 @@ const superuserOnly = true;
 const tiersBase = resourceService(tiers, { name: "Tier", expose: TierSchema, superuserOnly });
 const limitsBase = resourceService(rateLimits, { name: "Rate limit", expose: RateLimitSchema, superuserOnly });
 
-/** The tier, locked until the transaction ends, so it cannot become (or stop being) the default meanwhile. */
+/**
+ * The live (not deleted) tier, locked until the transaction ends, so it cannot become (or stop being) the default,
+ * or be deleted, meanwhile. 404 when there is none.
+ */
 async function lockTier(tx: Tx, id: string) {
-  const [tier] = await tx.select().from(tiers).where(eq(tiers.id, id)).for("update");
+  const [tier] = await tx
+    .select()
+    .from(tiers)
+    .where(and(eq(tiers.id, id), isNull(tiers.deleted_at)))
+    .for("update");
   return tiersBase.found(tier);
 }
 
@@ -62,7 +68,10 @@ export const tiersService = {
       { superuserOnly },
     ),
 
-  /** Its users move to the default tier; its rate limits and their counters go with it (ON DELETE CASCADE). */
+  /**
+   * A soft delete, with its rate limits: its users move to the default tier now, and maintenance deletes the tier,
+   * its rules and their counters after the retention period.
+   */
   remove: (scope: Scope, id: string) =>
     scope.transaction(
       async (tx) => {
@@ -73,6 +82,10 @@ export const tiersService = {
           ]);
         }
         await tx.update(users).set({ tier_id: defaultTierId }).where(eq(users.tier_id, id));
+        await tx
+          .update(rateLimits)
+          .set({ deleted_at: sql`now()` })
+          .where(and(eq(rateLimits.tier_id, id), isNull(rateLimits.deleted_at)));
         await tiersBase.rows.delete(tx, id);
       },
       { superuserOnly },
@@ -99,13 +112,13 @@ export const rateLimitsService = {
       { superuserOnly },
     ),
 
-  /** An unknown tier is refused by the foreign key, in the same statement as the insert: 404. */
-  createForTier: async (scope: Scope, tierId: string, input: RateLimitCreate) => {
-    try {
-      return await limitsBase.create(scope, { ...input, tier_id: tierId });
-    } catch (error) {
-      if (findPgError(error)?.constraint === "fk_rate_limits_tier_id") throw notFound("Tier");
-      throw error;
-    }
-  },
+  /** Only under a live tier (404 otherwise), locked meanwhile so that it is not deleted under the new rule. */
+  createForTier: (scope: Scope, tierId: string, input: RateLimitCreate) =>
+    scope.transaction(
+      async (tx) => {
+        await lockTier(tx, tierId);
+        return limitsBase.show(await limitsBase.rows.create(tx, { ...input, tier_id: tierId }));
+      },
+      { superuserOnly },
+    ),
 };

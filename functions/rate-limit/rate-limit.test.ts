@@ -117,6 +117,34 @@ describe("rate limits", () => {
     expect(response.headers.get("x-ratelimit-limit")).toBe("1000");
   });
 
+  it("stop applying a soft-deleted rule at once, and give a deleted tier's users the default tier's limits", async () => {
+    await limit("/api/v1/items", 1);
+    const alice = await t.signUp();
+    await t.request("/api/v1/items", { token: alice.token });
+    expect((await t.request("/api/v1/items", { token: alice.token })).status).toBe(429);
+    await t.asOwner((tx) =>
+      tx.update(rateLimits).set({ deleted_at: new Date() }).where(eq(rateLimits.path, "/api/v1/items")),
+    );
+    expect((await t.request("/api/v1/items", { token: alice.token })).status).toBe(200);
+
+    const [gold] = await t.asOwner((tx) => tx.insert(tiers).values({ name: "gold" }).returning({ id: tiers.id }));
+    await t.asOwner(async (tx) => {
+      await tx
+        .insert(rateLimits)
+        .values({ tier_id: gold?.id as string, name: "gold", path: "/api/v1/*", limit: 500, period: 86_400 });
+      await tx.update(users).set({ tier_id: gold?.id }).where(eq(users.id, alice.id));
+    });
+    await limit("/api/v1/*", 7);
+    expect((await t.request("/api/v1/items", { token: alice.token })).headers.get("x-ratelimit-limit")).toBe("500");
+    await t.asOwner((tx) =>
+      tx
+        .update(tiers)
+        .set({ deleted_at: new Date() })
+        .where(eq(tiers.id, gold?.id as string)),
+    );
+    expect((await t.request("/api/v1/items", { token: alice.token })).headers.get("x-ratelimit-limit")).toBe("7");
+  });
+
   it("leave routes without a rule unlimited and unknown routes uncounted", async () => {
     const alice = await t.signUp();
     const response = await t.request("/api/v1/items", { token: alice.token });
