@@ -224,6 +224,24 @@ describe("identity providers' tokens (AUTH_ISSUERS)", () => {
   });
 });
 
+describe("a provider's account deletes itself", () => {
+  it("with the provider's token and no password (it has none); a password account still needs its own", async () => {
+    const token = await idp.sign({ sub: subject() }, { kid: "rsa-1" });
+    expect((await me(token)).status).toBe(200);
+    expect((await t.api(token).users.me.$delete({ json: {} })).status).toBe(204);
+    await expectRefused(token);
+
+    const owner = await t.signUp();
+    const missing = await t.api(owner.token).users.me.$delete({ json: {} });
+    expect(missing.status).toBe(422);
+    expect((await readError(missing)).error.details?.[0]?.field).toBe("current_password");
+    // Linked to a password account by a verified address: the account has a password, so it is asked for.
+    const linked = await idp.sign({ sub: subject(), email: owner.email, email_verified: true }, { kid: "rsa-1" });
+    expect((await t.api(linked).users.me.$delete({ json: {} })).status).toBe(422);
+    expect((await me(owner.token)).status).toBe(200);
+  });
+});
+
 describe("linked identities (GET /users/me/identities)", () => {
   it("lists the caller's own identities only, a superuser's list included", async () => {
     const token = await idp.sign({ sub: subject() }, { kid: "rsa-1" });

@@ -4,7 +4,7 @@ import { andThen, one } from "../../db/runner/plan";
 import { authSessions } from "../../db/schema";
 import { currentUserId } from "../../db/schema/rls";
 import type { Config } from "../lib/config";
-import { burnPasswordCheck, verifyPassword } from "../lib/credentials/password";
+import { burnPasswordCheck, isPasswordHash, verifyPassword } from "../lib/credentials/password";
 import { hashSecret, newPrefixedSecret, secretOf } from "../lib/credentials/secrets";
 import { issueAccessToken } from "../lib/credentials/tokens";
 import { forbidden, notFound, unauthorized } from "../lib/errors";
@@ -51,7 +51,7 @@ export const authService = {
     const wrong = unauthorized("Incorrect email or password");
     // No account, or one without a password (made for an identity provider's user): the same answer, after
     // the same amount of hashing.
-    if (!user?.hashed_password.startsWith("pbkdf2")) {
+    if (!user || !isPasswordHash(user.hashed_password)) {
       await burnPasswordCheck(credentials.password);
       throw wrong;
     }

@@ -104,7 +104,14 @@ export const adminUsersListSpec = {
 
 /** Deleting your account proves your password, as changing it does. */
 export const DeleteMeSchema = z
-  .object({ current_password: z.string().min(1).max(128) })
+  .object({
+    current_password: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .openapi({ description: "Required, unless the account was made for an identity provider and has no password" }),
+  })
   .strict()
   .openapi("DeleteMe");
 

@@ -4,8 +4,8 @@ import type { ListQuery } from "../../db/crud";
 import { andThen, one } from "../../db/runner/plan";
 import { type User, userIdentities, users } from "../../db/schema";
 import { currentUserId } from "../../db/schema/rls";
-import { hashPassword, verifyPassword } from "../lib/credentials/password";
-import { conflict, forbidden, notFound } from "../lib/errors";
+import { hashPassword, isPasswordHash, verifyPassword } from "../lib/credentials/password";
+import { conflict, forbidden, notFound, validationError } from "../lib/errors";
 import { resourceService } from "../lib/resource-service";
 import type { Scope } from "../lib/scope";
 import { type AdminUserUpdate, type PublicUser, type Register, UserSchema, type UserUpdateMe } from "./schemas";
@@ -14,6 +14,9 @@ import { type AdminUserUpdate, type PublicUser, type Register, UserSchema, type 
 const base = resourceService(users, { name: "User", expose: UserSchema, superuserOnly: true });
 const { found, rows: usersCrud } = base;
 
+/** How the caller authenticated: an access token of ours, an API key, or an identity provider's token. */
+type Via = "token" | "api_key" | "provider";
+
 /** "Me" is whoever the request's context statement found: the token's user, or the API key's owner. */
 const isMe = eq(users.id, currentUserId);
 
@@ -21,11 +24,16 @@ const isMe = eq(users.id, currentUserId);
  * Reads the caller's stored hash and checks `password` against it (PBKDF2 runs outside any transaction):
  * 403 when it is not the caller's password. Returns the hash, for a write that applies only if it is still it.
  */
-async function provePassword(scope: Scope, password: string) {
+async function provePassword(scope: Scope, password: string | undefined, via: Via = "token") {
   const stored = await scope.run((q) =>
     andThen(one(q.select({ hash: users.hashed_password }).from(users).where(isMe).limit(1)), (rows) => rows[0]?.hash),
   );
   if (stored === undefined) throw notFound("User");
+  // An account made for an identity provider has no password to ask for: its provider's token is the proof.
+  if (via === "provider" && !isPasswordHash(stored)) return stored;
+  if (password === undefined) {
+    throw validationError([{ field: "current_password", location: "body", message: "Required" }]);
+  }
   if (!(await verifyPassword(password, stored))) throw forbidden("current_password is not your password");
   return stored;
 }
@@ -63,7 +71,7 @@ export const usersService = {
   // runs outside any transaction), and the update applies only if that hash is still the one stored. The
   // database bumps token_version (signing out every earlier access token), ends every other session of the
   // user, and refuses the change to API keys.
-  updateMe: async (scope: Scope, input: UserUpdateMe, via: "token" | "api_key" | "provider") => {
+  updateMe: async (scope: Scope, input: UserUpdateMe, via: Via) => {
     const { password, current_password: currentPassword, ...changes } = input;
     const update = (values: Partial<User>, stillHash?: string) =>
       scope.run((q) =>
@@ -99,9 +107,9 @@ export const usersService = {
    * the account and everything it owns after MAINTENANCE_RETENTION_DAYS. Two round trips, as for a password
    * change: the hash is read and checked, then the delete applies only if it is still the one stored.
    */
-  deleteMe: async (scope: Scope, currentPassword: string, via: "token" | "api_key" | "provider") => {
+  deleteMe: async (scope: Scope, currentPassword: string | undefined, via: Via) => {
     if (via === "api_key") throw forbidden("An API key cannot delete its owner's account: use an access token");
-    const stored = await provePassword(scope, currentPassword);
+    const stored = await provePassword(scope, currentPassword, via);
     await scope.run((q) =>
       andThen(
         one(

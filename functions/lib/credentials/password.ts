@@ -28,6 +28,9 @@ export async function hashPassword(password: string): Promise<string> {
   return `${ALGORITHM}$${ITERATIONS}$${toBase64(salt)}$${toBase64(hash)}`;
 }
 
+/** Whether a stored value is a password hash at all: accounts made for an identity provider have none ('!'). */
+export const isPasswordHash = (stored: string) => stored.startsWith(`${ALGORITHM}$`);
+
 /** Compares every byte whatever the first difference, so timing says nothing about the hash. */
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   let diff = a.length ^ b.length;
