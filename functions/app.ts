@@ -64,10 +64,13 @@ export function createApp({
     scheme: "bearer",
     bearerFormat: "JWT",
   });
-  app.doc31("/openapi.json", {
+  // The server is whoever serves the document (wrangler dev, npm start, the deployed Worker): generated clients
+  // then call the API they were generated from.
+  app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: { title: "Hono + Drizzle + RLS API", version: "0.1.0" },
-  });
+    servers: [{ url: new URL(c.req.url).origin, description: "This server" }],
+  }));
   app.route("/", docsRoutes);
   app.onError(handleError);
   app.notFound(handleNotFound);

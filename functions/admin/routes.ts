@@ -16,6 +16,7 @@ const tiers = resourceRouter({ ...tiersResource, service: tiersService, guards: 
 // A rate limit belongs to a tier: it is listed and created under its tier, changed and deleted by its own id.
 const limit = resourceRoutes({
   tag: "admin",
+  names: { one: "RateLimit", many: "RateLimits" },
   schemas: rateLimitSchemas,
   list: rateLimitsListSpec,
   summaries: {

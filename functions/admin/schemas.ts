@@ -69,6 +69,7 @@ export const rateLimitsListSpec = {
 /** The tier resource as its routes declare it (functions/http/resource-routes.ts): schemas, list, docs. */
 export const tiersResource = {
   tag: "admin",
+  names: { one: "Tier", many: "Tiers" },
   schemas: {
     item: TierSchema,
     page: TierPageSchema,

@@ -10,6 +10,7 @@ import { apiKeysService } from "./service";
 
 const key = resourceRoutes({
   tag: "api-keys",
+  names: { one: "ApiKey", many: "ApiKeys" },
   schemas: apiKeySchemas,
   list: apiKeysListSpec,
   summaries: {
@@ -24,6 +25,7 @@ const key = resourceRoutes({
 const usage = createRoute({
   ...key.get,
   path: "/{id}/usage",
+  operationId: "listApiKeyUsage",
   summary: "The requests made with one of your keys, newest first",
   request: { ...key.get.request, query: listQuery(keyUsageListSpec) },
   responses: { ...key.get.responses, 200: json(KeyUsagePageSchema, "A page of usage records") },

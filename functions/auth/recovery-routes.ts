@@ -3,7 +3,7 @@ import { createRouter } from "../http/router";
 import { hashPassword } from "../lib/credentials/password";
 import { confirmEmail, passwordResetFor, resetPassword, verificationFor } from "../lib/email/account-mail";
 import { badRequest } from "../lib/errors";
-import { bearer, ErrorSchema, errors, json } from "../lib/schemas";
+import { bearer, ErrorSchema, errors, json, limitedError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { actsForNobody, requireUser, tokenOnly } from "../middleware/access";
 import { sendLater } from "../middleware/detached";
@@ -14,6 +14,7 @@ const body = <T>(schema: T) => ({ body: { content: { "application/json": { schem
 const badToken = json(ErrorSchema, "Unknown, used or expired token (or the address changed since it was sent)");
 
 const requestVerification = createRoute({
+  operationId: "requestEmailVerification",
   method: "post",
   path: "/verify-email/request",
   tags,
@@ -24,15 +25,19 @@ const requestVerification = createRoute({
 });
 
 const verify = createRoute({
+  operationId: "verifyEmail",
+  security: [],
   method: "post",
   path: "/verify-email",
   tags,
   summary: "Confirm an address with the token from the e-mail",
   request: body(VerifyEmailSchema),
-  responses: { 204: { description: "Verified" }, 400: badToken, 422: errors[422] },
+  responses: { 204: { description: "Verified" }, 400: badToken, 422: errors[422], ...limitedError },
 });
 
 const requestReset = createRoute({
+  operationId: "requestPasswordReset",
+  security: [],
   method: "post",
   path: "/password-reset/request",
   tags,
@@ -41,10 +46,12 @@ const requestReset = createRoute({
     "Answers the same, at once, whether or not an account has the address: nothing tells a caller which " +
     "addresses have accounts. At most 3 links an hour per account; the route is rate-limited per client too.",
   request: body(PasswordResetRequestSchema),
-  responses: { 202: json(AcceptedSchema, "Sent, if an account has the address"), 422: errors[422] },
+  responses: { 202: json(AcceptedSchema, "Sent, if an account has the address"), 422: errors[422], ...limitedError },
 });
 
 const reset = createRoute({
+  operationId: "resetPassword",
+  security: [],
   method: "post",
   path: "/password-reset",
   tags,
@@ -53,7 +60,7 @@ const reset = createRoute({
     "The token works once. The new password signs the account out everywhere (every session and access token) " +
     "and marks its address verified.",
   request: body(PasswordResetSchema),
-  responses: { 204: { description: "Password changed" }, 400: badToken, 422: errors[422] },
+  responses: { 204: { description: "Password changed" }, 400: badToken, 422: errors[422], ...limitedError },
 });
 
 const router = createRouter();

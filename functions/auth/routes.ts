@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../http/router";
 import { unsupportedMediaType } from "../lib/errors";
-import { ErrorSchema, errors, json } from "../lib/schemas";
+import { ErrorSchema, errors, json, limitedError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { actsForNobody } from "../middleware/access";
 import { type LoginForm, LoginFormSchema, type LoginJson, LoginJsonSchema, TokenSchema } from "./schemas";
@@ -10,6 +10,8 @@ import { authService } from "./service";
 const tags = ["auth"];
 
 const login = createRoute({
+  operationId: "login",
+  security: [],
   method: "post",
   path: "/login",
   tags,
@@ -34,6 +36,7 @@ const login = createRoute({
     403: json(ErrorSchema, "Inactive user"),
     415: json(ErrorSchema, "Neither JSON nor a form"),
     422: errors[422],
+    ...limitedError,
   },
 });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../http/router";
-import { bearer, ErrorSchema, errors, IdParam, json } from "../lib/schemas";
+import { bearer, ErrorSchema, errors, IdParam, json, limitedError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { actsForNobody, requireUser, tokenOnly } from "../middleware/access";
 import { RefreshSchema, SessionSchema, TokenSchema } from "./schemas";
@@ -10,6 +10,8 @@ const tags = ["auth"];
 const signedOut = { 204: { description: "Signed out" }, ...errors };
 
 const refresh = createRoute({
+  operationId: "refreshTokens",
+  security: [],
   method: "post",
   path: "/refresh",
   tags,
@@ -22,10 +24,12 @@ const refresh = createRoute({
     200: json(TokenSchema, "New tokens"),
     401: json(ErrorSchema, "Unknown, used, expired or revoked refresh token"),
     422: errors[422],
+    ...limitedError,
   },
 });
 
 const logout = createRoute({
+  operationId: "logout",
   method: "post",
   path: "/logout",
   tags,
@@ -36,6 +40,7 @@ const logout = createRoute({
 });
 
 const logoutAll = createRoute({
+  operationId: "logoutEverywhere",
   method: "post",
   path: "/logout-all",
   tags,
@@ -48,6 +53,7 @@ const logoutAll = createRoute({
 });
 
 const sessions = createRoute({
+  operationId: "listMySessions",
   method: "get",
   path: "/sessions",
   tags,
@@ -57,6 +63,7 @@ const sessions = createRoute({
 });
 
 const endSession = createRoute({
+  operationId: "endSession",
   method: "delete",
   path: "/sessions/{id}",
   tags,

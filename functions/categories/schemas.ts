@@ -31,6 +31,7 @@ export const categoriesListSpec = {
 /** The category resource as its routes declare it (functions/http/resource-routes.ts): schemas, list, docs. */
 export const categoriesResource = {
   tag: "categories",
+  names: { one: "Category", many: "Categories" },
   schemas: {
     item: CategorySchema,
     page: CategoryPageSchema,

@@ -3,18 +3,20 @@ import { sql } from "drizzle-orm";
 import { one } from "../../db/runner/plan";
 import { createRouter } from "../http/router";
 import { findPgError } from "../lib/pg-errors";
-import { json } from "../lib/schemas";
+import { json, limitedError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { actsForNobody } from "../middleware/access";
 
 const Health = z.object({ status: z.enum(["ok", "error"]), database: z.enum(["ok", "unavailable"]) }).openapi("Health");
 
 const health = createRoute({
+  operationId: "getHealth",
+  security: [],
   method: "get",
   path: "/",
   tags: ["health"],
   summary: "Liveness and a real round trip to the database",
-  responses: { 200: json(Health, "Up"), 503: json(Health, "The database does not answer") },
+  responses: { 200: json(Health, "Up"), 503: json(Health, "The database does not answer"), ...limitedError },
 });
 
 const router = createRouter();

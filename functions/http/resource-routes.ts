@@ -21,9 +21,14 @@ type Schemas<Item, Detail, Page, Create, Update> = {
   update: Update;
 };
 
-/** What declares a resource's routes: its tag, schemas, list spec and summaries. */
+/** What declares a resource's routes: its tag, names, schemas, list spec and summaries. */
 type Declaration<Item, Detail, Page, Create, Update> = {
   tag: string;
+  /**
+   * The resource's names in PascalCase, one and many (`Item`, `Items`): the operations are `listItems`,
+   * `createItem`, `getItem`, `updateItem` and `deleteItem`, the method names client generators give them.
+   */
+  names: { one: string; many: string };
   schemas: Schemas<Item, Detail, Page, Create, Update>;
   list: ListSpec;
   summaries: Summaries;
@@ -43,13 +48,14 @@ export function resourceRoutes<
   Update extends z.ZodType,
   Detail extends z.ZodType = Item,
 >(resource: Declaration<Item, Detail, Page, Create, Update>) {
-  const { tag, schemas, summaries } = resource;
+  const { tag, schemas, summaries, names } = resource;
   const common = { tags: [tag], security: bearer };
   return {
     list: createRoute({
       ...common,
       method: "get",
       path: "/",
+      operationId: `list${names.many}`,
       summary: summaries.list,
       request: { query: listQuery(resource.list) },
       responses: { 200: json(schemas.page, "A page"), ...errors },
@@ -58,6 +64,7 @@ export function resourceRoutes<
       ...common,
       method: "post",
       path: "/",
+      operationId: `create${names.one}`,
       summary: summaries.create,
       request: body(schemas.create),
       responses: { 201: json(schemas.item, "Created"), ...errors, ...conflictError },
@@ -66,6 +73,7 @@ export function resourceRoutes<
       ...common,
       method: "get",
       path: "/{id}",
+      operationId: `get${names.one}`,
       summary: summaries.get,
       request: { params: IdParam },
       responses: { 200: json((schemas.detail ?? schemas.item) as Detail, "Found"), ...errors, ...notFoundError },
@@ -74,6 +82,7 @@ export function resourceRoutes<
       ...common,
       method: "patch",
       path: "/{id}",
+      operationId: `update${names.one}`,
       summary: summaries.update,
       request: { params: IdParam, ...body(schemas.update) },
       responses: { 200: json(schemas.item, "Changed"), ...errors, ...notFoundError, ...conflictError },
@@ -82,6 +91,7 @@ export function resourceRoutes<
       ...common,
       method: "delete",
       path: "/{id}",
+      operationId: `delete${names.one}`,
       summary: summaries.remove,
       request: { params: IdParam },
       responses: {

@@ -30,6 +30,7 @@ export const itemsListSpec = {
 /** The item resource as its routes declare it (functions/http/resource-routes.ts): schemas, list, docs. */
 export const itemsResource = {
   tag: "items",
+  names: { one: "Item", many: "Items" },
   schemas: {
     item: ItemSchema,
     page: ItemPageSchema,

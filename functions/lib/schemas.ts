@@ -55,11 +55,17 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
 
 const error = (description: string) => json(ErrorSchema, description);
 
+/** Every route counts against its caller's rate limit (anonymous callers: per address). */
+export const limitedError = {
+  429: error("Too many requests for the caller's rate limit: wait as Retry-After says"),
+} as const;
+
 /** The error responses most routes share, for the OpenAPI document. */
 export const errors = {
   401: error("Missing, invalid or expired token"),
   403: error("Inactive user or not enough privileges"),
   422: error("Validation error; `details` names each offending field"),
+  ...limitedError,
 } as const;
 
 export const notFoundError = { 404: error("Not found, or not visible to this user") } as const;

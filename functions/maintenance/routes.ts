@@ -8,6 +8,7 @@ import { runMaintenance } from "./run";
 import { MaintenanceSummarySchema } from "./schemas";
 
 const run = createRoute({
+  operationId: "runMaintenance",
   tags: ["admin"],
   security: bearer,
   method: "post",

@@ -7,6 +7,7 @@ import { PostSchema, postsResource } from "./schemas";
 import { postsService } from "./service";
 
 const restore = createRoute({
+  operationId: "restorePost",
   method: "post",
   path: "/{id}/restore",
   tags: ["posts"],

@@ -82,6 +82,7 @@ export const postsListSpec = {
 /** The post resource as its routes declare it (functions/http/resource-routes.ts): schemas, list, docs. */
 export const postsResource = {
   tag: "posts",
+  names: { one: "Post", many: "Posts" },
   schemas: {
     item: PostSchema,
     page: PostPageSchema,

@@ -10,6 +10,7 @@ import { usersService } from "./service";
 const common = { tags: ["admin"], security: bearer };
 
 const list = createRoute({
+  operationId: "adminListUsers",
   ...common,
   method: "get",
   path: "/",
@@ -19,6 +20,7 @@ const list = createRoute({
 });
 
 const update = createRoute({
+  operationId: "adminUpdateUser",
   ...common,
   method: "patch",
   path: "/{id}",

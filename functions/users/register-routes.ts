@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../http/router";
 import { verificationFor } from "../lib/email/account-mail";
-import { conflictError, errors, json } from "../lib/schemas";
+import { conflictError, errors, json, limitedError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { actsForNobody } from "../middleware/access";
 import { sendLater } from "../middleware/detached";
@@ -9,13 +9,15 @@ import { RegisterSchema, UserSchema } from "./schemas";
 import { usersService } from "./service";
 
 const register = createRoute({
+  operationId: "register",
+  security: [],
   method: "post",
   path: "/register",
   tags: ["auth"],
   summary: "Create an account",
   description: "E-mails a link that confirms the address (POST /auth/verify-email takes its token).",
   request: { body: { content: { "application/json": { schema: RegisterSchema } }, required: true } },
-  responses: { 201: json(UserSchema, "The new user"), 422: errors[422], ...conflictError },
+  responses: { 201: json(UserSchema, "The new user"), 422: errors[422], ...conflictError, ...limitedError },
 });
 
 const router = createRouter();

@@ -17,6 +17,7 @@ import { usersService } from "./service";
 const tags = ["users"];
 
 const me = createRoute({
+  operationId: "getMe",
   method: "get",
   path: "/me",
   tags,
@@ -26,6 +27,7 @@ const me = createRoute({
 });
 
 const updateMe = createRoute({
+  operationId: "updateMe",
   method: "patch",
   path: "/me",
   tags,
@@ -40,6 +42,7 @@ const updateMe = createRoute({
 });
 
 const deleteMe = createRoute({
+  operationId: "deleteMe",
   method: "delete",
   path: "/me",
   tags,
@@ -54,6 +57,7 @@ const deleteMe = createRoute({
 });
 
 const identities = createRoute({
+  operationId: "listMyIdentities",
   method: "get",
   path: "/me/identities",
   tags,
@@ -64,6 +68,7 @@ const identities = createRoute({
 });
 
 const list = createRoute({
+  operationId: "listUsers",
   method: "get",
   path: "/",
   tags,
