@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../http/router";
-import { verificationFor } from "../lib/email/account-mail";
+import { newVerificationToken } from "../lib/email/account-mail";
+import { verificationEmail } from "../lib/email/messages";
 import { conflictError, errors, json, limitedError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { actsForNobody } from "../middleware/access";
@@ -25,7 +26,12 @@ router.use("/register", actsForNobody);
 
 /** Registration, mounted beside sign-in at /api/v1/auth: it creates a user, so it lives with users. */
 export const registrationRoutes = router.openapi(register, async (c) => {
-  const user = await usersService.register(scopeOf(c), c.req.valid("json"));
-  sendLater(c, await verificationFor(scopeOf(c), c.get("config"), user.id));
+  const config = c.get("config");
+  const token = await newVerificationToken();
+  const { user, verifyTo } = await usersService.register(scopeOf(c), c.req.valid("json"), {
+    hash: token.hash,
+    ttlSeconds: config.VERIFY_EMAIL_TOKEN_TTL_SECONDS,
+  });
+  sendLater(c, verifyTo ? verificationEmail(config, verifyTo, token.token) : null);
   return c.json(user, 201);
 });

@@ -41,21 +41,34 @@ async function provePassword(scope: Scope, password: string | undefined, via: Vi
 export const usersService = {
   /**
    * Registration acts for nobody: it runs as rls_anon, which may execute app_auth.register_user (a SECURITY
-   * DEFINER function) and read no table. The password is hashed before the transaction: one round trip.
+   * DEFINER function) and read no table. With `verification` (the hash of a new confirmation token), the same
+   * statement stores the token (app_auth.request_email_verification, for the account it has just made) and says
+   * where to send it. The password is hashed before the transaction: one round trip.
    */
-  register: async (scope: Scope, input: Register) => {
+  register: async (scope: Scope, input: Register, verification?: { hash: string; ttlSeconds: number }) => {
     const hashed = await hashPassword(input.password);
+    const verifyTo = verification
+      ? sql`(select v.email from app_auth.request_email_verification(u.id, ${verification.hash},
+          ${verification.ttlSeconds}::integer) v)`
+      : sql`null::text`;
     return scope.run((q) =>
       andThen(
         one(
           q.execute(
-            sql`select * from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null}, ${input.username ?? null})`,
+            sql`select u.*, ${verifyTo} as verify_to
+              from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null}, ${input.username ?? null}) u`,
           ),
         ),
         (result) => {
-          const user = rowsOf<PublicUser>(result)[0];
-          if (!user) throw new Error("register_user returned no row");
-          return base.show({ ...user, created_at: new Date(user.created_at), updated_at: new Date(user.updated_at) });
+          const row = rowsOf<PublicUser & { verify_to: string | null }>(result)[0];
+          if (!row) throw new Error("register_user returned no row");
+          const { verify_to: verifyTo, ...user } = row;
+          const shown = base.show({
+            ...user,
+            created_at: new Date(user.created_at),
+            updated_at: new Date(user.updated_at),
+          });
+          return { user: shown, verifyTo };
         },
       ),
     );

@@ -14,6 +14,9 @@ export const RESET_PREFIX = "rlsp_";
 const addressOf = (result: unknown) => rowsOf<{ email: string }>(result)[0]?.email;
 const outcomeOf = (result: unknown) => rowsOf<{ outcome: string }>(result)[0]?.outcome === "ok";
 
+/** A new confirmation token and what to store of it, for a statement that stores it itself (registration). */
+export const newVerificationToken = () => newPrefixedSecret(VERIFY_PREFIX);
+
 /**
  * A confirmation link for `userId`'s address (null: the caller's), or null when none is due (already verified,
  * too many lately, or not the caller's to ask for). The database decides (app_auth.request_email_verification);
