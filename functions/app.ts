@@ -6,6 +6,7 @@ import { recoveryRoutes } from "./auth/recovery-routes";
 import { authRoutes } from "./auth/routes";
 import { sessionRoutes } from "./auth/session-routes";
 import { categoriesRoutes } from "./categories/routes";
+import type { ReadBundle } from "./docs/bundle";
 import { docsRoutes } from "./docs/routes";
 import { healthRoutes } from "./health/routes";
 import { createRouter } from "./http/router";
@@ -33,9 +34,12 @@ import { usersRoutes } from "./users/routes";
 export function createApp({
   openDatabase,
   clientIp = (request) => request.headers.get("cf-connecting-ip") ?? undefined,
+  docsBundle,
 }: {
   openDatabase: OpenDatabase;
   clientIp?: ClientIp;
+  /** Node: the API reference's script, for /docs to serve itself (the Worker's page loads it from a CDN). */
+  docsBundle?: ReadBundle;
 }) {
   const app = createRouter();
 
@@ -71,7 +75,7 @@ export function createApp({
     info: { title: "Hono + Drizzle + RLS API", version: "0.1.0" },
     servers: [{ url: new URL(c.req.url).origin, description: "This server" }],
   }));
-  app.route("/", docsRoutes);
+  app.route("/", docsRoutes(docsBundle));
   app.onError(handleError);
   app.notFound(handleNotFound);
   return routes;

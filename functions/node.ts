@@ -6,6 +6,7 @@ import { rowsOf } from "../db/client";
 import { openNodeDatabase } from "../db/node";
 import { ensureDefaultTier } from "../db/seed";
 import { createApp } from "./app";
+import { readLocalBundle } from "./docs/local-bundle";
 import { type Config, ConfigError, loadConfig, timeoutsOf } from "./lib/config";
 import { describeFirstSuperuser, ensureFirstSuperuserFrom } from "./lib/first-superuser";
 import { describeError, log } from "./lib/log";
@@ -99,7 +100,11 @@ const { runner, close, description, role } = await prepareDatabase().catch((erro
 // Rate limits key anonymous callers by address: here the socket's, whatever headers a client sent. Behind a
 // proxy, read it from the proxy's header instead. Kept beside the request, which stays as Node handed it over.
 const addresses = new WeakMap<Request, string>();
-const app = createApp({ openDatabase: () => runner, clientIp: (request) => addresses.get(request) });
+const app = createApp({
+  openDatabase: () => runner,
+  clientIp: (request) => addresses.get(request),
+  docsBundle: readLocalBundle,
+});
 // Work a request leaves running after its response (recording a key's use, finishing with the database), as
 // Workers' waitUntil has it; a shutdown waits for what is still pending.
 const pending = new Set<Promise<unknown>>();
