@@ -15,18 +15,30 @@ import {
   type TableRelationalConfig,
 } from "drizzle-orm";
 import type { AnyPgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from "drizzle-orm/pg-core";
-import type { Database } from "../client";
+import { type Database, rowsOf } from "../client";
 import { ListQueryError } from "../errors";
 import { andThen, nothing, one, type Plan, plan, type Query } from "../runner/plan";
+import { listingOrderOf } from "../schema/user-scoped";
 import { fieldOf } from "./fields";
 import { coerce, FilterError } from "./filters";
-import type { ListQuery, SortKey } from "./list-query";
+import { type CountMode, type ListQuery, PAGING_BOUNDS, type SortKey } from "./list-query";
 
 type CrudTable = PgTable & { id: AnyPgColumn };
 type Row<T extends CrudTable> = T["$inferSelect"];
 type Column<T extends CrudTable> = keyof Row<T> & string;
 
-export type Page<R> = { data: R[]; total_count: number; offset: number; limit: number };
+/**
+ * What `total_count` is: `exact`; `lower_bound` (the capped count reached its cap: at least that many rows);
+ * `estimated` (the planner's guess); `none` (not counted, total_count is null).
+ */
+export type CountKind = "exact" | "lower_bound" | "estimated" | "none";
+export type Page<R> = {
+  data: R[];
+  total_count: number | null;
+  total_count_kind: CountKind;
+  offset: number;
+  limit: number;
+};
 export type CursorPage<R> = { data: R[]; next_cursor: string | null; limit: number };
 
 type ReadOptions<T extends CrudTable> = {
@@ -44,6 +56,7 @@ type ReadOptions<T extends CrudTable> = {
   forUpdate?: boolean;
 };
 type ListOptions<T extends CrudTable> = ReadOptions<T> & { sort?: SortKey[] };
+type Counted = { total_count: number | null; total_count_kind: CountKind };
 
 const encodeCursor = (values: string[]) => btoa(JSON.stringify(values)).replace(/\+/g, "-").replace(/\//g, "_");
 const badCursor = () =>
@@ -85,10 +98,19 @@ export function crud<T extends CrudTable>(table: T) {
   const selection = (picked?: readonly string[], own?: Record<string, unknown>) =>
     (own as Record<string, AnyPgColumn> | undefined) ??
     (picked ? Object.fromEntries(picked.map((name) => [name, columns[name] as AnyPgColumn])) : columns);
-  const orderBy = (sort: SortKey[] = []) => [
-    ...sort.map((key) => (key.descending ? desc(key.field.column) : asc(key.field.column))),
-    asc(table.id), // a total order: equal sort keys never make pages overlap
-  ];
+  // The sort keys, then id: a total order, so equal sort keys never make pages overlap. id takes the last key's
+  // direction, so one index (..., key, id) serves the sort both ways (a backward scan for descending) with no
+  // sort step, and keyset paging compares all keys at once as a row: (key, id) < (x, y).
+  const keysOf = (sort: SortKey[] = []) => {
+    const keys = sort.map((key) => ({ column: key.field.column, descending: key.descending }));
+    return [...keys, { column: table.id as AnyPgColumn, descending: keys[keys.length - 1]?.descending ?? false }];
+  };
+  const orderBy = (sort: SortKey[] = []) =>
+    keysOf(sort).map((key) => (key.descending ? desc(key.column) : asc(key.column)));
+  // The order of the table's listing index (userScoped: owner_id, created_at, id), for the capped count: read
+  // in index order, the count stops after the cap within the owner's range of the index, where the planner,
+  // which cannot know whose rows RLS will keep, could otherwise choose to scan the whole table.
+  const countOrder = listingOrderOf(table)?.map((column) => asc(column)) ?? [];
   // Drizzle's builders are typed per concrete table; for a generic table the row type is stated once here.
   const rows = (result: unknown) => result as Row<T>[];
   const from = table as PgTable;
@@ -114,8 +136,14 @@ export function crud<T extends CrudTable>(table: T) {
       return andThen(one(options.forUpdate ? query.for("update") : query), (r) => rows(r)[0]);
     },
 
-    /** A page by offset/limit, sorted (then by id), with the total count of matching rows. */
-    getMulti(q: Database, options: ListOptions<T> & { offset: number; limit: number }): Plan<Page<Row<T>>> {
+    /**
+     * A page by offset/limit, sorted (then by id), with the count of matching rows as `count` asks: `capped`
+     * (default) exact up to PAGING_BOUNDS.countCap, `exact`, `estimated` by the planner, or `none`.
+     */
+    getMulti(
+      q: Database,
+      options: ListOptions<T> & { offset: number; limit: number; count?: CountMode },
+    ): Plan<Page<Row<T>>> {
       const where = live(options.where, options.withDeleted);
       const page = q
         .select(selection(options.columns, options.select))
@@ -124,12 +152,47 @@ export function crud<T extends CrudTable>(table: T) {
         .orderBy(...orderBy(options.sort))
         .offset(options.offset)
         .limit(options.limit);
-      return plan([page, ...self.count(q, options).queries], ([data, total]) => ({
+      const counted = self.countAs(q, options.count ?? "capped", options);
+      return plan([page, ...counted.queries], ([data, ...total]) => ({
         data: rows(data),
-        total_count: (total as { n: number }[])[0]?.n ?? 0,
+        ...counted.map(total),
         offset: options.offset,
         limit: options.limit,
       }));
+    },
+
+    /** The count of a list as `mode` asks (see getMulti), with what kind of number it is. */
+    countAs(q: Database, mode: CountMode, options: { where?: SQL; withDeleted?: boolean } = {}): Plan<Counted> {
+      const where = live(options.where, options.withDeleted);
+      const kind = (total_count: number | null, total_count_kind: CountKind): Counted => ({
+        total_count,
+        total_count_kind,
+      });
+      if (mode === "none") return nothing(kind(null, "none"));
+      if (mode === "exact") return andThen(self.count(q, options), (n) => kind(n, "exact"));
+      if (mode === "estimated") {
+        const query = q.select({ one: sql`1` }).from(from).where(where);
+        return andThen(one(q.execute(sql`explain (format json) ${query}`)), (result) => {
+          const [row] = rowsOf<Record<string, unknown>>(result);
+          const explained = row?.["QUERY PLAN"];
+          const document = (typeof explained === "string" ? JSON.parse(explained) : explained) as {
+            Plan: { "Plan Rows": number };
+          }[];
+          return kind(Math.round(document[0]?.Plan["Plan Rows"] ?? 0), "estimated");
+        });
+      }
+      const cap = PAGING_BOUNDS.countCap;
+      const capped = q
+        .select({ one: sql`1` })
+        .from(from)
+        .where(where)
+        .orderBy(...countOrder)
+        .limit(cap + 1)
+        .as("capped");
+      return andThen(one(q.select({ n: count() }).from(capped)), ([total]) => {
+        const n = total?.n ?? 0;
+        return n > cap ? kind(cap, "lower_bound") : kind(n, "exact");
+      });
     },
 
     /**
@@ -141,8 +204,7 @@ export function crud<T extends CrudTable>(table: T) {
       q: Database,
       options: ListOptions<T> & { cursor?: string; limit: number },
     ): Plan<CursorPage<Row<T>>> {
-      const keys = [...(options.sort ?? []).map((k) => ({ column: k.field.column, descending: k.descending }))];
-      keys.push({ column: table.id, descending: false });
+      const keys = keysOf(options.sort);
       let after: SQL | undefined;
       if (options.cursor) {
         const values = decodeCursor(
@@ -150,14 +212,34 @@ export function crud<T extends CrudTable>(table: T) {
           keys.map((key) => key.column),
         );
         const typed = (i: number) => sql`cast(${values[i]} as ${sql.raw(keys[i]?.column.getSQLType() ?? "text")})`;
-        after = or(
-          ...keys.map((key, i) =>
-            and(
-              ...keys.slice(0, i).map((previous, j) => sql`${previous.column} = ${typed(j)}`),
-              key.descending ? sql`${key.column} < ${typed(i)}` : sql`${key.column} > ${typed(i)}`,
+        const descending = keys[0]?.descending ?? false;
+        if (keys.every((key) => key.descending === descending)) {
+          // One direction: a row comparison, which Postgres turns into an index range (no rows read and dropped).
+          const left = sql.join(
+            keys.map((key) => sql`${key.column}`),
+            sql`, `,
+          );
+          const right = sql.join(
+            keys.map((_, i) => typed(i)),
+            sql`, `,
+          );
+          after = descending ? sql`(${left}) < (${right})` : sql`(${left}) > (${right})`;
+        } else {
+          // Mixed directions have no row form: each key's strict step with the keys before it equal, plus the
+          // first key's own bound, which an index on it can use.
+          const [first] = keys;
+          after = and(
+            first && (first.descending ? sql`${first.column} <= ${typed(0)}` : sql`${first.column} >= ${typed(0)}`),
+            or(
+              ...keys.map((key, i) =>
+                and(
+                  ...keys.slice(0, i).map((previous, j) => sql`${previous.column} = ${typed(j)}`),
+                  key.descending ? sql`${key.column} < ${typed(i)}` : sql`${key.column} > ${typed(i)}`,
+                ),
+              ),
             ),
-          ),
-        );
+          );
+        }
       }
       const cursorColumns = Object.fromEntries(
         keys.map((key, i) => [`__cursor${i}`, sql<string>`${key.column}::text`]),
@@ -220,7 +302,12 @@ export function crud<T extends CrudTable>(table: T) {
       const base = { ...options, where: and(options.where, query.where), sort: query.sort };
       return query.paging.mode === "cursor"
         ? self.getMultiByCursor(q, { ...base, cursor: query.paging.cursor, limit: query.paging.limit })
-        : self.getMulti(q, { ...base, offset: query.paging.offset, limit: query.paging.limit });
+        : self.getMulti(q, {
+            ...base,
+            offset: query.paging.offset,
+            limit: query.paging.limit,
+            count: query.paging.count,
+          });
     },
 
     count(q: Database, options: { where?: SQL; withDeleted?: boolean } = {}): Plan<number> {

@@ -1,7 +1,9 @@
-export { type CursorPage, crud, type Page } from "./crud";
+export { type CountKind, type CursorPage, crud, type Page } from "./crud";
 export { type Field, type Fields, fieldsOf } from "./fields";
 export { OPERATORS, type Operator } from "./filters";
 export {
+  COUNT_MODES,
+  type CountMode,
   type ListQuery,
   type ListSpec,
   PAGING_BOUNDS,

@@ -5,8 +5,14 @@ import type { Field, Fields } from "./fields";
 import { condition, FilterError, group, OPERATORS, type Operator } from "./filters";
 
 export type SortKey = { field: Field; descending: boolean };
+/**
+ * How an offset page counts the rows that match (`count=`): `capped` (the default) counts exactly up to
+ * PAGING_BOUNDS.countCap and stops there, `exact` counts them all, `estimated` asks the planner, `none` skips it.
+ */
+export const COUNT_MODES = ["capped", "exact", "estimated", "none"] as const;
+export type CountMode = (typeof COUNT_MODES)[number];
 export type Paging =
-  | { mode: "offset"; offset: number; limit: number }
+  | { mode: "offset"; offset: number; limit: number; count: CountMode }
   | { mode: "cursor"; cursor?: string; limit: number };
 export type ListQuery = { where?: SQL; sort: SortKey[]; paging: Paging };
 
@@ -18,14 +24,27 @@ export type ListSpec = {
   defaultSort: string;
 };
 
-const RESERVED = new Set(["offset", "limit", "cursor", "sort"]);
+const RESERVED = new Set(["offset", "limit", "cursor", "sort", "count"]);
 
-/** The paging bounds of every list, in one place: the validator and the API's documentation read them. */
-export const PAGING_BOUNDS = { maxOffset: 1_000_000, maxLimit: 100, defaultLimit: 20 } as const;
+/**
+ * The paging bounds of every list, in one place: the validator and the API's documentation read them.
+ * `maxOffset`: an offset page costs every row before it (Postgres reads and drops them), so deep pages are
+ * refused and cursor paging, as fast on page 1,000 as on page 1, takes over. `countCap`: the default count
+ * stops there, so a page never costs more than that many index entries however many rows the caller owns.
+ */
+export const PAGING_BOUNDS = { maxOffset: 10_000, maxLimit: 100, defaultLimit: 20, countCap: 10_000 } as const;
 
 const PAGING = z.object({
-  offset: z.coerce.number().int().min(0).max(PAGING_BOUNDS.maxOffset).default(0),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(PAGING_BOUNDS.maxOffset, {
+      message: `is past ${PAGING_BOUNDS.maxOffset}: page further with cursor= (empty for the first page, then each page's next_cursor)`,
+    })
+    .default(0),
   limit: z.coerce.number().int().min(1).max(PAGING_BOUNDS.maxLimit).default(PAGING_BOUNDS.defaultLimit),
+  count: z.enum(COUNT_MODES, { message: `must be one of ${COUNT_MODES.join(", ")}` }).default("capped"),
 });
 
 /** A URL query as Hono's validator hands it over: one string per parameter, or an array when repeated. */
@@ -90,10 +109,11 @@ export function parseListQuery(raw: RawQuery, spec: ListSpec): ListQuery {
     fail("sort", error.message);
   }
 
-  const paging = PAGING.safeParse({ offset: query.offset?.[0], limit: query.limit?.[0] });
+  const paging = PAGING.safeParse({ offset: query.offset?.[0], limit: query.limit?.[0], count: query.count?.[0] });
   if (!paging.success) for (const issue of paging.error.issues) fail(String(issue.path[0]), issue.message);
   const cursor = query.cursor?.[0];
   if (cursor !== undefined && query.offset) fail("cursor", "cannot be combined with offset");
+  if (cursor !== undefined && query.count) fail("count", "applies to offset paging; cursor pages are not counted");
   if (cursor !== undefined) {
     for (const key of sort)
       if (key.field.nullable) fail("sort", `cursor paging cannot sort by ${key.field.name}: it may be null`);

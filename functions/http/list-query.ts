@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { type ListSpec, PAGING_BOUNDS, parseListQuery } from "../../db/crud";
+import { COUNT_MODES, type ListSpec, PAGING_BOUNDS, parseListQuery } from "../../db/crud";
 import { ListQueryError } from "../../db/errors";
 
 const offset = {
@@ -8,7 +8,16 @@ const offset = {
   maximum: PAGING_BOUNDS.maxOffset,
   default: 0,
   example: 0,
+  description: `Offset paging; past ${PAGING_BOUNDS.maxOffset} a 422 asks for cursor paging instead`,
 } as const;
+const count = {
+  type: "string" as const,
+  enum: [...COUNT_MODES],
+  default: "capped",
+  description:
+    `How total_count is counted (offset paging): capped (exact up to ${PAGING_BOUNDS.countCap}, then that number ` +
+    "as a lower bound), exact, estimated (the planner's guess, constant time), none",
+};
 const limit = {
   type: "integer",
   minimum: 1,
@@ -18,7 +27,8 @@ const limit = {
 } as const;
 
 /**
- * A list route's query, as its validator: paging by `offset`/`limit` or `cursor`/`limit`, `sort`, and any
+ * A list route's query, as its validator: paging by `offset`/`limit` (counted as `count` asks) or
+ * `cursor`/`limit`, `sort`, and any
  * `field__op=value` filter of the resource's ListSpec (docs/crud.md). db/crud's parseListQuery reads it, once;
  * what it refuses is a 422 naming each parameter, like every other validation. The handler receives the
  * parsed ListQuery from `c.req.valid("query")`. The parameters are declared here for the OpenAPI document;
@@ -30,6 +40,7 @@ export const listQuery = (spec: ListSpec) =>
       offset: z.string().optional().openapi(offset),
       limit: z.string().optional().openapi(limit),
       sort: z.string().optional().openapi({ example: spec.defaultSort, description: "Fields, `-` for descending" }),
+      count: z.string().optional().openapi(count),
       cursor: z
         .string()
         .optional()

@@ -34,7 +34,13 @@ describe("items CRUD", () => {
     expect(await read.json()).toEqual(item);
 
     const list = await t.request("/api/v1/items", { token: alice.token });
-    expect(await list.json()).toEqual({ data: [item], total_count: 1, offset: 0, limit: 20 });
+    expect(await list.json()).toEqual({
+      data: [item],
+      total_count: 1,
+      total_count_kind: "exact",
+      offset: 0,
+      limit: 20,
+    });
 
     const patched = await t
       .api(alice.token)
@@ -94,11 +100,38 @@ describe("items CRUD", () => {
       ["limit=0", "limit"],
       ["offset=-1", "offset"],
       ["limit=abc", "limit"],
+      ["count=all", "count"],
+      ["count=none&cursor=", "count"],
     ] as const) {
       const response = await t.request(`/api/v1/items?${query}`, { token: alice.token });
       expect(response.status, query).toBe(422);
       expect((await readError(response)).error.details?.[0]).toMatchObject({ field, location: "query" });
     }
+  });
+
+  it("refuses an offset past the bound with a 422 that points to cursor paging", async () => {
+    const alice = await t.signUp();
+    expect((await t.request("/api/v1/items?offset=10000", { token: alice.token })).status).toBe(200);
+    const response = await t.request("/api/v1/items?offset=10001", { token: alice.token });
+    expect(response.status).toBe(422);
+    const [detail] = (await readError(response)).error.details ?? [];
+    expect(detail).toMatchObject({ field: "offset", location: "query" });
+    expect(detail?.message).toContain("cursor=");
+  });
+
+  it("counts as count= asks: capped by default, exact, estimated or none", async () => {
+    const alice = await t.signUp();
+    for (let i = 0; i < 3; i++) await createItem(alice.token, { title: `item ${i}` });
+    const counted = async (count?: string) => {
+      const page = await listItems(alice.token, count ? { count } : {});
+      return [page.total_count, page.total_count_kind];
+    };
+    expect(await counted()).toEqual([3, "exact"]);
+    expect(await counted("exact")).toEqual([3, "exact"]);
+    expect(await counted("none")).toEqual([null, "none"]);
+    const [estimate, kind] = await counted("estimated");
+    expect(kind).toBe("estimated");
+    expect(typeof estimate).toBe("number");
   });
 });
 

@@ -78,7 +78,17 @@ export const listOf = <T extends z.ZodType>(item: T, name: string) =>
     .object({
       data: z.array(item),
       limit: z.number().int(),
-      total_count: z.number().int().optional().openapi({ description: "Offset paging only" }),
+      total_count: z.number().int().nullable().optional().openapi({
+        description: "Offset paging only: how many rows match, as total_count_kind says (null with count=none)",
+      }),
+      total_count_kind: z
+        .enum(["exact", "lower_bound", "estimated", "none"])
+        .optional()
+        .openapi({
+          description:
+            "Offset paging only: `exact`; `lower_bound` (the default count stops at its cap: at least that many); " +
+            "`estimated` (count=estimated: the planner's guess); `none` (count=none)",
+        }),
       offset: z.number().int().optional().openapi({ description: "Offset paging only" }),
       next_cursor: z
         .string()

@@ -733,8 +733,13 @@ export interface components {
         UserPage: {
             data: components["schemas"]["User"][];
             limit: number;
-            /** @description Offset paging only */
-            total_count?: number;
+            /** @description Offset paging only: how many rows match, as total_count_kind says (null with count=none) */
+            total_count?: number | null;
+            /**
+             * @description Offset paging only: `exact`; `lower_bound` (the default count stops at its cap: at least that many); `estimated` (count=estimated: the planner's guess); `none` (count=none)
+             * @enum {string}
+             */
+            total_count_kind?: "exact" | "lower_bound" | "estimated" | "none";
             /** @description Offset paging only */
             offset?: number;
             /** @description Cursor paging only; null on the last page */
@@ -743,8 +748,13 @@ export interface components {
         ItemPage: {
             data: components["schemas"]["Item"][];
             limit: number;
-            /** @description Offset paging only */
-            total_count?: number;
+            /** @description Offset paging only: how many rows match, as total_count_kind says (null with count=none) */
+            total_count?: number | null;
+            /**
+             * @description Offset paging only: `exact`; `lower_bound` (the default count stops at its cap: at least that many); `estimated` (count=estimated: the planner's guess); `none` (count=none)
+             * @enum {string}
+             */
+            total_count_kind?: "exact" | "lower_bound" | "estimated" | "none";
             /** @description Offset paging only */
             offset?: number;
             /** @description Cursor paging only; null on the last page */
@@ -773,8 +783,13 @@ export interface components {
         CategoryPage: {
             data: components["schemas"]["Category"][];
             limit: number;
-            /** @description Offset paging only */
-            total_count?: number;
+            /** @description Offset paging only: how many rows match, as total_count_kind says (null with count=none) */
+            total_count?: number | null;
+            /**
+             * @description Offset paging only: `exact`; `lower_bound` (the default count stops at its cap: at least that many); `estimated` (count=estimated: the planner's guess); `none` (count=none)
+             * @enum {string}
+             */
+            total_count_kind?: "exact" | "lower_bound" | "estimated" | "none";
             /** @description Offset paging only */
             offset?: number;
             /** @description Cursor paging only; null on the last page */
@@ -807,8 +822,13 @@ export interface components {
         PostPage: {
             data: components["schemas"]["Post"][];
             limit: number;
-            /** @description Offset paging only */
-            total_count?: number;
+            /** @description Offset paging only: how many rows match, as total_count_kind says (null with count=none) */
+            total_count?: number | null;
+            /**
+             * @description Offset paging only: `exact`; `lower_bound` (the default count stops at its cap: at least that many); `estimated` (count=estimated: the planner's guess); `none` (count=none)
+             * @enum {string}
+             */
+            total_count_kind?: "exact" | "lower_bound" | "estimated" | "none";
             /** @description Offset paging only */
             offset?: number;
             /** @description Cursor paging only; null on the last page */
@@ -900,8 +920,13 @@ export interface components {
         ApiKeyPage: {
             data: components["schemas"]["ApiKey"][];
             limit: number;
-            /** @description Offset paging only */
-            total_count?: number;
+            /** @description Offset paging only: how many rows match, as total_count_kind says (null with count=none) */
+            total_count?: number | null;
+            /**
+             * @description Offset paging only: `exact`; `lower_bound` (the default count stops at its cap: at least that many); `estimated` (count=estimated: the planner's guess); `none` (count=none)
+             * @enum {string}
+             */
+            total_count_kind?: "exact" | "lower_bound" | "estimated" | "none";
             /** @description Offset paging only */
             offset?: number;
             /** @description Cursor paging only; null on the last page */
@@ -910,8 +935,13 @@ export interface components {
         KeyUsagePage: {
             data: components["schemas"]["KeyUsage"][];
             limit: number;
-            /** @description Offset paging only */
-            total_count?: number;
+            /** @description Offset paging only: how many rows match, as total_count_kind says (null with count=none) */
+            total_count?: number | null;
+            /**
+             * @description Offset paging only: `exact`; `lower_bound` (the default count stops at its cap: at least that many); `estimated` (count=estimated: the planner's guess); `none` (count=none)
+             * @enum {string}
+             */
+            total_count_kind?: "exact" | "lower_bound" | "estimated" | "none";
             /** @description Offset paging only */
             offset?: number;
             /** @description Cursor paging only; null on the last page */
@@ -933,8 +963,13 @@ export interface components {
         TierPage: {
             data: components["schemas"]["Tier"][];
             limit: number;
-            /** @description Offset paging only */
-            total_count?: number;
+            /** @description Offset paging only: how many rows match, as total_count_kind says (null with count=none) */
+            total_count?: number | null;
+            /**
+             * @description Offset paging only: `exact`; `lower_bound` (the default count stops at its cap: at least that many); `estimated` (count=estimated: the planner's guess); `none` (count=none)
+             * @enum {string}
+             */
+            total_count_kind?: "exact" | "lower_bound" | "estimated" | "none";
             /** @description Offset paging only */
             offset?: number;
             /** @description Cursor paging only; null on the last page */
@@ -992,8 +1027,13 @@ export interface components {
         RateLimitPage: {
             data: components["schemas"]["RateLimit"][];
             limit: number;
-            /** @description Offset paging only */
-            total_count?: number;
+            /** @description Offset paging only: how many rows match, as total_count_kind says (null with count=none) */
+            total_count?: number | null;
+            /**
+             * @description Offset paging only: `exact`; `lower_bound` (the default count stops at its cap: at least that many); `estimated` (count=estimated: the planner's guess); `none` (count=none)
+             * @enum {string}
+             */
+            total_count_kind?: "exact" | "lower_bound" | "estimated" | "none";
             /** @description Offset paging only */
             offset?: number;
             /** @description Cursor paging only; null on the last page */
@@ -1967,10 +2007,13 @@ export interface operations {
     listUsers: {
         parameters: {
             query?: {
+                /** @description Offset paging; past 10000 a 422 asks for cursor paging instead */
                 offset?: number;
                 limit?: number;
                 /** @description Fields, `-` for descending */
                 sort?: string;
+                /** @description How total_count is counted (offset paging): capped (exact up to 10000, then that number as a lower bound), exact, estimated (the planner's guess, constant time), none */
+                count?: "capped" | "exact" | "estimated" | "none";
                 /** @description Keyset paging: empty for the first page, then the previous page's next_cursor */
                 cursor?: string;
             };
@@ -2030,10 +2073,13 @@ export interface operations {
     listItems: {
         parameters: {
             query?: {
+                /** @description Offset paging; past 10000 a 422 asks for cursor paging instead */
                 offset?: number;
                 limit?: number;
                 /** @description Fields, `-` for descending */
                 sort?: string;
+                /** @description How total_count is counted (offset paging): capped (exact up to 10000, then that number as a lower bound), exact, estimated (the planner's guess, constant time), none */
+                count?: "capped" | "exact" | "estimated" | "none";
                 /** @description Keyset paging: empty for the first page, then the previous page's next_cursor */
                 cursor?: string;
             };
@@ -2374,10 +2420,13 @@ export interface operations {
     listCategories: {
         parameters: {
             query?: {
+                /** @description Offset paging; past 10000 a 422 asks for cursor paging instead */
                 offset?: number;
                 limit?: number;
                 /** @description Fields, `-` for descending */
                 sort?: string;
+                /** @description How total_count is counted (offset paging): capped (exact up to 10000, then that number as a lower bound), exact, estimated (the planner's guess, constant time), none */
+                count?: "capped" | "exact" | "estimated" | "none";
                 /** @description Keyset paging: empty for the first page, then the previous page's next_cursor */
                 cursor?: string;
             };
@@ -2718,10 +2767,13 @@ export interface operations {
     listPosts: {
         parameters: {
             query?: {
+                /** @description Offset paging; past 10000 a 422 asks for cursor paging instead */
                 offset?: number;
                 limit?: number;
                 /** @description Fields, `-` for descending */
                 sort?: string;
+                /** @description How total_count is counted (offset paging): capped (exact up to 10000, then that number as a lower bound), exact, estimated (the planner's guess, constant time), none */
+                count?: "capped" | "exact" | "estimated" | "none";
                 /** @description Keyset paging: empty for the first page, then the previous page's next_cursor */
                 cursor?: string;
             };
@@ -3129,10 +3181,13 @@ export interface operations {
     listApiKeys: {
         parameters: {
             query?: {
+                /** @description Offset paging; past 10000 a 422 asks for cursor paging instead */
                 offset?: number;
                 limit?: number;
                 /** @description Fields, `-` for descending */
                 sort?: string;
+                /** @description How total_count is counted (offset paging): capped (exact up to 10000, then that number as a lower bound), exact, estimated (the planner's guess, constant time), none */
+                count?: "capped" | "exact" | "estimated" | "none";
                 /** @description Keyset paging: empty for the first page, then the previous page's next_cursor */
                 cursor?: string;
             };
@@ -3393,10 +3448,13 @@ export interface operations {
     listApiKeyUsage: {
         parameters: {
             query?: {
+                /** @description Offset paging; past 10000 a 422 asks for cursor paging instead */
                 offset?: number;
                 limit?: number;
                 /** @description Fields, `-` for descending */
                 sort?: string;
+                /** @description How total_count is counted (offset paging): capped (exact up to 10000, then that number as a lower bound), exact, estimated (the planner's guess, constant time), none */
+                count?: "capped" | "exact" | "estimated" | "none";
                 /** @description Keyset paging: empty for the first page, then the previous page's next_cursor */
                 cursor?: string;
             };
@@ -3467,10 +3525,13 @@ export interface operations {
     listTiers: {
         parameters: {
             query?: {
+                /** @description Offset paging; past 10000 a 422 asks for cursor paging instead */
                 offset?: number;
                 limit?: number;
                 /** @description Fields, `-` for descending */
                 sort?: string;
+                /** @description How total_count is counted (offset paging): capped (exact up to 10000, then that number as a lower bound), exact, estimated (the planner's guess, constant time), none */
+                count?: "capped" | "exact" | "estimated" | "none";
                 /** @description Keyset paging: empty for the first page, then the previous page's next_cursor */
                 cursor?: string;
             };
@@ -3965,10 +4026,13 @@ export interface operations {
     listRateLimits: {
         parameters: {
             query?: {
+                /** @description Offset paging; past 10000 a 422 asks for cursor paging instead */
                 offset?: number;
                 limit?: number;
                 /** @description Fields, `-` for descending */
                 sort?: string;
+                /** @description How total_count is counted (offset paging): capped (exact up to 10000, then that number as a lower bound), exact, estimated (the planner's guess, constant time), none */
+                count?: "capped" | "exact" | "estimated" | "none";
                 /** @description Keyset paging: empty for the first page, then the previous page's next_cursor */
                 cursor?: string;
             };
@@ -4119,10 +4183,13 @@ export interface operations {
     adminListUsers: {
         parameters: {
             query?: {
+                /** @description Offset paging; past 10000 a 422 asks for cursor paging instead */
                 offset?: number;
                 limit?: number;
                 /** @description Fields, `-` for descending */
                 sort?: string;
+                /** @description How total_count is counted (offset paging): capped (exact up to 10000, then that number as a lower bound), exact, estimated (the planner's guess, constant time), none */
+                count?: "capped" | "exact" | "estimated" | "none";
                 /** @description Keyset paging: empty for the first page, then the previous page's next_cursor */
                 cursor?: string;
             };
