@@ -9,6 +9,7 @@ import { categoriesRoutes } from "./categories/routes";
 import type { ReadBundle } from "./docs/bundle";
 import { docsRoutes } from "./docs/routes";
 import { healthRoutes } from "./health/routes";
+import { registerComponents } from "./http/route";
 import { createRouter } from "./http/router";
 import { itemsRoutes } from "./items/routes";
 import { handleError, handleNotFound } from "./lib/error-handler";
@@ -63,16 +64,16 @@ export function createApp({
     .route("/api/v1/admin/users", usersAdminRoutes)
     .route("/api/v1/admin/maintenance", maintenanceRoutes);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
-    type: "http",
-    scheme: "bearer",
-    bearerFormat: "JWT",
-  });
+  registerComponents(app);
   // The server is whoever serves the document (wrangler dev, npm start, the deployed Worker): generated clients
   // then call the API they were generated from.
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
-    info: { title: "Hono + Drizzle + RLS API", version: "0.1.0" },
+    info: {
+      title: "Hono + Drizzle + RLS API",
+      version: "0.1.0",
+      license: { name: "MIT", identifier: "MIT" },
+    },
     servers: [{ url: new URL(c.req.url).origin, description: "This server" }],
   }));
   app.route("/", docsRoutes(docsBundle));

@@ -14,7 +14,7 @@ afterAll(() => t.close());
 const client = (headers: Record<string, string> = {}) =>
   hc<App>("http://localhost", {
     headers,
-    fetch: async (input: RequestInfo | URL, init?: RequestInit) => t.app.request(input, init, t.env),
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => t.call(input, init),
   });
 
 describe("typed client (hono/client)", () => {

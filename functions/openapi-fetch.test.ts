@@ -15,7 +15,7 @@ afterAll(() => t.close());
 const clientFor = () =>
   createClient<paths>({
     baseUrl: "http://localhost:8787",
-    fetch: async (request: Request) => t.app.request(request, undefined, t.env),
+    fetch: async (request: Request) => t.call(request),
   });
 
 /** Signs every request in with `token` from then on, as an application would. */

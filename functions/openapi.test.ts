@@ -1,9 +1,10 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_BUNDLE_PATH } from "./docs/bundle";
+import { PERMISSIONS } from "./lib/permissions";
 import { requireUser } from "./middleware/access";
-import { startTestApp, type TestApp } from "./testing/harness";
+import { readError, startTestApp, type TestApp } from "./testing/harness";
 
 type Operation = {
   operationId?: string;
@@ -93,13 +94,40 @@ describe("OpenAPI document", () => {
     for (const { method, path, operation } of documented()) {
       const where = `${method.toUpperCase()} ${path}`;
       if (isBearerProtected(path)) {
-        expect(operation.security, where).toEqual([{ bearer: [] }]);
+        expect(operation.security?.[0], where).toEqual({ bearer: [] });
         expect(operation.responses, where).toHaveProperty("401");
       } else {
         // Public: said explicitly, so that a global security requirement can never silently cover it.
         expect(operation.security, where).toEqual([]);
       }
     }
+  });
+
+  it("offers the X-API-Key scheme exactly where an API key is accepted", async () => {
+    const user = await t.signUp();
+    const created = await t.request("/api/v1/api-keys", {
+      method: "POST",
+      token: user.token,
+      json: { name: "every permission", permissions: PERMISSIONS },
+    });
+    const { key } = (await created.json()) as { key: string };
+    let offered = 0;
+    for (const { method, path, operation } of documented()) {
+      if (!isBearerProtected(path)) continue;
+      const where = `${method.toUpperCase()} ${path}`;
+      const response = await t.request(path.replace(/\{[^}]+\}/g, randomUUID()), {
+        method: method.toUpperCase(),
+        headers: { "x-api-key": key },
+        ...(operation.requestBody ? { json: {} } : {}),
+      });
+      const body = response.status === 403 ? await readError(response) : undefined;
+      const refused = body?.error.message.includes("access token") ?? false;
+      expect(operation.security, `${where} answered ${response.status}`).toEqual(
+        refused ? [{ bearer: [] }] : [{ bearer: [] }, { apiKey: [] }],
+      );
+      if (!refused) offered++;
+    }
+    expect(offered).toBeGreaterThan(10);
   });
 
   it("describes every 4xx with the shared Error schema, and a 422 wherever there is input", () => {

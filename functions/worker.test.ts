@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Unstable_DevWorker } from "wrangler";
 import { rowsOf } from "../db/client";
 import { startRelay } from "../db/local/relay";
+import { contractOf, type OpenApiDocument } from "./testing/contract";
 import { openTestDatabase, type TestDatabase, testEnv } from "./testing/harness";
+import { hostileBodies, keptAlive } from "./testing/kept-alive";
 import { hyperdriveConfig } from "./testing/scratch-files";
 
 // The deployed artefact, end to end: functions/worker.ts bundled by wrangler and run in workerd, reaching a
@@ -26,17 +28,21 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
     let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
     let worker: Unstable_DevWorker | undefined;
 
-    const call = (path: string, init: RequestInit & { json?: unknown; token?: string } = {}) => {
+    // Every answer of the Worker is held against the committed OpenAPI document, as in-process answers are.
+    const contract = contractOf(JSON.parse(readFileSync("docs/openapi.json", "utf8")) as OpenApiDocument);
+    const call = async (path: string, init: RequestInit & { json?: unknown; token?: string } = {}) => {
       if (!worker) throw new Error("the worker did not start");
       const { json, token, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (json !== undefined) headers.set("content-type", "application/json");
       if (token) headers.set("authorization", `Bearer ${token}`);
-      return fetch(`http://${worker.address}:${worker.port}${path}`, {
+      const response = await fetch(`http://${worker.address}:${worker.port}${path}`, {
         ...rest,
         headers,
         ...(json === undefined ? {} : { body: JSON.stringify(json) }),
       });
+      await contract.check(rest.method ?? "GET", path, response);
+      return response;
     };
 
     const signUp = async () => {
@@ -195,6 +201,28 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) statuses.push((await call(route, { token: alice.token })).status);
       expect(statuses).toEqual([200, 200, 429]);
+    });
+
+    it("answers bodies too large or too deep with 4xx, and the kept-alive connection serves the next request", async () => {
+      if (!worker) throw new Error("the worker did not start");
+      const connection = keptAlive(`http://${worker.address}:${worker.port}/api/v1`);
+      const { send } = connection;
+      try {
+        const refused = await send("POST", "/auth/register", hostileBodies.huge());
+        expect(refused.status).toBe(413);
+        expect(JSON.parse(refused.text)).toMatchObject({ error: { code: "payload_too_large" } });
+        expect((await send("GET", "/health")).status).toBe(200);
+        expect((await send("POST", "/auth/register", hostileBodies.huge(), { chunked: true })).status).toBe(413);
+        expect((await send("GET", "/health")).status).toBe(200);
+        expect((await send("POST", "/auth/register", hostileBodies.deep(1_000_000))).status).toBe(413);
+        const tooDeep = await send("POST", "/auth/register", hostileBodies.deep(10_000));
+        expect(tooDeep.status).toBe(400);
+        expect(JSON.parse(tooDeep.text)).toMatchObject({ error: { code: "body_too_deep" } });
+        expect((await send("GET", "/health")).status).toBe(200);
+        expect(connection.sockets.size, "one kept-alive connection served every request").toBe(1);
+      } finally {
+        connection.close();
+      }
     });
 
     it("answers an unknown route with the JSON error shape", async () => {

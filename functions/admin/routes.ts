@@ -1,5 +1,5 @@
-import { createRoute } from "@hono/zod-openapi";
 import { resourceRouter, resourceRoutes } from "../http/resource-routes";
+import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { IdParam } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
@@ -27,13 +27,13 @@ const limit = resourceRoutes({
     remove: "Delete a rate limit",
   },
 });
-const listRateLimits = createRoute({
+const listRateLimits = defineRoute({
   ...limit.list,
   path: "/tiers/{id}/rate-limits",
   request: { ...limit.list.request, params: IdParam },
   responses: { ...limit.list.responses, 404: limit.get.responses[404] },
 });
-const createRateLimit = createRoute({
+const createRateLimit = defineRoute({
   ...limit.create,
   path: "/tiers/{id}/rate-limits",
   request: { ...limit.create.request, params: IdParam },

@@ -1,6 +1,6 @@
-import { createRoute } from "@hono/zod-openapi";
 import { listQuery } from "../http/list-query";
 import { resourceRoutes } from "../http/resource-routes";
+import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
@@ -22,7 +22,7 @@ const key = resourceRoutes({
   },
 });
 
-const usage = createRoute({
+const usage = defineRoute({
   ...key.get,
   path: "/{id}/usage",
   operationId: "listApiKeyUsage",

@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { hashPassword } from "../lib/credentials/password";
 import { confirmEmail, passwordResetFor, resetPassword, verificationFor } from "../lib/email/account-mail";
@@ -13,7 +13,7 @@ const tags = ["auth"];
 const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 const badToken = json(ErrorSchema, "Unknown, used or expired token (or the address changed since it was sent)");
 
-const requestVerification = createRoute({
+const requestVerification = defineRoute({
   operationId: "requestEmailVerification",
   method: "post",
   path: "/verify-email/request",
@@ -24,7 +24,7 @@ const requestVerification = createRoute({
   responses: { 202: json(AcceptedSchema, "Sent, if one was due"), ...errors },
 });
 
-const verify = createRoute({
+const verify = defineRoute({
   operationId: "verifyEmail",
   security: [],
   method: "post",
@@ -35,7 +35,7 @@ const verify = createRoute({
   responses: { 204: { description: "Verified" }, 400: badToken, 422: errors[422], ...limitedError },
 });
 
-const requestReset = createRoute({
+const requestReset = defineRoute({
   operationId: "requestPasswordReset",
   security: [],
   method: "post",
@@ -49,7 +49,7 @@ const requestReset = createRoute({
   responses: { 202: json(AcceptedSchema, "Sent, if an account has the address"), 422: errors[422], ...limitedError },
 });
 
-const reset = createRoute({
+const reset = defineRoute({
   operationId: "resetPassword",
   security: [],
   method: "post",

@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { unsupportedMediaType } from "../lib/errors";
 import { ErrorSchema, errors, json, limitedError } from "../lib/schemas";
@@ -9,7 +9,7 @@ import { authService } from "./service";
 
 const tags = ["auth"];
 
-const login = createRoute({
+const login = defineRoute({
   operationId: "login",
   security: [],
   method: "post",

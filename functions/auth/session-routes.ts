@@ -1,4 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { bearer, ErrorSchema, errors, IdParam, json, limitedError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
@@ -9,7 +10,7 @@ import { authService, endSessionOr404 } from "./service";
 const tags = ["auth"];
 const signedOut = { 204: { description: "Signed out" }, ...errors };
 
-const refresh = createRoute({
+const refresh = defineRoute({
   operationId: "refreshTokens",
   security: [],
   method: "post",
@@ -28,7 +29,7 @@ const refresh = createRoute({
   },
 });
 
-const logout = createRoute({
+const logout = defineRoute({
   operationId: "logout",
   method: "post",
   path: "/logout",
@@ -39,7 +40,7 @@ const logout = createRoute({
   responses: signedOut,
 });
 
-const logoutAll = createRoute({
+const logoutAll = defineRoute({
   operationId: "logoutEverywhere",
   method: "post",
   path: "/logout-all",
@@ -52,7 +53,7 @@ const logoutAll = createRoute({
   responses: signedOut,
 });
 
-const sessions = createRoute({
+const sessions = defineRoute({
   operationId: "listMySessions",
   method: "get",
   path: "/sessions",
@@ -62,7 +63,7 @@ const sessions = createRoute({
   responses: { 200: json(z.array(SessionSchema), "Open sessions"), ...errors },
 });
 
-const endSession = createRoute({
+const endSession = defineRoute({
   operationId: "endSession",
   method: "delete",
   path: "/sessions/{id}",

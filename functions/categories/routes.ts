@@ -1,7 +1,7 @@
 import { categories } from "../../db/schema";
 import { resourceRouter } from "../http/resource-routes";
 import { resourceService } from "../lib/resource-service";
-import { permit, requireUser } from "../middleware/access";
+import { requireUser } from "../middleware/access";
 import { CategorySchema, categoriesResource } from "./schemas";
 
 // No privilege check here: rls_app_user holds only SELECT on categories, and its policy shows it the active
@@ -13,5 +13,6 @@ export const categoriesService = resourceService(categories, { name: "Category",
 export const categoriesRoutes = resourceRouter({
   ...categoriesResource,
   service: categoriesService,
-  guards: [requireUser, permit("categories")],
+  guards: [requireUser],
+  apiKeys: "categories",
 });

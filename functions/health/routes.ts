@@ -1,6 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { one } from "../../db/runner/plan";
+import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { findPgError } from "../lib/pg-errors";
 import { json, limitedError } from "../lib/schemas";
@@ -9,7 +10,7 @@ import { actsForNobody } from "../middleware/access";
 
 const Health = z.object({ status: z.enum(["ok", "error"]), database: z.enum(["ok", "unavailable"]) }).openapi("Health");
 
-const health = createRoute({
+const health = defineRoute({
   operationId: "getHealth",
   security: [],
   method: "get",

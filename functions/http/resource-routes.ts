@@ -1,9 +1,12 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import type { z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { ListQuery, ListSpec } from "../../db/crud";
-import { bearer, conflictError, errors, IdParam, json, notFoundError } from "../lib/schemas";
+import type { Resource } from "../lib/permissions";
+import { bearer, bearerOrKey, conflictError, errors, IdParam, json, notFoundError } from "../lib/schemas";
 import { type Scope, scopeOf } from "../lib/scope";
+import { permit } from "../middleware/access";
 import { listQuery } from "./list-query";
+import { defineRoute } from "./route";
 import { createRouter } from "./router";
 
 const body = <T extends z.ZodType>(schema: T) => ({
@@ -34,6 +37,11 @@ type Declaration<Item, Detail, Page, Create, Update> = {
   summaries: Summaries;
   /** Documents a 409 on delete. */
   removeMayConflict?: boolean;
+  /**
+   * API keys may call the routes, with `<resource>:read` or `:write` (permit): the router checks it and the
+   * document offers the X-API-Key scheme, from this one line. Without it, only a user's access token.
+   */
+  apiKeys?: Resource;
 };
 
 /**
@@ -49,9 +57,9 @@ export function resourceRoutes<
   Detail extends z.ZodType = Item,
 >(resource: Declaration<Item, Detail, Page, Create, Update>) {
   const { tag, schemas, summaries, names } = resource;
-  const common = { tags: [tag], security: bearer };
+  const common = { tags: [tag], security: resource.apiKeys ? bearerOrKey : bearer };
   return {
-    list: createRoute({
+    list: defineRoute({
       ...common,
       method: "get",
       path: "/",
@@ -60,7 +68,7 @@ export function resourceRoutes<
       request: { query: listQuery(resource.list) },
       responses: { 200: json(schemas.page, "A page"), ...errors },
     }),
-    create: createRoute({
+    create: defineRoute({
       ...common,
       method: "post",
       path: "/",
@@ -69,7 +77,7 @@ export function resourceRoutes<
       request: body(schemas.create),
       responses: { 201: json(schemas.item, "Created"), ...errors, ...conflictError },
     }),
-    get: createRoute({
+    get: defineRoute({
       ...common,
       method: "get",
       path: "/{id}",
@@ -78,7 +86,7 @@ export function resourceRoutes<
       request: { params: IdParam },
       responses: { 200: json((schemas.detail ?? schemas.item) as Detail, "Found"), ...errors, ...notFoundError },
     }),
-    update: createRoute({
+    update: defineRoute({
       ...common,
       method: "patch",
       path: "/{id}",
@@ -87,7 +95,7 @@ export function resourceRoutes<
       request: { params: IdParam, ...body(schemas.update) },
       responses: { 200: json(schemas.item, "Changed"), ...errors, ...notFoundError, ...conflictError },
     }),
-    remove: createRoute({
+    remove: defineRoute({
       ...common,
       method: "delete",
       path: "/{id}",
@@ -152,7 +160,7 @@ export function resourceRouter<
     },
   };
   const router = createRouter();
-  router.use("*", ...resource.guards);
+  router.use("*", ...resource.guards, ...(resource.apiKeys ? [permit(resource.apiKeys)] : []));
   return router.openapiRoutes([
     { route: routes.list, handler: handlers.list },
     { route: routes.create, handler: handlers.create },

@@ -1,7 +1,7 @@
 import { items } from "../../db/schema";
 import { resourceRouter } from "../http/resource-routes";
 import { resourceService } from "../lib/resource-service";
-import { permit, requireUser } from "../middleware/access";
+import { requireUser } from "../middleware/access";
 import { ItemSchema, itemsResource } from "./schemas";
 
 // Ownership is never checked here: RLS shows a user only its rows (a superuser all of them), so another
@@ -11,5 +11,6 @@ export const itemsService = resourceService(items, { name: "Item", expose: ItemS
 export const itemsRoutes = resourceRouter({
   ...itemsResource,
   service: itemsService,
-  guards: [requireUser, permit("items")],
+  guards: [requireUser],
+  apiKeys: "items",
 });

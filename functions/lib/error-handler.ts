@@ -8,6 +8,11 @@ import { ApiError, forbidden, unauthorized, validationError } from "./errors";
 import { log } from "./log";
 import { mapDatabaseError } from "./pg-errors";
 
+const HTTP_REFUSALS: Partial<Record<number, { code: string; message?: string }>> = {
+  400: { code: "bad_request" },
+  415: { code: "unsupported_media_type", message: "Send the body as application/json" },
+};
+
 const toApiError = (error: unknown): ApiError | undefined => {
   if (error instanceof ApiError) return error;
   // The data layer's own refusals (db/errors.ts).
@@ -17,9 +22,10 @@ const toApiError = (error: unknown): ApiError | undefined => {
     return error.reason === "unknown" ? unauthorized(error.message, "invalid_token") : forbidden(error.message);
   }
   if (error instanceof HTTPException) {
-    // Hono's own refusals, e.g. a malformed JSON body in a validator.
+    // Hono's own refusals: a malformed JSON body (400) or a body of another media type (415) in a validator.
     const status = error.status as ContentfulStatusCode;
-    return new ApiError(status, status === 400 ? "bad_request" : "http_error", error.message || "Bad request");
+    const known = HTTP_REFUSALS[status];
+    return new ApiError(status, known?.code ?? "http_error", known?.message ?? (error.message || "Bad request"));
   }
   return mapDatabaseError(error);
 };

@@ -45,8 +45,12 @@ export const password = z
   })
   .openapi({ example: "correct horse battery" });
 
-/** Timestamps travel as ISO 8601 strings; in code they are Dates until JSON serialises them. */
-export const timestamp = () => z.date().openapi({ type: "string", format: "date-time" });
+/**
+ * Timestamps travel as ISO 8601 strings; in code they are Dates until JSON serialises them. A plain z.date() is
+ * documented as `string`, `date-time`, and keeps its nullability (`["string", "null"]`): overriding its type in
+ * .openapi() would drop the null a nullable column sends.
+ */
+export const timestamp = () => z.date();
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
@@ -70,7 +74,10 @@ export const errors = {
 
 export const notFoundError = { 404: error("Not found, or not visible to this user") } as const;
 export const conflictError = { 409: error("Conflicts with an existing record") } as const;
-export const bearer = [{ bearer: [] }];
+type Security = Record<string, string[]>[];
+export const bearer: Security = [{ bearer: [] }];
+/** Routes an API key may call (with the permission its router checks), beside a user's access token. */
+export const bearerOrKey: Security = [{ bearer: [] }, { apiKey: [] }];
 
 /** A page by offset (`total_count`, `offset`) or by cursor (`next_cursor`). */
 export const listOf = <T extends z.ZodType>(item: T, name: string) =>

@@ -1,5 +1,5 @@
-import { createRoute } from "@hono/zod-openapi";
 import { nothing } from "../../db/runner/plan";
+import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { bearer, errors, json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
@@ -7,7 +7,7 @@ import { requireUser, tokenOnly } from "../middleware/access";
 import { runMaintenance } from "./run";
 import { MaintenanceSummarySchema } from "./schemas";
 
-const run = createRoute({
+const run = defineRoute({
   operationId: "runMaintenance",
   tags: ["admin"],
   security: bearer,

@@ -16,6 +16,7 @@ import { users } from "../../db/schema";
 import { type App, createApp } from "../app";
 import { findPgError } from "../lib/pg-errors";
 import type { ErrorSchema } from "../lib/schemas";
+import { type Contract, contractOf, type OpenApiDocument } from "./contract";
 
 /** Settings every test app gets; tests may add their own. */
 export const testEnv = {
@@ -151,21 +152,36 @@ export async function openTestDatabase(): Promise<TestDatabase> {
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 
-/** The real app on a fresh test database, called in-process through Hono's `app.request`. */
+/**
+ * The real app on a fresh test database, called in-process through Hono's `app.request`. Every answer is
+ * checked against the OpenAPI document the app serves (./contract.ts): a test that receives an answer the
+ * document does not allow fails, whatever it asserts itself.
+ */
 export async function startTestApp(env: Record<string, string> = {}) {
   const database = await openTestDatabase();
   const app = createApp({ openDatabase: () => database.runner() });
   const bindings = { ...testEnv, ...env };
+  let contract: Promise<Contract> | undefined;
+  const documented = async () => {
+    // The document depends on no setting; read with the defaults, so a test of a misconfigured app is checked too.
+    const response = await app.request("/openapi.json", {}, testEnv);
+    return contractOf((await response.json()) as OpenApiDocument);
+  };
+  /** app.request, with the answer held against the document. */
+  const call = async (input: string | URL | Request, init?: RequestInit) => {
+    const response = await app.request(input, init, bindings);
+    const method = init?.method ?? (input instanceof Request ? input.method : "GET");
+    const url = input instanceof Request ? input.url : String(input);
+    contract ??= documented();
+    await (await contract).check(method, url, response);
+    return response;
+  };
   const request = (path: string, init: RequestInit & { json?: unknown; token?: string } = {}) => {
     const { json, token, ...rest } = init;
     const headers = new Headers(rest.headers);
     if (json !== undefined) headers.set("content-type", "application/json");
     if (token) headers.set("authorization", `Bearer ${token}`);
-    return app.request(
-      path,
-      { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json) }) },
-      bindings,
-    );
+    return call(path, { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json) }) });
   };
 
   let counter = 0;
@@ -191,10 +207,10 @@ export async function startTestApp(env: Record<string, string> = {}) {
   const api = (token?: string, headers: Record<string, string> = {}) =>
     hc<App>("http://localhost", {
       headers: token ? { authorization: `Bearer ${token}`, ...headers } : headers,
-      fetch: async (input: RequestInfo | URL, init?: RequestInit) => app.request(input, init, bindings),
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => call(input, init),
     }).api.v1;
 
-  return { ...database, app, env: bindings, request, signUp, api };
+  return { ...database, app, env: bindings, request, call, signUp, api };
 }
 
 type BodyOf<R, S extends number> = R extends ClientResponse<infer T, S, "json"> ? T : never;

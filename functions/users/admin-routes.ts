@@ -1,5 +1,5 @@
-import { createRoute } from "@hono/zod-openapi";
 import { listQuery } from "../http/list-query";
+import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { bearer, conflictError, errors, IdParam, json, notFoundError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
@@ -9,7 +9,7 @@ import { usersService } from "./service";
 
 const common = { tags: ["admin"], security: bearer };
 
-const list = createRoute({
+const list = defineRoute({
   operationId: "adminListUsers",
   ...common,
   method: "get",
@@ -19,7 +19,7 @@ const list = createRoute({
   responses: { 200: json(UserPageSchema, "A page of users"), ...errors },
 });
 
-const update = createRoute({
+const update = defineRoute({
   operationId: "adminUpdateUser",
   ...common,
   method: "patch",

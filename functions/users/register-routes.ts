@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { newVerificationToken } from "../lib/email/account-mail";
 import { verificationEmail } from "../lib/email/messages";
@@ -9,7 +9,7 @@ import { sendLater } from "../middleware/detached";
 import { RegisterSchema, UserSchema } from "./schemas";
 import { usersService } from "./service";
 
-const register = createRoute({
+const register = defineRoute({
   operationId: "register",
   security: [],
   method: "post",

@@ -1,9 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { listQuery } from "../http/list-query";
+import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
-import { bearer, conflictError, errors, json } from "../lib/schemas";
+import { bearer, bearerOrKey, conflictError, errors, json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
-import { permit, requireUser } from "../middleware/access";
+import { permit, requireUser, tokenOnly } from "../middleware/access";
 import {
   DeleteMeSchema,
   IdentitySchema,
@@ -16,22 +17,22 @@ import { usersService } from "./service";
 
 const tags = ["users"];
 
-const me = createRoute({
+const me = defineRoute({
   operationId: "getMe",
   method: "get",
   path: "/me",
   tags,
-  security: bearer,
+  security: bearerOrKey,
   summary: "The signed-in user",
   responses: { 200: json(UserSchema, "You"), ...errors },
 });
 
-const updateMe = createRoute({
+const updateMe = defineRoute({
   operationId: "updateMe",
   method: "patch",
   path: "/me",
   tags,
-  security: bearer,
+  security: bearerOrKey,
   summary: "Change your e-mail address, name or password",
   description:
     "Changing email or password needs current_password and an access token (not an API key), and signs out " +
@@ -41,7 +42,7 @@ const updateMe = createRoute({
   responses: { 200: json(UserSchema, "You, changed"), ...errors, ...conflictError },
 });
 
-const deleteMe = createRoute({
+const deleteMe = defineRoute({
   operationId: "deleteMe",
   method: "delete",
   path: "/me",
@@ -56,23 +57,23 @@ const deleteMe = createRoute({
   responses: { 204: { description: "Deleted" }, ...errors, ...conflictError },
 });
 
-const identities = createRoute({
+const identities = defineRoute({
   operationId: "listMyIdentities",
   method: "get",
   path: "/me/identities",
   tags,
-  security: bearer,
+  security: bearerOrKey,
   summary: "The identity providers' accounts linked to you",
   description: "Linked on your first request with a provider's token (AUTH_ISSUERS); see docs/auth.md.",
   responses: { 200: json(z.array(IdentitySchema), "Your linked identities"), ...errors },
 });
 
-const list = createRoute({
+const list = defineRoute({
   operationId: "listUsers",
   method: "get",
   path: "/",
   tags,
-  security: bearer,
+  security: bearerOrKey,
   summary: "List all users (superusers only)",
   request: { query: listQuery(usersListSpec) },
   responses: { 200: json(UserPageSchema, "A page of users"), ...errors },
@@ -80,6 +81,8 @@ const list = createRoute({
 
 const router = createRouter();
 router.use("*", requireUser, permit("users"));
+// Deleting the account takes its password and the account's own access token, never an API key.
+router.on("DELETE", "/me", tokenOnly);
 
 export const usersRoutes = router
   .openapi(me, async (c) => c.json(await usersService.me(scopeOf(c)), 200))
