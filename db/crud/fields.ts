@@ -1,4 +1,4 @@
-import { getTableColumns } from "drizzle-orm";
+import { getTableColumns, getTableName, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 
 /** What a URL value is coerced to before it is bound as a parameter. */
@@ -59,3 +59,10 @@ export function integerRange(field: Field): [number, number] {
 }
 
 export type Fields = ReturnType<typeof fieldsOf>;
+
+/**
+ * A column with its table's name, for a correlated subquery in a `sql` template: Drizzle renders a column there
+ * unqualified (`"id"`), which binds to the inner table's column of that name, not the outer row's.
+ */
+export const qualified = (column: AnyPgColumn): SQL =>
+  sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`;

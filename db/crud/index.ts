@@ -1,5 +1,5 @@
 export { type CountKind, type CursorPage, crud, type Page } from "./crud";
-export { type Field, type Fields, fieldsOf } from "./fields";
+export { type Field, type Fields, fieldsOf, qualified } from "./fields";
 export { OPERATORS, type Operator } from "./filters";
 export {
   COUNT_MODES,

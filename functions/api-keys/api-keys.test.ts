@@ -28,12 +28,18 @@ describe("API keys", () => {
     expect(key).toMatchObject({ name: "ci", owner_id: alice.id, permissions: ["items:read", "items:write"] });
     expect(key).not.toHaveProperty("key_hash");
 
+    const other = await createKey(alice.token, { name: "reader", permissions: ["posts:read"] });
     const keys = t.api(alice.token)["api-keys"];
     const read = await ok(await keys[":id"].$get({ param: { id: key.id } }), 200);
     expect(read).not.toHaveProperty("key");
     expect(read).not.toHaveProperty("key_hash");
+    // Read back with their own permissions, each key its own, one by one and in a list.
+    expect(read.permissions).toEqual(["items:read", "items:write"]);
     const list = await ok(await keys.$get({ query: {} }), 200);
-    expect(list.data.map((k) => k.id)).toEqual([key.id]);
+    expect(list.data.map((k) => [k.id, k.permissions])).toEqual([
+      [other.id, ["posts:read"]],
+      [key.id, ["items:read", "items:write"]],
+    ]);
     expect(list.data[0]).not.toHaveProperty("key");
 
     const [stored] = await t.asOwner((tx) => tx.select().from(apiKeys).where(eq(apiKeys.id, key.id)));

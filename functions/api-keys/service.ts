@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, isNull, sql } from "drizzle-orm";
-import { crud, type ListQuery } from "../../db/crud";
+import { crud, type ListQuery, qualified } from "../../db/crud";
 import { all, andThen, one } from "../../db/runner/plan";
 import { type ApiKey, apiKeys, keyPermissions, keyUsage } from "../../db/schema";
 import { newApiKey } from "../lib/credentials/api-key-secret";
@@ -19,13 +19,16 @@ const show = exposing(ApiKeySchema);
 const showUsage = exposing(KeyUsageSchema);
 const toPublic = (key: KeyWithPermissions) => ({ ...show(key), permissions: key.permissions as Permission[] });
 
-/** A key's permissions as a column of its row, so a page of keys and their permissions are one statement. */
+/**
+ * A key's permissions as a column of its row, so a page of keys and their permissions are one statement. The
+ * outer key is named with its table: key_permissions has an `id` of its own.
+ */
 const withPermissions = {
   ...getTableColumns(apiKeys),
   permissions: sql<
     string[]
   >`coalesce((select array_agg(${keyPermissions.permission} order by ${keyPermissions.permission})
-    from ${keyPermissions} where ${keyPermissions.api_key_id} = ${apiKeys.id}), '{}')`.as("permissions"),
+    from ${keyPermissions} where ${keyPermissions.api_key_id} = ${qualified(apiKeys.id)}), '{}')`.as("permissions"),
 };
 
 // A user sees and manages only its own keys and their usage: RLS on api_keys, key_permissions and
