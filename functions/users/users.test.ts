@@ -138,9 +138,17 @@ describe("/users/me", () => {
 
   it("refuses is_superuser and is_active with 422, naming nothing it would accept", async () => {
     const user = await t.signUp();
-    for (const json of [{ is_superuser: true }, { is_active: false }, { id: user.id }]) {
+    for (const [json, field] of [
+      [{ is_superuser: true }, "is_superuser"],
+      [{ is_active: false }, "is_active"],
+      [{ id: user.id }, "id"],
+    ] as const) {
       const response = await t.request("/api/v1/users/me", { method: "PATCH", token: user.token, json });
       expect(response.status).toBe(422);
+      // The unknown key itself is the field named, not the whole body.
+      expect((await readError(response)).error.details).toEqual([
+        { field, location: "body", message: "is not a known field" },
+      ]);
     }
     const after = await t.request("/api/v1/users/me", { token: user.token });
     expect(await after.json()).toMatchObject({ is_superuser: false, is_active: true });
