@@ -77,7 +77,8 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
       process.env.WRANGLER_SEND_ERROR_REPORTS = "false";
       process.env.WRANGLER_HIDE_BANNER = "true";
       process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
-      database = await openTestDatabase();
+      // As drizzle-kit migrate leaves it: the default tier and its limits come with the schema.
+      database = await openTestDatabase({ tiers: "migrated" });
       if (!database.appUrl) throw new Error("openTestDatabase() returned no appUrl for Postgres");
       relay = await startRelay();
       if (path === "hyperdrive")
@@ -187,6 +188,12 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
 
     it("counts every request against its tier's limit and answers 429 past it", async () => {
       const route = "/api/v1/users/me";
+      // Limited from the start, with nothing seeded: the migrations made the default tier (300 a minute).
+      const first = await signUp();
+      const limited = await call(route, { token: first.token });
+      expect(limited.status).toBe(200);
+      expect(limited.headers.get("x-ratelimit-limit")).toBe("300");
+      expect(Number(limited.headers.get("x-ratelimit-remaining"))).toBe(299);
       await database?.asOwner(async (tx) => {
         const [tier] = rowsOf<{ id: string }>(
           await tx.execute(sql`insert into tiers (name, is_default) values (${`worker ${path}`}, true)

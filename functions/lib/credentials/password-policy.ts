@@ -5,7 +5,10 @@ import { COMMON_PASSWORDS } from "./common-passwords.data";
 // alphabet sequence. Length alone (8-128) lets all of these through. The list is zxcvbn-ts's (49,233 passwords
 // ranked by how often they appear in leaks); only its 17,950 entries of 8 characters or more can pass the length
 // rule, so only those are shipped (common-passwords.data.ts, written by npm run passwords:common).
-const COMMON = new Set(COMMON_PASSWORDS.split("\n"));
+// Added to it: defaults that templates and tutorials print (a first superuser's "changethis"), which leaks
+// have not ranked yet.
+const DEFAULTS = "changethis changeme123 administrator admin1234 welcome123 letmein123 password123".split(" ");
+const COMMON = new Set([...COMMON_PASSWORDS.split("\n"), ...DEFAULTS]);
 
 const SEQUENCES = ["0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm"];
 
