@@ -45,6 +45,8 @@ export async function openNodeDatabase(options: {
   timeouts?: Timeouts;
   /** A login that may switch to rls_maintenance_admin (rls_maintainer, or the owner): seeding, maintenance. */
   maintenanceUrl?: string;
+  /** Embedded: told each step of opening (creating, migrating), for the start-up log. */
+  onStep?: (message: string) => void;
 }): Promise<{
   db: Database;
   /** Where withAdmin works: the maintenance login's pool, PGlite's owner-authorized handle, or none. */
@@ -54,7 +56,7 @@ export async function openNodeDatabase(options: {
   description: string;
 }> {
   if (!options.databaseUrl) {
-    const embedded = await openPglite(options.dataDir);
+    const embedded = await openPglite(options.dataDir, { onStep: options.onStep });
     return {
       db: embedded.db,
       maintenance: embedded.maintenance,

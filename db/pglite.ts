@@ -1,4 +1,5 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
@@ -21,12 +22,33 @@ import { roleNames } from "./schema/roles";
  * every migration again (the test suite opens dozens of databases). `migrate: false` opens it as it is, as the
  * owner (the migration verbs of scripts/db.ts; nothing else may).
  */
-export async function openPglite(dataDir?: string, options: { template?: Blob; migrate?: boolean } = {}) {
+export async function openPglite(
+  dataDir?: string,
+  options: {
+    template?: Blob;
+    migrate?: boolean;
+    /** Told each step of opening, with how long the one before took: a first start takes seconds. */
+    onStep?: (message: string) => void;
+  } = {},
+) {
   let release = () => {};
+  let fresh = !dataDir;
   if (dataDir) {
+    fresh = !existsSync(join(dataDir, "PG_VERSION"));
     mkdirSync(dataDir, { recursive: true });
     release = lockDataDir(dataDir, purposeOfThisProcess());
   }
+  let started = performance.now();
+  const step = (message: string) => {
+    const now = performance.now();
+    options.onStep?.(`${message} (${Math.round(now - started)} ms)`);
+    started = now;
+  };
+  options.onStep?.(
+    fresh
+      ? `creating the embedded database in ${dataDir ?? "memory"}: this takes a few seconds, once`
+      : "opening the embedded database",
+  );
   const client = await PGlite.create({ dataDir, loadDataDir: options.template }).catch((error: unknown) => {
     release();
     throw error;
@@ -50,7 +72,11 @@ export async function openPglite(dataDir?: string, options: { template?: Blob; m
     if (failure) throw failure;
   };
   // Without migrating (the migration verbs), the session stays the owner's: there may be no login role yet.
-  if (options.migrate !== false) await migrateAsOwner();
+  step(fresh ? "embedded database created" : "embedded database opened");
+  if (options.migrate !== false) {
+    await migrateAsOwner();
+    step("migrations up to date");
+  }
   const db = ownerDb as unknown as Database;
   // The embedded database is one session, authorized as the login role, which cannot reach the maintenance
   // role. Maintenance (seeding, purges) takes the owner's authorization for one transaction, then switches

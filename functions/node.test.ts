@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase, testEnv } from "./testing/harness";
-import { hostileBodies, keptAlive } from "./testing/kept-alive";
+import { expectHostileBodiesRefusedOnOneConnection } from "./testing/kept-alive";
 
 // `npm start` as a process: on the run's Postgres (node-postgres, pipelined) when there is one, else on
 // embedded PGlite in a fresh data directory. What only the Node entry point does is tested here: the client
@@ -115,24 +115,7 @@ describe("the Node entry point", () => {
   });
 
   it("answers bodies too large or too deep with 4xx, and the kept-alive connection serves the next request", async () => {
-    const connection = keptAlive(base);
-    const { send } = connection;
-    try {
-      const refused = await send("POST", "/auth/register", hostileBodies.huge());
-      expect(refused.status).toBe(413);
-      expect(JSON.parse(refused.text)).toMatchObject({ error: { code: "payload_too_large" } });
-      expect((await send("GET", "/health")).status).toBe(200);
-      expect((await send("POST", "/auth/register", hostileBodies.huge(), { chunked: true })).status).toBe(413);
-      expect((await send("GET", "/health")).status).toBe(200);
-      expect((await send("POST", "/auth/register", hostileBodies.deep(1_000_000))).status).toBe(413);
-      const tooDeep = await send("POST", "/auth/register", hostileBodies.deep(10_000));
-      expect(tooDeep.status).toBe(400);
-      expect(JSON.parse(tooDeep.text)).toMatchObject({ error: { code: "body_too_deep" } });
-      expect((await send("GET", "/health")).status).toBe(200);
-      expect(connection.sockets.size, "one kept-alive connection served every request").toBe(1);
-    } finally {
-      connection.close();
-    }
+    await expectHostileBodiesRefusedOnOneConnection(base);
   });
 
   it("refuses TRACE with 405 (Node's server would otherwise hand it over as a GET)", async () => {

@@ -55,6 +55,7 @@ async function prepareDatabase() {
     dataDir: embedded ? dataDir : undefined,
     timeouts: timeoutsOf(config),
     maintenanceUrl: env.MAINTENANCE_DATABASE_URL ?? env.MIGRATION_DATABASE_URL,
+    onStep: (message) => log("info", message),
   });
   const { db, maintenance } = opened;
   const [role] = rowsOf<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; reaches: string | null }>(

@@ -1,4 +1,5 @@
 import { Agent, request } from "node:http";
+import { expect } from "vitest";
 
 /**
  * Requests over one kept-alive connection (node:http, one socket at most), as a browser or an HTTP client
@@ -35,3 +36,28 @@ export const hostileBodies = {
   huge: () => Buffer.from(JSON.stringify({ email: "a@example.com", password: "x".repeat(10 * 1024 * 1024) })),
   deep: (levels: number) => Buffer.from(`${"[".repeat(levels)}${"]".repeat(levels)}`),
 };
+
+/**
+ * Bodies too large (declared and chunked) and too deep, each answered 4xx in the error shape, with a request after
+ * each on the same kept-alive connection: the server under test (npm start, or the Worker in workerd) at `base`.
+ */
+export async function expectHostileBodiesRefusedOnOneConnection(base: string) {
+  const connection = keptAlive(base);
+  const { send } = connection;
+  try {
+    const refused = await send("POST", "/auth/register", hostileBodies.huge());
+    expect(refused.status).toBe(413);
+    expect(JSON.parse(refused.text)).toMatchObject({ error: { code: "payload_too_large" } });
+    expect((await send("GET", "/health")).status).toBe(200);
+    expect((await send("POST", "/auth/register", hostileBodies.huge(), { chunked: true })).status).toBe(413);
+    expect((await send("GET", "/health")).status).toBe(200);
+    expect((await send("POST", "/auth/register", hostileBodies.deep(1_000_000))).status).toBe(413);
+    const tooDeep = await send("POST", "/auth/register", hostileBodies.deep(10_000));
+    expect(tooDeep.status).toBe(400);
+    expect(JSON.parse(tooDeep.text)).toMatchObject({ error: { code: "body_too_deep" } });
+    expect((await send("GET", "/health")).status).toBe(200);
+    expect(connection.sockets.size, "one kept-alive connection served every request").toBe(1);
+  } finally {
+    connection.close();
+  }
+}
