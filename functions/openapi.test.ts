@@ -121,7 +121,9 @@ describe("OpenAPI document", () => {
         ...(operation.requestBody ? { json: {} } : {}),
       });
       const body = response.status === 403 ? await readError(response) : undefined;
-      const refused = body?.error.message.includes("access token") ?? false;
+      // Refused as a key: by tokenOnly ("use a user's access token"), or by the context statement on a route
+      // that names no permission ("This API key lacks the ... permission").
+      const refused = /access token|API key/.test(body?.error.message ?? "");
       expect(operation.security, `${where} answered ${response.status}`).toEqual(
         refused ? [{ bearer: [] }] : [{ bearer: [] }, { apiKey: [] }],
       );

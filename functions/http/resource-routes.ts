@@ -4,7 +4,7 @@ import type { ListQuery, ListSpec } from "../../db/crud";
 import type { Resource } from "../lib/permissions";
 import { bearer, bearerOrKey, conflictError, errors, IdParam, json, notFoundError } from "../lib/schemas";
 import { type Scope, scopeOf } from "../lib/scope";
-import { permit } from "../middleware/access";
+import { permit, tokenOnly } from "../middleware/access";
 import { listQuery } from "./list-query";
 import { defineRoute } from "./route";
 import { createRouter } from "./router";
@@ -160,7 +160,8 @@ export function resourceRouter<
     },
   };
   const router = createRouter();
-  router.use("*", ...resource.guards, ...(resource.apiKeys ? [permit(resource.apiKeys)] : []));
+  // Without `apiKeys`, keys are refused before anything else (the document offers bearer only).
+  router.use("*", ...resource.guards, resource.apiKeys ? permit(resource.apiKeys) : tokenOnly);
   return router.openapiRoutes([
     { route: routes.list, handler: handlers.list },
     { route: routes.create, handler: handlers.create },
