@@ -46,7 +46,7 @@ export const SECURITY_SCHEMES = {
 } as const;
 
 /** The document's shared components: the security schemes and the response headers. */
-export function registerComponents(app: OpenAPIHono<never> | { openAPIRegistry: OpenAPIHono["openAPIRegistry"] }) {
+export function registerComponents(app: { openAPIRegistry: OpenAPIHono["openAPIRegistry"] }) {
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
   }

@@ -34,8 +34,8 @@ const refName = (ref: string) => ref.split("/").pop() as string;
  * A schema as the check reads it: `allOf` of objects merged into one object, and every object with named
  * properties closed (`additionalProperties: false`), so the document must name every field the server sends.
  */
-function closed(schema: unknown, components: Record<string, Schema>, seen = new Set<string>()): unknown {
-  if (Array.isArray(schema)) return schema.map((s) => closed(s, components, seen));
+function closed(schema: unknown, components: Record<string, Schema>): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => closed(s, components));
   if (!schema || typeof schema !== "object") return schema;
   const node = schema as Schema;
   if (Array.isArray(node.allOf)) {
@@ -50,16 +50,16 @@ function closed(schema: unknown, components: Record<string, Schema>, seen = new 
         properties: Object.assign({}, ...parts.map((part) => part.properties)),
         required: [...new Set(parts.flatMap((part) => (part.required as string[] | undefined) ?? []))],
       };
-      return closed(merged, components, seen);
+      return closed(merged, components);
     }
   }
   const out: Schema = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === "properties" && value && typeof value === "object") {
       out.properties = Object.fromEntries(
-        Object.entries(value as Schema).map(([name, s]) => [name, closed(s, components, seen)]),
+        Object.entries(value as Schema).map(([name, s]) => [name, closed(s, components)]),
       );
-    } else out[key] = closed(value, components, seen);
+    } else out[key] = closed(value, components);
   }
   if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
   return out;
