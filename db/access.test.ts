@@ -16,7 +16,7 @@ import { roleNames } from "./schema/roles";
 let t: TestApp;
 let alice: string;
 let superuser: string;
-const ROLES: AccessRole[] = ["login", "anon", "user", "superuser", "maintenance"];
+const ROLES: AccessRole[] = ["login", "anon", "user", "superuser", "maintenance", "billing"];
 const COMMANDS: Command[] = ["select", "insert", "update", "delete"];
 
 const tables = (Object.values(schema) as unknown[]).filter((value): value is PgTable => is(value, PgTable));
@@ -38,7 +38,9 @@ async function as<T>(role: AccessRole, probe: (tx: Tx) => Promise<T>): Promise<T
               ? [roleNames.appSuperuser, superuser, "true"]
               : role === "maintenance"
                 ? [roleNames.maintenanceAdmin, "", "false"]
-                : [undefined, "", "false"];
+                : role === "billing"
+                  ? [roleNames.billing, "", "false"]
+                  : [undefined, "", "false"];
       if (name) {
         await tx.execute(sql`select set_config('role', ${name}, true), set_config('app.current_user_id', ${userId}, true),
           set_config('app.is_superuser', ${isSuperuser}, true)`);
@@ -112,6 +114,23 @@ beforeAll(async () => {
     json: { name: "all", path: "/api/v1/*", limit: 1000, period: 60 },
   });
   await t.request("/api/v1/items", { token: a.token }); // a counter row
+  // Plans, subscriptions and Stripe events (functions/billing/billing.test.ts makes them through the webhook).
+  await t.asOwner(async (tx) => {
+    await tx.insert(schema.plans).values({ name: "matrix", stripe_price_id: "price_matrix", tier_id: tier.id });
+    await tx.insert(schema.subscriptions).values(
+      [a, b].map((user) => ({
+        owner_id: user.id,
+        stripe_subscription_id: `sub_${user.id}`,
+        stripe_customer_id: `cus_${user.id}`,
+        stripe_price_id: "price_matrix",
+        status: "active" as const,
+        stripe_updated_at: new Date(),
+      })),
+    );
+    await tx
+      .insert(schema.stripeEvents)
+      .values({ id: "evt_matrix", type: "invoice.paid", stripe_created_at: new Date(), outcome: "ignored" });
+  });
   // Linked provider identities (functions/auth/providers.test.ts links them through real provider tokens).
   await t.asOwner((tx) =>
     tx

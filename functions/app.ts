@@ -5,6 +5,8 @@ import { apiKeysRoutes } from "./api-keys/routes";
 import { recoveryRoutes } from "./auth/recovery-routes";
 import { authRoutes } from "./auth/routes";
 import { sessionRoutes } from "./auth/session-routes";
+import { plansAdminRoutes } from "./billing/admin-routes";
+import { billingRoutes } from "./billing/routes";
 import { categoriesRoutes } from "./categories/routes";
 import type { ReadBundle } from "./docs/bundle";
 import { docsRoutes } from "./docs/routes";
@@ -60,8 +62,10 @@ export function createApp({
     .route("/api/v1/categories", categoriesRoutes)
     .route("/api/v1/posts", postsRoutes)
     .route("/api/v1/api-keys", apiKeysRoutes)
+    .route("/api/v1/billing", billingRoutes)
     .route("/api/v1/admin", adminRoutes)
     .route("/api/v1/admin/users", usersAdminRoutes)
+    .route("/api/v1/admin/plans", plansAdminRoutes)
     .route("/api/v1/admin/maintenance", maintenanceRoutes);
 
   registerComponents(app);

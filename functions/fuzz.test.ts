@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPERATORS } from "../db/crud/filters";
 import { bodyOf, hostileKey, hostileString, type JsonSchema, valueFor } from "./testing/arbitraries";
+import { type FakeStripe, startFakeStripe } from "./testing/fake-stripe";
 import { startTestApp, type TestApp } from "./testing/harness";
 
 // Fuzzing from the OpenAPI document: for every operation, requests generated from its own schemas and past
@@ -23,12 +24,19 @@ type Document = {
 };
 
 let t: TestApp;
+let stripe: FakeStripe;
 let doc: Document;
 const credentials: Record<string, Record<string, string>> = { none: {} };
 const ids: string[] = [];
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // Billing configured (against the local fake of Stripe): its routes are fuzzed past the 503 of a missing key.
+  stripe = await startFakeStripe();
+  t = await startTestApp({
+    STRIPE_SECRET_KEY: stripe.secretKey,
+    STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+    STRIPE_API_URL: stripe.url,
+  });
   await t.asOwner((tx) => tx.execute(sql`update rate_limits set "limit" = 1000000000`));
   doc = (await (await t.request("/openapi.json")).json()) as Document;
   const admin = await t.signUp({ superuser: true });
@@ -70,7 +78,10 @@ beforeAll(async () => {
     ])) as string[]),
   );
 }, 120_000);
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  await stripe.close();
+});
 
 const resolve = (schema: JsonSchema | undefined): JsonSchema =>
   schema?.$ref ? resolve(doc.components.schemas[schema.$ref.split("/").pop() as string]) : (schema ?? {});

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Unstable_DevWorker } from "wrangler";
 import { rowsOf } from "../db/client";
 import { startRelay } from "../db/local/relay";
+import { plans } from "../db/schema";
 import { contractOf, type OpenApiDocument } from "./testing/contract";
+import { type FakeStripe, startFakeStripe } from "./testing/fake-stripe";
 import { openTestDatabase, type TestDatabase, testEnv } from "./testing/harness";
 import { expectHostileBodiesRefusedOnOneConnection } from "./testing/kept-alive";
 import { hyperdriveConfig } from "./testing/scratch-files";
@@ -27,6 +29,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
     let config = "wrangler.toml";
     let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
     let worker: Unstable_DevWorker | undefined;
+    let stripe: FakeStripe | undefined;
 
     // Every answer of the Worker is held against the committed OpenAPI document, as in-process answers are.
     const contract = contractOf(JSON.parse(readFileSync("docs/openapi.json", "utf8")) as OpenApiDocument);
@@ -81,6 +84,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
       database = await openTestDatabase({ tiers: "migrated" });
       if (!database.appUrl) throw new Error("openTestDatabase() returned no appUrl for Postgres");
       relay = await startRelay();
+      stripe = await startFakeStripe();
       if (path === "hyperdrive")
         config = hyperdriveConfig(Object.assign(new URL(database.appUrl), { password: "local" }).toString());
       const { unstable_dev } = await import("wrangler");
@@ -97,6 +101,9 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
           NEON_WS_PROXY: relay.proxy,
           NEON_HTTP_ENDPOINT: relay.sqlEndpoint,
           MAINTENANCE_RETENTION_DAYS: "30",
+          STRIPE_SECRET_KEY: stripe.secretKey,
+          STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+          STRIPE_API_URL: stripe.url,
           LOG_LEVEL: "warn",
         },
         logLevel: "warn",
@@ -120,8 +127,39 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
       await worker?.stop();
       if (config !== "wrangler.toml") rmSync(config, { force: true });
       await relay?.close();
+      await stripe?.close();
       await database?.close();
     }, 60_000);
+
+    it("bills through Stripe in workerd: checkout over fetch, the webhook's signature over Web Crypto", async () => {
+      if (!database || !stripe) throw new Error("not started");
+      const price = `price_worker_${path}`;
+      const [plan] = await database.asOwner((tx) =>
+        tx
+          .insert(plans)
+          .values({ name: `Worker ${path}`, stripe_price_id: price })
+          .returning(),
+      );
+      const user = await signUp();
+      const checkout = await call("/api/v1/billing/checkout", {
+        method: "POST",
+        token: user.token,
+        json: { plan_id: plan?.id },
+      });
+      expect(checkout.status).toBe(200);
+      const session = [...stripe.checkouts.values()].at(-1);
+      expect(session?.form.subscription_data).toEqual({ metadata: { user_id: user.id } });
+      const { created, subscription } = stripe.pay(session?.id as string);
+      const { body, headers } = await stripe.sign(created);
+      const webhook = (init: RequestInit) => call("/api/v1/billing/webhook", { method: "POST", ...init });
+      expect((await webhook({ body: body.replace("active", "trialing"), headers })).status).toBe(400);
+      expect(await (await webhook({ body, headers })).json()).toEqual({ received: true, outcome: "applied" });
+      expect(await (await webhook({ body, headers })).json()).toEqual({ received: true, outcome: "duplicate" });
+      const status = await call("/api/v1/billing/subscription", { token: user.token });
+      expect(await status.json()).toMatchObject({
+        subscription: { status: "active", stripe_subscription_id: subscription.id },
+      });
+    });
 
     it("reports the database as reachable", async () => {
       const response = await call("/api/v1/health");

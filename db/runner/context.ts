@@ -23,6 +23,11 @@ export type RequestContext = {
   route?: string;
   /** GET and HEAD: the handler's statements run read-only. */
   readOnly: boolean;
+  /**
+   * The Stripe webhook acts for no user: its transaction runs as rls_billing instead of the caller's role, with no
+   * user id. Set only by the webhook, once Stripe's signature over the body checked (functions/billing).
+   */
+  billing?: boolean;
   /** statement_timeout for the rest of the transaction (every driver, Neon's HTTP API included). */
   statementTimeoutMs?: number;
 };
@@ -56,11 +61,14 @@ export function contextStatement(q: Database, context: RequestContext, checks = 
 /** The context statement's SQL, for contextStatement (and for a benchmark's baseline to send as it is). */
 export function contextSql(context: RequestContext, checks = true) {
   const { apiKey, identity } = context;
+  const role = context.billing
+    ? sql`${roleNames.billing}::text`
+    : sql`case when r.user_id is null then ${roleNames.anon}
+        when r.is_superuser then ${roleNames.appSuperuser} else ${roleNames.appUser} end`;
   return sql`
     select r.*,
-      set_config('role', case when r.user_id is null then ${roleNames.anon}
-        when r.is_superuser then ${roleNames.appSuperuser} else ${roleNames.appUser} end, true) as "role",
-      set_config('app.current_user_id', coalesce(r.user_id::text, ''), true) as "uid",
+      set_config('role', ${role}, true) as "role",
+      set_config('app.current_user_id', ${context.billing ? sql`''` : sql`coalesce(r.user_id::text, '')`}, true) as "uid",
       set_config('app.is_superuser', r.is_superuser::text, true) as "su",
       set_config('app.api_key_id', coalesce(r.key_id::text, ''), true) as "kid",
       set_config('app.session_id', coalesce(r.session_id::text, ''), true) as "sid"${

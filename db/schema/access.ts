@@ -13,7 +13,7 @@ import type { PgTable } from "drizzle-orm/pg-core";
 export type Reach = "denied" | "none" | "own" | "own+published" | "all" | "allowed";
 export type Command = "select" | "insert" | "update" | "delete";
 /** The roles a connection can act as: the login role itself, and the ones it switches to. */
-export type AccessRole = "login" | "anon" | "user" | "superuser" | "maintenance";
+export type AccessRole = "login" | "anon" | "user" | "superuser" | "maintenance" | "billing";
 
 export type Access = {
   /** The column naming the user a row belongs to (`id` for users); none for shared tables. */
@@ -46,7 +46,7 @@ export const reach = { everything, nothing, ownRows, readOnly };
 export const ownedTable = (user: Record<Command, Reach> = ownRows, probe = "updated_at"): Access => ({
   owner: "owner_id",
   probe,
-  roles: { login: nothing, anon: nothing, user, superuser: everything, maintenance: everything },
+  roles: { login: nothing, anon: nothing, user, superuser: everything, maintenance: everything, billing: nothing },
 });
 
 /**
@@ -56,11 +56,25 @@ export const ownedTable = (user: Record<Command, Reach> = ownRows, probe = "upda
 export const privateTable = (probe: string): Access => ({
   owner: "owner_id",
   probe,
-  roles: { login: nothing, anon: nothing, user: nothing, superuser: nothing, maintenance: everything },
+  roles: {
+    login: nothing,
+    anon: nothing,
+    user: nothing,
+    superuser: nothing,
+    maintenance: everything,
+    billing: nothing,
+  },
 });
 
 /** A shared table: every signed-in user reads it, superusers (and maintenance) write it. */
 export const sharedTable = (probe = "updated_at"): Access => ({
   probe,
-  roles: { login: nothing, anon: nothing, user: readOnly, superuser: everything, maintenance: everything },
+  roles: {
+    login: nothing,
+    anon: nothing,
+    user: readOnly,
+    superuser: everything,
+    maintenance: everything,
+    billing: nothing,
+  },
 });

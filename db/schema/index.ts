@@ -1,5 +1,6 @@
 export * from "./account-tokens";
 export * from "./api-keys";
+export * from "./billing";
 export * from "./categories";
 export * from "./identities";
 export * from "./items";

@@ -89,5 +89,6 @@ declareAccess(rateLimitCounters, {
     user: reach.nothing,
     superuser: reach.nothing,
     maintenance: reach.everything,
+    billing: reach.nothing,
   },
 });

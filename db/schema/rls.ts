@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { pgPolicy } from "drizzle-orm/pg-core";
-import { appSuperuser, appUser } from "./roles";
+import { appSuperuser, appUser, billing } from "./roles";
 
 // The user id of the current transaction, set by db/session.ts with set_config(..., true).
 // Wrapped in a scalar sub-select so Postgres evaluates it once per statement (an InitPlan), not per row,
@@ -44,6 +44,20 @@ export function superuserPolicy(table: string) {
     as: "permissive",
     for: "all",
     to: appSuperuser,
+    using: sql`true`,
+    withCheck: sql`true`,
+  });
+}
+
+/**
+ * The Stripe webhook's role (rls_billing) sees and changes every row of a table it is given: it acts for no user.
+ * Its GRANTs say which commands and, on users, which columns (drizzle/0029).
+ */
+export function billingPolicy(table: string) {
+  return pgPolicy(`${table}_all_billing`, {
+    as: "permissive",
+    for: "all",
+    to: billing,
     using: sql`true`,
     withCheck: sql`true`,
   });

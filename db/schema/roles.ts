@@ -10,6 +10,11 @@ export const appUser = pgRole("rls_app_user").existing();
 export const appSuperuser = pgRole("rls_app_superuser").existing();
 /** Requests nobody has signed in to: may only execute the narrow auth functions. */
 export const anon = pgRole("rls_anon").existing();
+/**
+ * The Stripe webhook, once its signature checked: no user, no BYPASSRLS. Its own policies reach billing's
+ * tables and, through column grants, only users' id and tier_id (drizzle/0029).
+ */
+export const billing = pgRole("rls_billing").existing();
 /** Maintenance jobs and the auth SECURITY DEFINER functions: BYPASSRLS. */
 export const maintenanceAdmin = pgRole("rls_maintenance_admin").existing();
 
@@ -18,6 +23,7 @@ export const roleNames = {
   anon: "rls_anon",
   appUser: "rls_app_user",
   appSuperuser: "rls_app_superuser",
+  billing: "rls_billing",
   maintenanceAdmin: "rls_maintenance_admin",
   /** The maintenance login (drizzle/0013): may switch to rls_maintenance_admin, and to nothing else. */
   maintainer: "rls_maintainer",

@@ -13,7 +13,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { declareAccess, reach } from "./access";
 import { softDelete, timestamps, uuidPrimaryKey } from "./columns";
-import { currentUserId, superuserPolicy, userPolicies } from "./rls";
+import { billingPolicy, currentUserId, superuserPolicy, userPolicies } from "./rls";
 import { tiers } from "./tiers";
 
 const isSelf = sql`${sql.identifier("id")} = ${currentUserId}`;
@@ -65,12 +65,19 @@ export const users = pgTable(
     index("ix_users_deleted_at").on(t.deleted_at).where(sql`${t.deleted_at} is not null`),
     ...userPolicies("users", { select: isSelf, update: isSelf }),
     superuserPolicy("users"),
+    // The billing webhook sets the tier of the user a subscription names: id and tier_id only (column grants).
+    billingPolicy("users"),
   ],
 ).enableRLS();
 
 export type User = typeof users.$inferSelect;
 
-/** A user reads and updates its own row (some columns only: drizzle/0002); registration inserts, not users. */
+/**
+ * A user reads and updates its own row (some columns only: drizzle/0002); registration inserts, not users.
+ * The billing webhook reads id and tier_id of every user and updates tier_id (and updated_at) alone: column
+ * grants, drizzle/0029. The probe reads updated_at, which it may not, so its update shows as denied here;
+ * functions/billing/billing.test.ts shows the tier it sets.
+ */
 declareAccess(users, {
   owner: "id",
   probe: "updated_at",
@@ -80,5 +87,6 @@ declareAccess(users, {
     user: { select: "own", insert: "denied", update: "own", delete: "denied" },
     superuser: reach.everything,
     maintenance: reach.everything,
+    billing: { select: "all", insert: "denied", update: "denied", delete: "denied" },
   },
 });

@@ -43,6 +43,12 @@ export const configSchema = z
     PASSWORD_RESET_TOKEN_TTL_SECONDS: int(60 * 30, 300, 60 * 60 * 24),
     /** Comma-separated origins allowed by CORS; `*` for any; empty for none. */
     CORS_ORIGINS: z.string().default(""),
+    /** Stripe's secret API key (`sk_live_...`, `sk_test_...`, or a restricted `rk_...`); unset, billing answers 503. */
+    STRIPE_SECRET_KEY: z.string().min(1).optional(),
+    /** The signing secret of the webhook endpoint (`whsec_...`), from Stripe's dashboard or `stripe listen`. */
+    STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+    /** Stripe's API; another base URL only for a local fake of it (tests). */
+    STRIPE_API_URL: z.string().url().default("https://api.stripe.com"),
     /** Opening a database connection, and one statement at the server; past either the request answers 503. */
     DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100, 120_000),
     DATABASE_STATEMENT_TIMEOUT_MS: int(5_000, 100, 120_000),

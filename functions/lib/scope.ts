@@ -11,6 +11,8 @@ export type Caller = { userId: string | null; isSuperuser: boolean };
 type RunOptions = {
   /** Refuse (403) unless the caller is a superuser; checked in the context statement, before any other. */
   superuserOnly?: boolean;
+  /** As the Stripe webhook (rls_billing), for no user: only once Stripe's signature checked (functions/billing). */
+  billing?: boolean;
 };
 
 /**

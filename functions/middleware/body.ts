@@ -101,7 +101,9 @@ export const storableInput = createMiddleware(async (c, next) => {
   const type = c.req.header("content-type") ?? "";
   let body: unknown;
   try {
-    if (/^application\/(.+\+)?json/i.test(type)) body = await c.req.json();
+    // As text first: a route that checks a signature over the body (the Stripe webhook) then reads the bytes
+    // that came, where reading after c.req.json() would give them re-serialised.
+    if (/^application\/(.+\+)?json/i.test(type)) body = JSON.parse(await c.req.text());
     else if (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) body = await c.req.parseBody();
   } catch {
     // Malformed: the route's validator answers 400.
