@@ -141,7 +141,7 @@ const seedCounters = (count: number, secondsAgo: number) =>
       from rule, generate_series(1, ${count}) g`),
   );
 
-const countOf = (table: "key_usage" | "rate_limit_counters" | "refresh_tokens" | "account_tokens") =>
+const countOf = (table: "key_usage" | "rate_limit_counters" | "refresh_tokens" | "account_tokens" | "stripe_events") =>
   t.asOwner(async (tx) => {
     const [row] = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from ${sql.identifier(table)}`));
     return row?.n;
@@ -203,14 +203,22 @@ describe("maintenance pruning", () => {
     await seedUsage(3, 20);
     await seedUsage(1, 5);
     await seedCounters(4, 1);
+    // Stripe events: one received 40 days ago (Stripe no longer sends it), one 20 days ago (it still may).
+    await t.asOwner((tx) =>
+      tx.execute(sql`insert into stripe_events (id, type, stripe_created_at, outcome, received_at) values
+        ('evt_old', 'invoice.paid', now() - interval '40 days', 'ignored', now() - interval '40 days'),
+        ('evt_recent', 'invoice.paid', now() - interval '20 days', 'ignored', now() - interval '20 days')`),
+    );
     const config = loadConfig({ ...testEnv, KEY_USAGE_RETENTION_DAYS: "14" });
     const first = await runMaintenance(t.maintenance, config);
     expect(first.purged.find((run) => run.table === "items")).toMatchObject({ deleted: 2, complete: true });
     expect(first.keyUsagePruned).toEqual({ table: "key_usage", deleted: 3, batches: 1, complete: true });
     expect(first.countersPruned).toEqual({ table: "rate_limit_counters", deleted: 4, batches: 1, complete: true });
+    expect(first.stripeEventsPruned).toEqual({ table: "stripe_events", deleted: 1, batches: 1, complete: true });
+    expect(await countOf("stripe_events")).toBe(1);
     const again = await runMaintenance(t.maintenance, config);
     const runs = [...again.purged, again.keyUsagePruned, again.countersPruned];
-    runs.push(again.sessionsPruned, again.refreshTokensPruned, again.accountTokensPruned);
+    runs.push(again.sessionsPruned, again.refreshTokensPruned, again.accountTokensPruned, again.stripeEventsPruned);
     expect(runs.map((run) => run.deleted)).toEqual(runs.map(() => 0));
     expect(await countOf("key_usage")).toBe(1);
   });

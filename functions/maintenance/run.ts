@@ -6,6 +6,7 @@ import { pruneRateLimitCounters } from "./counters";
 import { pruneKeyUsage } from "./key-usage";
 import { purgeSoftDeleted } from "./purge";
 import { pruneSessions, pruneSpentRefreshTokens } from "./sessions";
+import { pruneStripeEvents } from "./stripe-events";
 
 export type MaintenanceSummary = Awaited<ReturnType<typeof runMaintenance>>;
 
@@ -26,6 +27,7 @@ export async function runMaintenance(db: Database, config: Config) {
   });
   const refreshTokensPruned = await pruneSpentRefreshTokens(db, bounds);
   const accountTokensPruned = await pruneAccountTokens(db, bounds);
+  const stripeEventsPruned = await pruneStripeEvents(db, bounds);
   const summary = {
     purged,
     keyUsagePruned,
@@ -33,6 +35,7 @@ export async function runMaintenance(db: Database, config: Config) {
     sessionsPruned,
     refreshTokensPruned,
     accountTokensPruned,
+    stripeEventsPruned,
     ms: Date.now() - started,
   };
   log("info", "maintenance finished", summary);

@@ -19,6 +19,9 @@ export const MaintenanceSummarySchema = z
     }),
     refreshTokensPruned: BatchRunSchema.openapi({ description: "Spent refresh tokens of live sessions, once expired" }),
     accountTokensPruned: BatchRunSchema.openapi({ description: "E-mailed one-time tokens expired over a day ago" }),
+    stripeEventsPruned: BatchRunSchema.openapi({
+      description: "Records of Stripe events received over 31 days ago (Stripe no longer sends them)",
+    }),
     ms: z.number().int(),
   })
   .openapi("MaintenanceSummary");

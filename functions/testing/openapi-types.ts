@@ -1368,6 +1368,14 @@ export interface components {
                 /** @description false: the run stopped at MAINTENANCE_MAX_BATCHES; the next goes on */
                 complete: boolean;
             };
+            /** @description Records of Stripe events received over 31 days ago (Stripe no longer sends them) */
+            stripeEventsPruned: {
+                table: string;
+                deleted: number;
+                batches: number;
+                /** @description false: the run stopped at MAINTENANCE_MAX_BATCHES; the next goes on */
+                complete: boolean;
+            };
             ms: number;
         };
     };
