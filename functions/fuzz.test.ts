@@ -33,9 +33,7 @@ beforeAll(async () => {
   // Billing configured (against the local fake of Stripe): its routes are fuzzed past the 503 of a missing key.
   stripe = await startFakeStripe();
   t = await startTestApp({
-    STRIPE_SECRET_KEY: stripe.secretKey,
-    STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
-    STRIPE_API_URL: stripe.url,
+    ...stripe.env,
   });
   await t.asOwner((tx) => tx.execute(sql`update rate_limits set "limit" = 1000000000`));
   doc = (await (await t.request("/openapi.json")).json()) as Document;

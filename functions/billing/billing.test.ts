@@ -18,9 +18,7 @@ const PRO_LIMIT = 1000;
 beforeAll(async () => {
   stripe = await startFakeStripe();
   t = await startTestApp({
-    STRIPE_SECRET_KEY: stripe.secretKey,
-    STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
-    STRIPE_API_URL: stripe.url,
+    ...stripe.env,
     APP_URL: "https://app.example.com",
   });
   admin = await t.signUp({ superuser: true });

@@ -198,6 +198,8 @@ export async function startFakeStripe({ secretKey = "sk_test_fake", webhookSecre
 
   return {
     url,
+    /** The settings that point the API at this fake. */
+    env: { STRIPE_SECRET_KEY: secretKey, STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_API_URL: url },
     secretKey,
     webhookSecret,
     checkouts,
