@@ -3,6 +3,7 @@ import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import * as schema from "./schema";
+import { type SqlLog, timeQueries } from "./sql-log";
 import { DEFAULT_TIMEOUTS, poolTimeouts, type Timeouts } from "./timeouts";
 
 export type Schema = typeof schema;
@@ -31,7 +32,7 @@ export function useLocalRelay(proxy: string) {
  */
 export function openNeon(
   connectionString: string,
-  options: { max?: number; timeouts?: Timeouts; onLost?: (error: Error) => void } = {},
+  options: { max?: number; timeouts?: Timeouts; onLost?: (error: Error) => void; sqlLog?: SqlLog } = {},
 ) {
   const pool = new Pool({
     connectionString,
@@ -44,7 +45,10 @@ export function openNeon(
   pool.on("error", (error: Error) => options.onLost?.(error));
   // A checked-out client emits "error" itself when its connection drops between queries; heard here, the
   // query in flight (if any) fails on its own and maps to 503, and the process lives on.
-  pool.on("connect", (client: { on: (event: "error", listener: () => void) => void }) => client.on("error", () => {}));
+  pool.on("connect", (client: { on: (event: "error", listener: () => void) => void; query: () => unknown }) => {
+    client.on("error", () => {});
+    timeQueries(client, options.sqlLog);
+  });
   const db = drizzle(pool, { schema }) as unknown as Database;
   return { db, close: () => pool.end() };
 }

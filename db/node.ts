@@ -11,19 +11,23 @@ import { pipelinedPgRunner } from "./runner/pipelined-pg";
 import type { Runner } from "./runner/runner";
 import { transactionRunner } from "./runner/transaction";
 import * as schema from "./schema";
+import type { SqlLog } from "./sql-log";
 import { DEFAULT_TIMEOUTS, poolTimeouts, type Timeouts } from "./timeouts";
 
 /** node-postgres over TCP: reaches any Postgres (RDS, Cloud SQL, Neon, a local server), one pool per process. */
 export function openPg(
   connectionString: string,
-  options: { max?: number; pipeline?: boolean; timeouts?: Timeouts } = {},
+  options: { max?: number; pipeline?: boolean; timeouts?: Timeouts; sqlLog?: SqlLog } = {},
 ) {
-  const pool = resilientPool({
-    connectionString,
-    max: options.max ?? 10,
-    pipeline: options.pipeline,
-    ...poolTimeouts(options.timeouts ?? DEFAULT_TIMEOUTS),
-  });
+  const pool = resilientPool(
+    {
+      connectionString,
+      max: options.max ?? 10,
+      pipeline: options.pipeline,
+      ...poolTimeouts(options.timeouts ?? DEFAULT_TIMEOUTS),
+    },
+    options.sqlLog,
+  );
   const db = drizzle(pool, { schema }) as unknown as Database;
   return { db, pool, close: () => pool.end() };
 }
@@ -47,6 +51,10 @@ export async function openNodeDatabase(options: {
   maintenanceUrl?: string;
   /** Embedded: told each step of opening (creating, migrating), for the start-up log. */
   onStep?: (message: string) => void;
+  /** The request pool's size on a server (DATABASE_POOL_MAX); the maintenance login keeps 2. */
+  poolMax?: number;
+  /** Told every statement's text and duration (LOG_SQL=true), on every driver; never its parameters. */
+  sqlLog?: SqlLog;
 }): Promise<{
   db: Database;
   /** Where withAdmin works: the maintenance login's pool, PGlite's owner-authorized handle, or none. */
@@ -56,7 +64,7 @@ export async function openNodeDatabase(options: {
   description: string;
 }> {
   if (!options.databaseUrl) {
-    const embedded = await openPglite(options.dataDir, { onStep: options.onStep });
+    const embedded = await openPglite(options.dataDir, { onStep: options.onStep, sqlLog: options.sqlLog });
     return {
       db: embedded.db,
       maintenance: embedded.maintenance,
@@ -76,11 +84,16 @@ export async function openNodeDatabase(options: {
   const url = new URL(options.databaseUrl);
   const description = `Postgres ${url.username}@${url.host}${url.pathname}`;
   const maintenance = options.maintenanceUrl
-    ? openPg(options.maintenanceUrl, { max: 2, timeouts: options.timeouts })
+    ? openPg(options.maintenanceUrl, { max: 2, timeouts: options.timeouts, sqlLog: options.sqlLog })
     : undefined;
   const maintenanceDb = maintenance && (() => maintenance.db);
   if ((options.driver ?? "pg") === "pg") {
-    const app = openPg(options.databaseUrl, { pipeline: true, timeouts: options.timeouts });
+    const app = openPg(options.databaseUrl, {
+      max: options.poolMax,
+      pipeline: true,
+      timeouts: options.timeouts,
+      sqlLog: options.sqlLog,
+    });
     return {
       db: app.db,
       maintenance: maintenance?.db,
@@ -99,7 +112,11 @@ export async function openNodeDatabase(options: {
     relay = await startRelay();
     useLocalRelay(relay.proxy);
   }
-  const app = openNeon(options.databaseUrl, { max: 10, timeouts: options.timeouts });
+  const app = openNeon(options.databaseUrl, {
+    max: options.poolMax ?? 10,
+    timeouts: options.timeouts,
+    sqlLog: options.sqlLog,
+  });
   return {
     db: app.db,
     maintenance: maintenance?.db,

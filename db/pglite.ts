@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import type { Database } from "./client";
@@ -8,6 +8,7 @@ import { lockDataDir, purposeOfThisProcess } from "./local/data-dir-lock";
 import { migrationConfig } from "./migrations";
 import * as schema from "./schema";
 import { roleNames } from "./schema/roles";
+import { type SqlLog, timeQueries } from "./sql-log";
 
 /**
  * The embedded database: Postgres compiled to WASM, in this process, data kept in `dataDir` (in memory
@@ -29,6 +30,8 @@ export async function openPglite(
     migrate?: boolean;
     /** Told each step of opening, with how long the one before took: a first start takes seconds. */
     onStep?: (message: string) => void;
+    /** Told every statement's text and duration, inside transactions too (LOG_SQL=true); never its parameters. */
+    sqlLog?: SqlLog;
   } = {},
 ) {
   let release = () => {};
@@ -53,6 +56,13 @@ export async function openPglite(
     release();
     throw error;
   });
+  if (options.sqlLog) {
+    timeQueries(client, options.sqlLog);
+    // Drizzle runs a transaction's statements on the transaction object PGlite hands its callback.
+    const transaction = client.transaction.bind(client);
+    client.transaction = ((fn: (tx: Transaction) => Promise<unknown>) =>
+      transaction((tx) => fn(timeQueries(tx, options.sqlLog)))) as typeof client.transaction;
+  }
   const ownerDb = drizzle(client, { schema });
   const migrateAsOwner = async () => {
     // PGlite ignores RESET SESSION AUTHORIZATION (single-user mode), so name the owner.

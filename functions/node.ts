@@ -9,7 +9,7 @@ import { createApp } from "./app";
 import { readLocalBundle } from "./docs/local-bundle";
 import { type Config, ConfigError, loadConfig, timeoutsOf } from "./lib/config";
 import { describeFirstSuperuser, ensureFirstSuperuserFrom } from "./lib/first-superuser";
-import { describeError, log } from "./lib/log";
+import { describeError, log, logStatement } from "./lib/log";
 import { readOrCreateSecret } from "./lib/private-file";
 import { startupHint } from "./lib/startup-hint";
 
@@ -54,6 +54,8 @@ async function prepareDatabase() {
     migrationUrl: env.MIGRATION_DATABASE_URL,
     dataDir: embedded ? dataDir : undefined,
     timeouts: timeoutsOf(config),
+    poolMax: config.DATABASE_POOL_MAX,
+    sqlLog: config.LOG_SQL ? logStatement : undefined,
     maintenanceUrl: env.MAINTENANCE_DATABASE_URL ?? env.MIGRATION_DATABASE_URL,
     onStep: (message) => log("info", message),
   });

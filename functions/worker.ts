@@ -10,10 +10,11 @@ import * as schema from "../db/schema";
 import { poolTimeouts } from "../db/timeouts";
 import { createApp } from "./app";
 import { type Config, loadConfig, timeoutsOf } from "./lib/config";
-import { log } from "./lib/log";
+import { log, logStatement } from "./lib/log";
 import { runMaintenance } from "./maintenance/run";
 
 const onLost = (error: Error) => log("warn", "idle database connection lost", { error });
+const sqlLogOf = (config: Config) => (config.LOG_SQL ? logStatement : undefined);
 
 function pointDriver(config: Config) {
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (wrangler secret put DATABASE_URL)");
@@ -34,7 +35,10 @@ const hyperdriveOf = (bindings: Record<string, unknown>) => {
  * connections (a request may hold 6), with the connect and statement timeouts of the Node server.
  */
 function pgPool(connectionString: string, config: Config) {
-  const pool = resilientPool({ connectionString, max: 5, pipeline: true, ...poolTimeouts(timeoutsOf(config)) });
+  const pool = resilientPool(
+    { connectionString, max: 5, pipeline: true, ...poolTimeouts(timeoutsOf(config)) },
+    sqlLogOf(config),
+  );
   return { pool, db: drizzle(pool, { schema }) as unknown as Database, close: () => pool.end() };
 }
 
@@ -76,7 +80,7 @@ function open(config: Config, bindings: Record<string, unknown>) {
   const url = pointDriver(config);
   const timeouts = timeoutsOf(config);
   if (config.NEON_DRIVER === "ws") {
-    const pool = openNeon(url, { timeouts, onLost });
+    const pool = openNeon(url, { timeouts, onLost, sqlLog: sqlLogOf(config) });
     let maintenance: ReturnType<typeof openNeon> | undefined;
     const maintenanceUrl = config.MAINTENANCE_DATABASE_URL;
     return transactionRunner(
@@ -86,13 +90,13 @@ function open(config: Config, bindings: Record<string, unknown>) {
       },
       maintenanceUrl
         ? () => {
-            maintenance ??= openNeon(maintenanceUrl, { timeouts, onLost });
+            maintenance ??= openNeon(maintenanceUrl, { timeouts, onLost, sqlLog: sqlLogOf(config) });
             return maintenance.db;
           }
         : undefined,
     );
   }
-  return neonHttpRunner(url, timeouts, config.MAINTENANCE_DATABASE_URL);
+  return neonHttpRunner(url, timeouts, config.MAINTENANCE_DATABASE_URL, sqlLogOf(config));
 }
 
 const app = createApp({ openDatabase: open });

@@ -3,6 +3,7 @@ import { drizzle } from "drizzle-orm/neon-http";
 import { type Database, openNeon } from "../client";
 import { MaintenanceUnavailableError } from "../errors";
 import * as schema from "../schema";
+import type { SqlLog } from "../sql-log";
 import { answerWithinMs, DEFAULT_TIMEOUTS, type Timeouts } from "../timeouts";
 import { contextRowOf, contextStatement } from "./context";
 import { retrying } from "./retry";
@@ -26,14 +27,34 @@ function httpDatabase(connectionString: string) {
  * database", a 503): a proxy that never answers must not hold the request. The driver reads the fetch function
  * from its global config, so this is set once per isolate (the last runner's setting wins; they all agree).
  */
-let abortAfterMs: number | undefined;
-function answerWithin(ms: number) {
-  if (abortAfterMs === ms) return;
-  abortAfterMs = ms;
-  neonConfig.fetchFunction = (url: string, init: RequestInit = {}) => {
+let fetchSet: { ms: number; sqlLog?: SqlLog } | undefined;
+function answerWithin(ms: number, sqlLog?: SqlLog) {
+  if (fetchSet?.ms === ms && fetchSet.sqlLog === sqlLog) return;
+  fetchSet = { ms, sqlLog };
+  neonConfig.fetchFunction = async (url: string, init: RequestInit = {}) => {
     const timeout = AbortSignal.timeout(ms);
-    return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+    const started = performance.now();
+    const response = await fetch(url, {
+      ...init,
+      signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
+    });
+    if (sqlLog) logStatements(init.body, performance.now() - started, sqlLog);
+    return response;
   };
+}
+
+/** The statements of one request to the SQL endpoint (`{query}` or `{queries: [{query}]}`), with its duration. */
+function logStatements(body: unknown, ms: number, sqlLog: SqlLog) {
+  if (typeof body !== "string") return;
+  let sent: { query?: string; queries?: { query: string }[] };
+  try {
+    sent = JSON.parse(body);
+  } catch {
+    return;
+  }
+  for (const { query } of sent.queries ?? [{ query: sent.query ?? "" }]) {
+    sqlLog({ sql: query, ms: Math.round(ms * 100) / 100 });
+  }
 }
 
 /**
@@ -48,13 +69,14 @@ export function neonHttpRunner(
   connectionString: string,
   timeouts: Timeouts = DEFAULT_TIMEOUTS,
   maintenanceUrl?: string,
+  sqlLog?: SqlLog,
 ): Runner {
-  answerWithin(answerWithinMs(timeouts));
+  answerWithin(answerWithinMs(timeouts), sqlLog);
   const db = httpDatabase(connectionString);
   let pool: ReturnType<typeof openNeon> | undefined;
   let maintenancePool: ReturnType<typeof openNeon> | undefined;
   const interactive = () => {
-    pool ??= openNeon(connectionString, { timeouts });
+    pool ??= openNeon(connectionString, { timeouts, sqlLog });
     return transactionRunner(pool.db);
   };
   return {
@@ -69,7 +91,7 @@ export function neonHttpRunner(
     transaction: (context, fn) => interactive().transaction(context, fn),
     database: () => {
       if (!maintenanceUrl) throw new MaintenanceUnavailableError();
-      maintenancePool ??= openNeon(maintenanceUrl, { timeouts });
+      maintenancePool ??= openNeon(maintenanceUrl, { timeouts, sqlLog });
       return maintenancePool.db;
     },
     close: async () => {

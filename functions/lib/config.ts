@@ -52,6 +52,19 @@ export const configSchema = z
     /** Opening a database connection, and one statement at the server; past either the request answers 503. */
     DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100, 120_000),
     DATABASE_STATEMENT_TIMEOUT_MS: int(5_000, 100, 120_000),
+    /**
+     * The Node server's connection pool to DATABASE_URL: at most this many requests hold a connection at once (the
+     * rest wait). Keep it under the server's max_connections divided by the API processes sharing it.
+     */
+    DATABASE_POOL_MAX: int(10, 1, 1000),
+    /**
+     * Development: every statement's text and how long it took, as `debug` lines, whatever LOG_LEVEL says.
+     * Never the parameters: they carry password hashes, tokens and e-mail addresses.
+     */
+    LOG_SQL: z
+      .union([z.boolean(), z.enum(["true", "false"], { message: "LOG_SQL must be true or false" })])
+      .default(false)
+      .transform((value) => value === true || value === "true"),
     MAINTENANCE_RETENTION_DAYS: int(30, 0, 3650),
     KEY_USAGE_RETENTION_DAYS: int(90, 1, 3650),
     MAINTENANCE_BATCH_SIZE: int(500, 1, 10_000),

@@ -1,3 +1,5 @@
+import type { SqlLog } from "../../db/sql-log";
+
 type Level = "debug" | "info" | "warn" | "error";
 
 const rank: Record<Level | "silent", number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
@@ -9,6 +11,16 @@ const threshold = () => rank[(globalThis.process?.env?.LOG_LEVEL as Level | unde
  */
 export function log(level: Level, message: string, fields: Record<string, unknown> = {}) {
   if (rank[level] < threshold()) return;
+  write(level, message, fields);
+}
+
+/**
+ * A statement the database was sent, with how long its answer took (LOG_SQL=true): a `debug` line, written
+ * whatever LOG_LEVEL says, since asking for SQL is asking for these lines. The text only, never the parameters.
+ */
+export const logStatement: SqlLog = ({ sql, ms }) => write("debug", "sql", { sql, ms });
+
+function write(level: Level, message: string, fields: Record<string, unknown>) {
   const safe = Object.fromEntries(
     Object.entries(fields).map(([key, value]) => [key, value instanceof Error ? describeError(value) : value]),
   );

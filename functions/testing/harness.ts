@@ -13,6 +13,7 @@ import { neonHttpRunner } from "../../db/runner/neon-http";
 import type { Runner } from "../../db/runner/runner";
 import { transactionRunner } from "../../db/runner/transaction";
 import { users } from "../../db/schema";
+import type { SqlLog } from "../../db/sql-log";
 import { type App, createApp } from "../app";
 import { findPgError } from "../lib/pg-errors";
 import type { ErrorSchema } from "../lib/schemas";
@@ -86,8 +87,10 @@ const sharedRelay = (() => {
  * Postgres server named by TEST_DATABASE_URL (dropped again on close). Roles are cluster-wide, so every
  * file after the first also proves that migrations run cleanly on a second database of the same cluster.
  */
-export async function openTestDatabase(options: { tiers?: "migrated" | "none" } = {}): Promise<TestDatabase> {
-  const database = await openMigratedDatabase();
+export async function openTestDatabase(
+  options: { tiers?: "migrated" | "none"; sqlLog?: SqlLog } = {},
+): Promise<TestDatabase> {
+  const database = await openMigratedDatabase(options.sqlLog);
   // The migrations make the default tier, whose per-address limits (10 sign-ins a minute) would throttle a suite
   // whose in-process requests all come from one address. Tests start with no tier and no limit; a test of
   // limits makes its own, and a test of the migrated default asks for it.
@@ -100,12 +103,12 @@ export async function openTestDatabase(options: { tiers?: "migrated" | "none" } 
   return database;
 }
 
-async function openMigratedDatabase(): Promise<TestDatabase> {
+async function openMigratedDatabase(sqlLog?: SqlLog): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
     const templateFile = process.env.VITEST ? inject("pgliteTemplate") : undefined; // benchmarks run outside vitest
     const template = templateFile ? new Blob([await readFile(templateFile)]) : undefined;
-    const pglite = await openPglite(undefined, { template });
+    const pglite = await openPglite(undefined, { template, sqlLog });
     const runner = transactionRunner(pglite.db, undefined, () => pglite.maintenance);
     return {
       kind: "pglite",
@@ -137,6 +140,7 @@ async function openMigratedDatabase(): Promise<TestDatabase> {
     driver: driver === "pg" ? "pg" : "ws",
     wsProxy: relay.proxy,
     maintenanceUrl,
+    sqlLog,
   });
   const owner = openPg(ownerUrl, { max: 2 });
   const shared = app.runner;
@@ -144,7 +148,7 @@ async function openMigratedDatabase(): Promise<TestDatabase> {
   return {
     kind: "postgres",
     driver,
-    runner: () => (driver === "http" ? neonHttpRunner(appUrl, undefined, maintenanceUrl) : shared),
+    runner: () => (driver === "http" ? neonHttpRunner(appUrl, undefined, maintenanceUrl, sqlLog) : shared),
     db: app.db,
     maintenance: app.maintenance as Database,
     appUrl,
@@ -171,8 +175,8 @@ export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
  * checked against the OpenAPI document the app serves (./contract.ts): a test that receives an answer the
  * document does not allow fails, whatever it asserts itself.
  */
-export async function startTestApp(env: Record<string, string> = {}) {
-  const database = await openTestDatabase();
+export async function startTestApp(env: Record<string, string> = {}, options: { sqlLog?: SqlLog } = {}) {
+  const database = await openTestDatabase({ sqlLog: options.sqlLog });
   const app = createApp({ openDatabase: () => database.runner() });
   const bindings = { ...testEnv, ...env };
   let contract: Promise<Contract> | undefined;
