@@ -17,6 +17,7 @@ let t: TestApp;
 let resources: Awaited<ReturnType<typeof documentedResources>>;
 let alice: { id: string; headers: Record<string, string> };
 let bob: { id: string; headers: Record<string, string> };
+let admin: { id: string; headers: Record<string, string> };
 
 const ownedTables = (Object.values(schema) as unknown[])
   .filter((value): value is PgTable => is(value, PgTable))
@@ -31,10 +32,16 @@ beforeAll(async () => {
     if (who === "alice") alice = actor;
     else bob = actor;
   }
+  const superuser = await t.signUp({ superuser: true });
+  admin = { id: superuser.id, headers: { authorization: `Bearer ${superuser.token}` } };
   await t.asOwner((tx) => tx.execute(sql`update rate_limits set "limit" = 1000000000`));
   resources = await documentedResources(t);
 });
 afterAll(() => t.close());
+
+const tableOf = new Map<string, string>();
+/** The table a row found by findRow is in. */
+const found = (id: string) => tableOf.get(id) as string;
 
 /** Which user-owned table holds the row, and the row as its owner sees it past RLS. */
 async function findRow(id: string) {
@@ -42,7 +49,10 @@ async function findRow(id: string) {
     const rows = await t.asOwner(async (tx) =>
       rowsOf<Record<string, unknown>>(await tx.execute(sql`select * from ${table} where id = ${id}`)),
     );
-    if (rows[0]) return { name: getTableName(table), access, row: rows[0] };
+    if (rows[0]) {
+      tableOf.set(id, getTableName(table));
+      return { name: getTableName(table), access, row: rows[0] };
+    }
   }
   return undefined;
 }
@@ -82,5 +92,59 @@ describe("every resource a user creates is isolated from other users", () => {
       expect((await findRow(row.id))?.row, `${item} after Bob's attempts`).toEqual(found.row);
     }
     expect(covered.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("every resource that soft-deletes offers restore to its owner and purge to superusers", () => {
+  it("restores within the retention period, purges for good, and neither for another user", async () => {
+    const covered: string[] = [];
+    for (const path of resources.trashPaths) {
+      const { row } = await resources.create(path, alice.headers);
+      if (!row) continue; // superusers only: covered by that feature's tests (tiers, rate limits)
+      const item = `${path}/${row.id}`;
+      const call = (method: string, suffix: string, headers: Record<string, string>) =>
+        t.request(`${item}${suffix}`, { method, headers });
+      expect((await call("DELETE", "", alice.headers)).status, `${item} deleted`).toBe(204);
+      expect((await call("GET", "", alice.headers)).status).toBe(404);
+
+      // Bob can neither bring Alice's row back nor destroy it; Alice may not purge either (superusers only).
+      expect((await call("POST", "/restore", bob.headers)).status, `${item} restored by Bob`).toBe(404);
+      expect((await call("DELETE", "/purge", bob.headers)).status, `${item} purged by Bob`).toBe(403);
+      expect((await call("DELETE", "/purge", alice.headers)).status, `${item} purged by its owner`).toBe(403);
+      expect((await findRow(row.id))?.row.deleted_at, `${item} still deleted`).not.toBeNull();
+
+      const restored = await call("POST", "/restore", alice.headers);
+      expect(restored.status, `${item} restored by Alice`).toBe(200);
+      expect(((await restored.json()) as { id: string }).id).toBe(row.id);
+      expect((await call("GET", "", alice.headers)).status).toBe(200);
+      expect((await call("POST", "/restore", alice.headers)).status, `${item} restored twice`).toBe(404);
+
+      // Past the retention period a deleted row is the purge's: not found, as if already purged.
+      expect((await call("DELETE", "", alice.headers)).status).toBe(204);
+      await t.asOwner((tx) =>
+        tx.execute(sql`update ${sql.identifier(found(row.id))} set deleted_at = now() - interval '31 days'
+          where id = ${row.id}`),
+      );
+      expect((await call("POST", "/restore", alice.headers)).status, `${item} restored too late`).toBe(404);
+
+      // A superuser purges it, deleted or not; then it is gone for everyone, restore included.
+      expect((await call("DELETE", "/purge", admin.headers)).status, `${item} purged`).toBe(204);
+      expect(await findRow(row.id), `${item} after the purge`).toBeUndefined();
+      expect((await call("DELETE", "/purge", admin.headers)).status).toBe(404);
+      expect((await call("POST", "/restore", alice.headers)).status).toBe(404);
+      covered.push(path);
+    }
+    expect(covered).toEqual(expect.arrayContaining(["/api/v1/items", "/api/v1/posts"]));
+  });
+
+  it("purges a live row too, for a superuser only", async () => {
+    for (const path of resources.trashPaths) {
+      const { row } = await resources.create(path, alice.headers);
+      if (!row) continue;
+      expect((await t.request(`${path}/${row.id}/purge`, { method: "DELETE", headers: admin.headers })).status).toBe(
+        204,
+      );
+      expect(await findRow(row.id)).toBeUndefined();
+    }
   });
 });

@@ -379,13 +379,22 @@ export function crud<T extends CrudTable>(table: T) {
       return andThen(one(q.delete(table).where(byId(id)).returning({ id: table.id })), (hit) => hit.length > 0);
     },
 
-    /** Undoes a soft delete. */
-    restore(q: Database, id: string): Plan<Row<T> | undefined> {
+    /**
+     * Undoes a soft delete; with `deletedWithinDays`, only of a row deleted that recently (an older one is due to
+     * be purged, and reads as not found).
+     */
+    restore(
+      q: Database,
+      id: string,
+      options: { deletedWithinDays?: number; where?: SQL } = {},
+    ): Plan<Row<T> | undefined> {
       if (!deletedAt) throw new Error(`${getTableName(table)} has no deleted_at`);
+      const days = options.deletedWithinDays;
+      const recent = days === undefined ? undefined : sql`${deletedAt} >= now() - make_interval(days => ${days})`;
       const query = q
         .update(table)
         .set({ deleted_at: null } as PgUpdateSetSource<T>)
-        .where(and(byId(id), isNotNull(deletedAt)))
+        .where(and(byId(id), isNotNull(deletedAt), recent, options.where))
         .returning();
       return andThen(one(query), (r) => rows(r)[0]);
     },

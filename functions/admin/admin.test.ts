@@ -45,6 +45,10 @@ describe("admin: who may call it", () => {
     ["POST", `/tiers/${id}/rate-limits`, { name: "n", path: "/x", limit: 1, period: 1 }],
     ["PATCH", `/rate-limits/${id}`, { limit: 5 }],
     ["DELETE", `/rate-limits/${id}`],
+    ["POST", `/tiers/${id}/restore`],
+    ["DELETE", `/tiers/${id}/purge`],
+    ["POST", `/rate-limits/${id}/restore`],
+    ["DELETE", `/rate-limits/${id}/purge`],
     ["GET", "/users"],
     ["PATCH", `/users/${id}`, { is_active: false }],
     ["POST", "/maintenance/run"],
@@ -178,6 +182,84 @@ describe("admin: tiers", () => {
     );
     // Its name is free again.
     expect((await createTier("doomed")).id).not.toBe(doomed.id);
+  });
+});
+
+describe("admin: restoring and purging tiers and rate limits", () => {
+  const rule = (tierId: string, path: string) =>
+    expectStatus<RateLimit>(
+      call("POST", `/tiers/${tierId}/rate-limits`, { json: { name: path, path, limit: 5, period: 60 } }),
+      201,
+    );
+  const liveRules = (tierId: string) =>
+    t.asOwner(async (tx) =>
+      (await tx.select().from(rateLimits).where(eq(rateLimits.tier_id, tierId)))
+        .filter((row) => row.deleted_at === null)
+        .map((row) => row.path)
+        .sort(),
+    );
+
+  it("restores a tier with the rules deleted along with it, not one deleted before", async () => {
+    const tier = await createTier("comeback");
+    const kept = await rule(tier.id, "/api/v1/items");
+    const earlier = await rule(tier.id, "/api/v1/posts");
+    await rule(tier.id, "/api/v1/*");
+    await expectStatus(call("DELETE", `/rate-limits/${earlier.id}`), 204);
+    await expectStatus(call("DELETE", `/tiers/${tier.id}`), 204);
+    expect(await liveRules(tier.id)).toEqual([]);
+
+    const restored = await expectStatus<Tier>(call("POST", `/tiers/${tier.id}/restore`), 200);
+    expect(restored).toMatchObject({ id: tier.id, name: "comeback", is_default: false });
+    expect(await liveRules(tier.id)).toEqual(["/api/v1/*", "/api/v1/items"]);
+    await expectStatus(call("GET", `/tiers/${tier.id}`), 200);
+    await expectStatus(call("POST", `/tiers/${tier.id}/restore`), 404);
+    // A rule deleted on its own comes back on its own, under its live tier; a second time it is not deleted.
+    await expectStatus(call("POST", `/rate-limits/${earlier.id}/restore`), 200);
+    await expectStatus(call("POST", `/rate-limits/${kept.id}/restore`), 404);
+  });
+
+  it("refuses a restore that would clash (409), one past the retention period, and a rule of a deleted tier (404)", async () => {
+    const tier = await createTier("clash");
+    const first = await rule(tier.id, "/api/v1/items");
+    await expectStatus(call("DELETE", `/rate-limits/${first.id}`), 204);
+    await rule(tier.id, "/api/v1/items");
+    await expectStatus(call("POST", `/rate-limits/${first.id}/restore`), 409);
+
+    await expectStatus(call("DELETE", `/tiers/${tier.id}`), 204);
+    await expectStatus(call("POST", `/rate-limits/${first.id}/restore`), 404);
+    const again = await createTier("clash");
+    const clash = await expectStatus(call("POST", `/tiers/${tier.id}/restore`), 409);
+    expect(clash.error.code).toBe("conflict");
+    await expectStatus(call("DELETE", `/tiers/${again.id}`), 204);
+    await t.asOwner((tx) =>
+      tx.update(tiers).set({ deleted_at: sql`now() - interval '31 days'` }).where(eq(tiers.id, tier.id)),
+    );
+    await expectStatus(call("POST", `/tiers/${tier.id}/restore`), 404);
+  });
+
+  it("purges a tier, live or deleted, with its rules; its users move to the default; never the default", async () => {
+    const [current] = await defaultTiers();
+    await expectStatus(call("DELETE", `/tiers/${current?.id}/purge`), 409);
+
+    const tier = await createTier("gone");
+    await rule(tier.id, "/api/v1/items");
+    const user = await t.signUp();
+    await expectStatus(call("PATCH", `/users/${user.id}`, { json: { tier_id: tier.id } }), 200);
+    await expectStatus(call("DELETE", `/tiers/${tier.id}/purge`), 204);
+    const [moved] = await t.asOwner((tx) =>
+      tx.select({ tier_id: users.tier_id }).from(users).where(eq(users.id, user.id)),
+    );
+    expect(moved?.tier_id).toBe(current?.id);
+    expect(await t.asOwner((tx) => tx.select().from(rateLimits).where(eq(rateLimits.tier_id, tier.id)))).toEqual([]);
+    await expectStatus(call("DELETE", `/tiers/${tier.id}/purge`), 404);
+    await expectStatus(call("POST", `/tiers/${tier.id}/restore`), 404);
+
+    const deleted = await createTier("trashed");
+    const its = await rule(deleted.id, "/api/v1/posts");
+    await expectStatus(call("DELETE", `/tiers/${deleted.id}`), 204);
+    await expectStatus(call("DELETE", `/rate-limits/${its.id}/purge`), 204);
+    await expectStatus(call("DELETE", `/tiers/${deleted.id}/purge`), 204);
+    expect(await t.asOwner((tx) => tx.select().from(tiers).where(eq(tiers.id, deleted.id)))).toEqual([]);
   });
 });
 

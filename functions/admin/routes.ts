@@ -24,7 +24,10 @@ const limit = resourceRoutes({
     create: "Add a rate limit to a tier (409 when the tier has one for that path)",
     get: "Read a rate limit",
     update: "Change a rate limit; applies from the next request",
-    remove: "Delete a rate limit",
+    remove: "Delete a rate limit (soft: purged after the retention period)",
+    restore:
+      "Undo the deletion of a rate limit, within the retention period, if its tier is live (409 when the tier has a rule for that path again)",
+    purge: "Delete a rate limit for good, deleted or not",
   },
 });
 const listRateLimits = defineRoute({
@@ -46,6 +49,16 @@ const rateLimits = createRouter()
   )
   .openapi(limit.remove, async (c) => {
     await rateLimitsService.remove(scopeOf(c), c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .openapi(limit.restore, async (c) =>
+    c.json(
+      await rateLimitsService.restore(scopeOf(c), c.req.valid("param").id, c.get("config").MAINTENANCE_RETENTION_DAYS),
+      200,
+    ),
+  )
+  .openapi(limit.purge, async (c) => {
+    await rateLimitsService.purge(scopeOf(c), c.req.valid("param").id);
     return c.body(null, 204);
   });
 

@@ -85,6 +85,12 @@ export const tiersResource = {
     remove:
       "Delete a tier and its rate limits (soft: purged after the retention); its users move to the default tier " +
       "(409 for the default tier)",
+    restore:
+      "Undo the deletion of a tier and of the rate limits deleted with it, within the retention period (409 when " +
+      "its name is taken again); its former users stay where they were moved",
+    purge:
+      "Delete a tier for good, deleted or not, with its rate limits; a live tier's users move to the default tier " +
+      "(409 for the default tier)",
   },
   removeMayConflict: true,
 };

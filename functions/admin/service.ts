@@ -90,6 +90,50 @@ export const tiersService = {
       },
       { superuserOnly },
     ),
+
+  /**
+   * Brings back a tier deleted within the retention period, with the rate limits deleted along with it (the
+   * same deleted_at: one transaction's now()). Its former users stay on the tier they were moved to. 409 when
+   * a live tier has taken its name meanwhile.
+   */
+  restore: (scope: Scope, id: string, retentionDays: number) =>
+    scope.run(
+      (q) => {
+        const deletedAt = sql`(select ${tiers.deleted_at} from ${tiers} where ${tiers.id} = ${id}
+          and ${tiers.deleted_at} >= now() - make_interval(days => ${retentionDays}))`;
+        const limits = one(
+          q
+            .update(rateLimits)
+            .set({ deleted_at: null })
+            .where(and(eq(rateLimits.tier_id, id), eq(rateLimits.deleted_at, deletedAt))),
+        );
+        // The rules first: their statement reads the tier's deleted_at before the tier's own restore clears it.
+        return andThen(all(limits, tiersBase.rows.restore(q, id, { deletedWithinDays: retentionDays })), ([, tier]) =>
+          tiersBase.found(tier),
+        );
+      },
+      { superuserOnly },
+    ),
+
+  /**
+   * Deletes a tier for good, deleted or not, with its rate limits and their counters (foreign keys cascade).
+   * A live tier's users move to the default tier first; the default tier itself is refused (409).
+   */
+  purge: (scope: Scope, id: string) =>
+    scope.transaction(
+      async (tx) => {
+        const [tier] = await tx.select().from(tiers).where(eq(tiers.id, id)).for("update");
+        if (!tier) throw notFound("Tier");
+        if (tier.is_default) {
+          throw conflict("The default tier cannot be deleted: make another tier the default first", [
+            { field: "id", location: "path", message: "this is the default tier" },
+          ]);
+        }
+        await tx.update(users).set({ tier_id: defaultTierId }).where(eq(users.tier_id, id));
+        await tiersBase.rows.hardDelete(tx, id);
+      },
+      { superuserOnly },
+    ),
 };
 
 export const rateLimitsService = {
@@ -108,6 +152,24 @@ export const rateLimitsService = {
             if (!tier) throw notFound("Tier");
             return { ...page, data: page.data.map(limitsBase.show) };
           },
+        ),
+      { superuserOnly },
+    ),
+
+  /**
+   * A rule deleted within the retention period, back under its tier, if that tier is live (a deleted tier's rules
+   * come back with it: tiersService.restore); 404 otherwise, 409 when the tier has a live rule for that path.
+   */
+  restore: (scope: Scope, id: string, retentionDays: number) =>
+    scope.run(
+      (q) =>
+        andThen(
+          limitsBase.rows.restore(q, id, {
+            deletedWithinDays: retentionDays,
+            where: sql`exists (select 1 from ${tiers} where ${tiers.id} = ${rateLimits.tier_id}
+              and ${tiers.deleted_at} is null)`,
+          }),
+          limitsBase.found,
         ),
       { superuserOnly },
     ),

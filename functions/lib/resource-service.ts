@@ -13,7 +13,7 @@ type Table = Parameters<typeof crud>[0];
  * each one transaction of plain statements (one round trip at the edge), each answer reduced to the fields
  * of `expose` (the response schema), a missing row a 404 naming `name`. Ownership is never checked here:
  * RLS decides which rows a caller sees and may change, so another user's row is simply not found. A soft-
- * delete table also gets `restore`. A feature spreads the result and replaces what it does differently.
+ * delete table also gets `restore` and `purge`. A feature spreads the result and replaces what it does differently.
  */
 export function resourceService<T extends Table, S extends z.ZodObject>(
   table: T,
@@ -50,7 +50,31 @@ export function resourceService<T extends Table, S extends z.ZodObject>(
         options,
       ),
 
-    /** Undoes a soft delete: the owner (or a superuser) still sees its deleted rows through the owner policy. */
-    restore: (scope: Scope, id: string) => scope.run((q) => andThen(rows.restore(q, id), found), options),
+    /**
+     * Undoes a soft delete of a row deleted at most `retentionDays` ago (MAINTENANCE_RETENTION_DAYS: an older one
+     * is the purge's, and reads as not found, as a purged one does). The owner (or a superuser) still reaches its
+     * deleted rows through the owner policy.
+     */
+    restore: (scope: Scope, id: string, retentionDays?: number) =>
+      scope.run((q) => andThen(rows.restore(q, id, { deletedWithinDays: retentionDays }), found), options),
+
+    /**
+     * Deletes a row for good, deleted or not: superusers only, refused (403) by the context statement for anyone
+     * else, and done through RLS as the superuser role (its policy reaches every row), never around it.
+     */
+    purge: (scope: Scope, id: string) =>
+      scope.run(
+        (q) =>
+          andThen(rows.hardDelete(q, id), (hit) => {
+            if (!hit) throw notFound(name);
+          }),
+        { superuserOnly: true },
+      ),
+
+    /** Whether `remove` is a soft delete: the resource then offers `restore` and `purge` (resourceRouter). */
+    softDeletes: rows.softDeletes as SoftDeletes<T>,
   };
 }
+
+/** `true` (the type) for a table with a deleted_at column, so a router's routes are known to its clients' types. */
+export type SoftDeletes<T extends Table> = "deleted_at" extends keyof T["_"]["columns"] ? true : false;

@@ -38,5 +38,10 @@ export async function documentedResources(t: TestApp) {
     return { row: undefined, statuses };
   };
 
-  return { paths, create };
+  /** The resources whose DELETE is soft: they offer `{id}/restore` and `{id}/purge`. */
+  const trashPaths = paths.filter(
+    (path) => document.paths[`${path}/{id}/restore`]?.post && document.paths[`${path}/{id}/purge`]?.delete,
+  );
+
+  return { paths, trashPaths, create };
 }
