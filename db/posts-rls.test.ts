@@ -28,7 +28,7 @@ const newPost = (userId: string, values: { slug: string; is_published?: boolean;
         title: values.slug,
         content: "text",
         ...values,
-        published_at: values.is_published ? new Date() : null,
+        published_at: values.is_published ? sql`now()` : null,
       })
       .returning();
     return row?.id as string;
@@ -128,6 +128,52 @@ describe("posts under RLS", () => {
     expect(
       await codeOf(newPost(bob, { slug: "no-category", category_id: "0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b" })),
     ).toBe("23503");
+  });
+
+  it("a post published in the future is refused (23514): published_at <= now()", async () => {
+    const future = new Date(Date.now() + 3_600_000);
+    const insert = (is_published: boolean, slug: string) =>
+      withRls(t.db, bob, (tx) =>
+        tx.insert(posts).values({ title: "x", slug, content: "x", is_published, published_at: future }).returning(),
+      );
+    expect(await codeOf(insert(true, "from-the-future"))).toBe("23514");
+    // A draft may carry a future time; publishing it while that time is still ahead is refused.
+    const [draft] = await insert(false, "scheduled-draft");
+    expect(
+      await codeOf(
+        withRls(t.db, bob, (tx) =>
+          tx
+            .update(posts)
+            .set({ is_published: true })
+            .where(eq(posts.id, draft?.id as string)),
+        ),
+      ),
+    ).toBe("23514");
+  });
+
+  it("only a superuser features a post: an author's INSERT or UPDATE of is_featured is refused (42501)", async () => {
+    expect(
+      await codeOf(
+        withRls(t.db, bob, (tx) =>
+          tx.insert(posts).values({ title: "x", slug: "self-featured", content: "x", is_featured: true }),
+        ),
+      ),
+    ).toBe("42501");
+    const mine = await newPost(bob, { slug: "bob-plain" });
+    for (const is_featured of [true, false]) {
+      expect(
+        await codeOf(withRls(t.db, bob, (tx) => tx.update(posts).set({ is_featured }).where(eq(posts.id, mine)))),
+      ).toBe("42501");
+    }
+    const [featured] = await withRls(t.db, admin, (tx) =>
+      tx.update(posts).set({ is_featured: true }).where(eq(posts.id, mine)).returning(),
+    );
+    expect(featured?.is_featured).toBe(true);
+    // The author still edits the rest of a featured post.
+    const [edited] = await withRls(t.db, bob, (tx) =>
+      tx.update(posts).set({ title: "edited" }).where(eq(posts.id, mine)).returning(),
+    );
+    expect(edited).toMatchObject({ title: "edited", is_featured: true });
   });
 
   it("a superuser sees every post, drafts included", async () => {

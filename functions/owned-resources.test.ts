@@ -99,8 +99,12 @@ describe("every resource that soft-deletes offers restore to its owner and purge
   it("restores within the retention period, purges for good, and neither for another user", async () => {
     const covered: string[] = [];
     for (const path of resources.trashPaths) {
-      const { row } = await resources.create(path, alice.headers);
-      if (!row) continue; // superusers only: covered by that feature's tests (tiers, rate limits)
+      const { row, statuses } = await resources.create(path, alice.headers);
+      if (!row) {
+        // Superusers only (tiers, rate limits): covered by that feature's tests. Anything else is a failure here.
+        expect(statuses.at(-1), `${path} refused Alice's bodies: ${statuses.join(", ")}`).toBe(403);
+        continue;
+      }
       const item = `${path}/${row.id}`;
       const call = (method: string, suffix: string, headers: Record<string, string>) =>
         t.request(`${item}${suffix}`, { method, headers });

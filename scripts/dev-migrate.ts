@@ -131,7 +131,7 @@ export function ensureDemoData(db: Database, password: string) {
     const author = idOf(DEMO.users[0]?.email as string);
     const post = await tx
       .insert(posts)
-      .values({ ...DEMO.post, owner_id: author, is_published: true, published_at: new Date() })
+      .values({ ...DEMO.post, owner_id: author, is_published: true, published_at: sql`now()` })
       .onConflictDoNothing({ target: posts.slug })
       .returning({ id: posts.id });
     return { usersCreated, itemsCreated: newItems.length, postsCreated: post.length };

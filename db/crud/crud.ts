@@ -19,7 +19,7 @@ import { type Database, rowsOf } from "../client";
 import { ListQueryError } from "../errors";
 import { andThen, nothing, one, type Plan, plan, type Query } from "../runner/plan";
 import { listingOrderOf } from "../schema/user-scoped";
-import { fieldOf } from "./fields";
+import { fieldOf, sortOrderOf } from "./fields";
 import { coerce, FilterError } from "./filters";
 import { type CountMode, type ListQuery, PAGING_BOUNDS, type SortKey } from "./list-query";
 
@@ -101,12 +101,18 @@ export function crud<T extends CrudTable>(table: T) {
   // The sort keys, then id: a total order, so equal sort keys never make pages overlap. id takes the last key's
   // direction, so one index (..., key, id) serves the sort both ways (a backward scan for descending) with no
   // sort step, and keyset paging compares all keys at once as a row: (key, id) < (x, y).
+  // Text keys compare in TEXT_ORDER (case-insensitive, as people sort), the same on every server.
   const keysOf = (sort: SortKey[] = []) => {
-    const keys = sort.map((key) => ({ column: key.field.column, descending: key.descending }));
-    return [...keys, { column: table.id as AnyPgColumn, descending: keys[keys.length - 1]?.descending ?? false }];
+    const keys = sort.map((key) => ({
+      column: key.field.column,
+      order: sortOrderOf(key.field),
+      descending: key.descending,
+    }));
+    const id = table.id as AnyPgColumn;
+    return [...keys, { column: id, order: sql`${id}`, descending: keys[keys.length - 1]?.descending ?? false }];
   };
   const orderBy = (sort: SortKey[] = []) =>
-    keysOf(sort).map((key) => (key.descending ? desc(key.column) : asc(key.column)));
+    keysOf(sort).map((key) => (key.descending ? desc(key.order) : asc(key.order)));
   // The order of the table's listing index (userScoped: owner_id, created_at, id), for the capped count: read
   // in index order, the count stops after the cap within the owner's range of the index, where the planner,
   // which cannot know whose rows RLS will keep, could otherwise choose to scan the whole table.
@@ -216,7 +222,7 @@ export function crud<T extends CrudTable>(table: T) {
         if (keys.every((key) => key.descending === descending)) {
           // One direction: a row comparison, which Postgres turns into an index range (no rows read and dropped).
           const left = sql.join(
-            keys.map((key) => sql`${key.column}`),
+            keys.map((key) => key.order),
             sql`, `,
           );
           const right = sql.join(
@@ -229,12 +235,12 @@ export function crud<T extends CrudTable>(table: T) {
           // first key's own bound, which an index on it can use.
           const [first] = keys;
           after = and(
-            first && (first.descending ? sql`${first.column} <= ${typed(0)}` : sql`${first.column} >= ${typed(0)}`),
+            first && (first.descending ? sql`${first.order} <= ${typed(0)}` : sql`${first.order} >= ${typed(0)}`),
             or(
               ...keys.map((key, i) =>
                 and(
-                  ...keys.slice(0, i).map((previous, j) => sql`${previous.column} = ${typed(j)}`),
-                  key.descending ? sql`${key.column} < ${typed(i)}` : sql`${key.column} > ${typed(i)}`,
+                  ...keys.slice(0, i).map((previous, j) => sql`${previous.order} = ${typed(j)}`),
+                  key.descending ? sql`${key.order} < ${typed(i)}` : sql`${key.order} > ${typed(i)}`,
                 ),
               ),
             ),

@@ -61,6 +61,20 @@ export function integerRange(field: Field): [number, number] {
 export type Fields = ReturnType<typeof fieldsOf>;
 
 /**
+ * The collation every list sorts text in: ICU's root collation, as people sort (`alpha`, `Beta`, `beta Report`,
+ * `Émile`, `Gamma 2`), where the database's own (`C`, byte order) puts every capital before every small letter
+ * and accented letters after `z`. It is deterministic (no two different strings compare equal), so a sort stays a
+ * total order and keyset cursors stay exact; it is the same on PGlite and on any Postgres built with ICU (Neon,
+ * RDS, Cloud SQL, Debian's and the official images). An index serves a text sort only if it is declared in it:
+ * `index(...).on(sql\`${t.title} collate "und-x-icu"\`, t.id)` (ix_posts_title_id).
+ */
+export const TEXT_ORDER = "und-x-icu";
+
+/** What a field sorts by: a text column in TEXT_ORDER, any other column as it is. */
+export const sortOrderOf = (field: Field): SQL =>
+  field.type === "text" ? sql`${field.column} collate ${sql.identifier(TEXT_ORDER)}` : sql`${field.column}`;
+
+/**
  * A column with its table's name, for a correlated subquery in a `sql` template: Drizzle renders a column there
  * unqualified (`"id"`), which binds to the inner table's column of that name, not the outer row's.
  */

@@ -26,6 +26,7 @@ type PostInput = {
   is_published?: boolean;
   published_at?: string | null;
   category_id?: string | null;
+  is_featured?: boolean;
 };
 
 let counter = 0;
@@ -55,6 +56,7 @@ describe("posts CRUD", () => {
       "created_at",
       "excerpt",
       "id",
+      "is_featured",
       "is_published",
       "owner_id",
       "published_at",
@@ -130,6 +132,26 @@ describe("posts CRUD", () => {
     });
     expect(response.status).toBe(422);
     expect((await readError(response)).error.details?.[0]?.field).toBe("published_at");
+  });
+
+  it("answers 422 naming published_at for a post published in the future, and lets a draft carry such a time", async () => {
+    const alice = await t.signUp();
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const refused = await t.request("/api/v1/posts", {
+      method: "POST",
+      token: alice.token,
+      json: { title: "Soon", slug: "soon", content: "x", is_published: true, published_at: future },
+    });
+    expect(refused.status).toBe(422);
+    expect((await readError(refused)).error.details?.[0]?.field).toBe("published_at");
+    const draft = await createPost(alice.token, { published_at: future });
+    const publish = await t.request(`/api/v1/posts/${draft.id}`, {
+      method: "PATCH",
+      token: alice.token,
+      json: { is_published: true },
+    });
+    expect(publish.status).toBe(422);
+    expect((await readError(publish)).error.details?.[0]?.field).toBe("published_at");
   });
 
   it("answers 409 naming slug for a taken slug, even one of another user's draft", async () => {
@@ -265,6 +287,58 @@ describe("posts filters, sort and paging", () => {
     const response = await t.request("/api/v1/posts?sort=-published_at&cursor=", { token: alice.token });
     expect(response.status).toBe(422);
     expect((await readError(response)).error.details?.[0]?.field).toBe("sort");
+  });
+});
+
+describe("featured posts", () => {
+  it("only a superuser features a post (403 for its author, whatever the value); everyone filters on is_featured", async () => {
+    const frank = await t.signUp();
+    const reader = await t.signUp();
+    for (const is_featured of [true, false]) {
+      const refused = await t.request("/api/v1/posts", {
+        method: "POST",
+        token: frank.token,
+        json: { title: "Me", slug: `me-${is_featured}`, content: "x", is_featured },
+      });
+      expect(refused.status).toBe(403);
+    }
+    const post = await createPost(frank.token, { is_published: true });
+    expect(post.is_featured).toBe(false);
+    const patch = (token: string, json: PostInput) =>
+      t.request(`/api/v1/posts/${post.id}`, { method: "PATCH", token, json });
+    expect((await patch(frank.token, { is_featured: true })).status).toBe(403);
+    const featured = await patch(admin.token, { is_featured: true });
+    expect(featured.status).toBe(200);
+    expect(((await featured.json()) as { is_featured: boolean }).is_featured).toBe(true);
+    // Its author still edits it, and it stays featured.
+    const edited = await patch(frank.token, { title: "Edited" });
+    expect(((await edited.json()) as { is_featured: boolean }).is_featured).toBe(true);
+    const page = await listPosts(reader.token, `?is_featured=true&owner_id=${frank.id}`);
+    expect(page.data.map((p) => p.id)).toEqual([post.id]);
+    expect((await listPosts(reader.token, `?is_featured=false&owner_id=${frank.id}`)).data).toEqual([]);
+  });
+});
+
+describe("posts sorted by title", () => {
+  it("sorts text as people do (case-insensitive, accents beside their letter), by offset and by cursor alike", async () => {
+    const gina = await t.signUp();
+    const titles = ["beta Report", "Gamma 2", "alpha", "Émile", "zeta", "Delta", "echo"];
+    for (const title of titles) await createPost(gina.token, { title });
+    const expected = ["alpha", "beta Report", "Delta", "echo", "Émile", "Gamma 2", "zeta"];
+    const mine = `owner_id=${gina.id}`;
+    const byOffset = await listPosts(gina.token, `?${mine}&sort=title`);
+    expect(byOffset.data.map((p) => p.title)).toEqual(expected);
+    const descending = await listPosts(gina.token, `?${mine}&sort=-title`);
+    expect(descending.data.map((p) => p.title)).toEqual([...expected].reverse());
+    const byCursor: string[] = [];
+    let cursor = "";
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await listPosts(gina.token, `?${mine}&sort=title&limit=2&cursor=${cursor}`);
+      byCursor.push(...page.data.map((p) => p.title));
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+    expect(byCursor).toEqual(expected);
   });
 });
 

@@ -19,6 +19,7 @@ export const PostSchema = createSelectSchema(posts, {
     excerpt: true,
     is_published: true,
     published_at: true,
+    is_featured: true,
     category_id: true,
     created_at: true,
     updated_at: true,
@@ -46,6 +47,7 @@ export const PostCreateSchema = createInsertSchema(posts, {
     .optional()
     .openapi({ type: "string", format: "date-time" }),
   category_id: z.uuid().nullable().optional(),
+  is_featured: z.boolean().optional().openapi({ description: "Superusers only: anyone else is refused with 403" }),
 })
   .pick({
     title: true,
@@ -54,6 +56,7 @@ export const PostCreateSchema = createInsertSchema(posts, {
     excerpt: true,
     is_published: true,
     published_at: true,
+    is_featured: true,
     category_id: true,
   })
   .strict()
@@ -71,6 +74,7 @@ export const postsListSpec = {
     "slug",
     "is_published",
     "published_at",
+    "is_featured",
     "category_id",
     "owner_id",
     "created_at",

@@ -8,6 +8,9 @@ import type { Scope } from "../lib/scope";
 import { type PostCreate, type PostDetail, PostDetailSchema, PostSchema, type PostUpdate } from "./schemas";
 
 const base = resourceService(posts, { name: "Post", expose: PostSchema });
+
+/** Featuring a post (or un-featuring it) is a superuser's call, checked by the context statement. */
+const featuring = (input: { is_featured?: boolean }) => ({ superuserOnly: input.is_featured !== undefined });
 const showDetail = exposing(PostDetailSchema);
 
 /** One statement: the post, its author's id and name, its category. */
@@ -31,17 +34,31 @@ export const postsService = {
       }),
     ),
 
-  /** A published post gets published_at now unless the client gave one (chk_posts_published_at). */
+  /**
+   * A published post gets published_at now (the database's clock, which chk_posts_published_at compares with)
+   * unless the client gave one. Setting is_featured is for superusers: the request is refused (403) before any
+   * statement otherwise, and the database would refuse it anyway (posts_insert_not_featured).
+   */
   create: (scope: Scope, input: PostCreate) =>
-    base.create(scope, { ...input, published_at: input.published_at ?? (input.is_published ? new Date() : null) }),
+    scope.run(
+      (q) =>
+        andThen(
+          base.rows.create(q, {
+            ...input,
+            published_at: input.published_at ?? (input.is_published ? sql`now()` : null),
+          }),
+          base.show,
+        ),
+      featuring(input),
+    ),
 
-  /** Publishing keeps a post's first published_at, or sets it now; unpublishing keeps it. */
+  /**
+   * Publishing keeps a post's first published_at, or sets it now; unpublishing keeps it. is_featured as for
+   * create (for an author, the column's UPDATE privilege is not granted).
+   */
   update: (scope: Scope, id: string, input: PostUpdate) => {
     const publishing = input.is_published === true && input.published_at == null;
-    return base.update(
-      scope,
-      id,
-      publishing ? { ...input, published_at: sql`coalesce(${posts.published_at}, now())` } : input,
-    );
+    const values = publishing ? { ...input, published_at: sql`coalesce(${posts.published_at}, now())` } : input;
+    return scope.run((q) => andThen(base.rows.update(q, id, values), base.found), featuring(input));
   },
 };

@@ -91,7 +91,12 @@ function valid(schema: JsonSchema, schemas: Record<string, JsonSchema>, depth: n
         default:
           if (s.format === "uuid") return fc.uuid();
           if (s.format === "email") return fc.emailAddress();
-          if (s.format === "date-time") return fc.date({ noInvalidDate: true }).map((d) => d.toISOString());
+          // A time a client would send: since 2000, and not in the future (a post may not be published later).
+          if (s.format === "date-time") {
+            return fc
+              .date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date(), noInvalidDate: true })
+              .map((d) => d.toISOString());
+          }
           if (s.pattern) {
             // The pattern bounds the length when the schema does not (a cap here could reject every value).
             const max = s.maxLength ?? Number.POSITIVE_INFINITY;

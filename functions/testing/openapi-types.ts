@@ -1093,6 +1093,7 @@ export interface components {
             is_published: boolean;
             /** Format: date-time */
             published_at: string | null;
+            is_featured: boolean;
             /** Format: uuid */
             category_id: string | null;
             /** Format: date-time */
@@ -1108,6 +1109,8 @@ export interface components {
             is_published?: boolean;
             /** Format: date-time */
             published_at?: string;
+            /** @description Superusers only: anyone else is refused with 403 */
+            is_featured?: boolean;
             /** Format: uuid */
             category_id?: string | null;
         };
@@ -1132,6 +1135,8 @@ export interface components {
             is_published?: boolean;
             /** Format: date-time */
             published_at?: string;
+            /** @description Superusers only: anyone else is refused with 403 */
+            is_featured?: boolean;
             /** Format: uuid */
             category_id?: string | null;
         };
