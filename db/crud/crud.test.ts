@@ -169,6 +169,37 @@ describe("lists", () => {
     expect(pages).toBe(4);
   });
 
+  it("joins each row's related rows into a page, paged, filtered and counted as getMulti does", async () => {
+    const options = { offset: 5, limit: 5, sort: query({ sort: "-created_at,title" }).sort };
+    const [plain, joined] = await as(bob, async (tx) => [
+      await itemsCrud.getMulti(tx, options),
+      await itemsCrud.getMultiJoined(tx, { owner: { columns: { id: true, email: true } } }, options),
+    ]);
+    expect(joined.data.map((row) => row.id)).toEqual(plain.data.map((row) => row.id));
+    expect(plain.total_count).toBeGreaterThanOrEqual(25);
+    expect([joined.total_count, joined.total_count_kind]).toEqual([plain.total_count, "exact"]);
+    expect(joined.data.every((row) => (row.owner as { id: string }).id === bob)).toBe(true);
+    expect(joined.data[0]?.owner).toEqual({ id: bob, email: "bob@example.com" });
+
+    // A many relation: soft-deleted children are left out unless asked for; RLS decides whose rows come back.
+    const gone = await as(bob, async (tx) => {
+      const row = await itemsCrud.create(tx, { title: "gone" });
+      await itemsCrud.delete(tx, row.id);
+      return row.id;
+    });
+    const usersPage = (withDeleted: boolean) =>
+      as(bob, (tx) =>
+        usersCrud.getMultiJoined(tx, { items: { columns: { id: true } } }, { offset: 0, limit: 10, withDeleted }),
+      );
+    const live = await usersPage(false);
+    expect(live.data.map((user) => user.id)).toEqual([bob]);
+    const childIds = (page: typeof live) => ((page.data[0]?.items ?? []) as { id: string }[]).map((item) => item.id);
+    expect(childIds(live)).toHaveLength(plain.total_count ?? 0);
+    expect(childIds(live)).not.toContain(gone);
+    expect(childIds(await usersPage(true))).toContain(gone);
+    await t.asOwner((tx) => tx.execute(sql`delete from items where id = ${gone}`));
+  });
+
   it("keeps microsecond timestamps exact in the cursor", async () => {
     // Two rows one microsecond apart: a cursor that rounded to milliseconds would skip or repeat one.
     await t.asOwner((tx) =>

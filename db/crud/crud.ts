@@ -21,7 +21,7 @@ import { andThen, nothing, one, type Plan, plan, type Query } from "../runner/pl
 import { listingOrderOf } from "../schema/user-scoped";
 import { fieldOf, sortOrderOf } from "./fields";
 import { coerce, FilterError } from "./filters";
-import { type CountMode, type ListQuery, PAGING_BOUNDS, type SortKey } from "./list-query";
+import { type CountMode, type Include, type ListQuery, PAGING_BOUNDS, type SortKey } from "./list-query";
 
 type CrudTable = PgTable & { id: AnyPgColumn };
 type Row<T extends CrudTable> = T["$inferSelect"];
@@ -55,7 +55,11 @@ type ReadOptions<T extends CrudTable> = {
    */
   forUpdate?: boolean;
 };
-type ListOptions<T extends CrudTable> = ReadOptions<T> & { sort?: SortKey[] };
+type ListOptions<T extends CrudTable> = ReadOptions<T> & {
+  sort?: SortKey[];
+  /** Each row's related rows, in the same statement as the page (getMultiJoined). */
+  with?: Include;
+};
 type Counted = { total_count: number | null; total_count_kind: CountKind };
 
 const encodeCursor = (values: string[]) => btoa(JSON.stringify(values)).replace(/\+/g, "-").replace(/\//g, "_");
@@ -120,10 +124,62 @@ export function crud<T extends CrudTable>(table: T) {
   // Drizzle's builders are typed per concrete table; for a generic table the row type is stated once here.
   const rows = (result: unknown) => result as Row<T>[];
   const from = table as PgTable;
+  const name = getTableName(table);
+
+  /** The table's relational query (findFirst, findMany) and relations, from the schema the client was made with. */
+  const relational = (q: Database) => {
+    const config = (q._.schema as Record<string, TableRelationalConfig> | undefined)?.[name];
+    const query = (q.query as unknown as Record<string, Record<"findFirst" | "findMany", (q: object) => Query>>)[name];
+    if (!config || !query) throw new Error(`no relational query for ${name}: export its relations from db/schema`);
+    // Related rows that soft-delete (a many side) are left out, as every read leaves out deleted rows.
+    const withClause = (include: Include, withDeleted = false) =>
+      Object.fromEntries(
+        Object.entries(include).map(([relationName, value]) => {
+          const relation = config.relations[relationName];
+          if (!relation) throw new Error(`${name} has no relation ${relationName}`);
+          const childDeletedAt = (getTableColumns(relation.referencedTable) as Record<string, AnyPgColumn>).deleted_at;
+          if (!(relation instanceof Many) || !childDeletedAt || withDeleted) return [relationName, value];
+          return [relationName, { ...(value === true ? {} : value), where: isNull(childDeletedAt) }];
+        }),
+      );
+    return { query, withClause };
+  };
+
+  /**
+   * The one statement of a page, either paging: a select, or with `with` a relational findMany, which reads each
+   * row's related rows in the same statement (a lateral subquery per relation, aggregated to JSON), never one
+   * query per row. Both take the same filter, order, offset and limit, so a joined list pages as a plain one.
+   */
+  const pageQuery = (
+    q: Database,
+    options: ListOptions<T> & { where?: SQL; offset?: number; limit: number; extras?: Record<string, SQL> },
+  ): Query => {
+    const order = orderBy(options.sort);
+    if (!options.with) {
+      return q
+        .select({ ...selection(options.columns, options.select), ...options.extras })
+        .from(from)
+        .where(options.where)
+        .orderBy(...order)
+        .offset(options.offset ?? 0)
+        .limit(options.limit);
+    }
+    if (options.select) throw new Error("a joined list picks columns; a selection of its own cannot be joined");
+    const { query, withClause } = relational(q);
+    return query.findMany({
+      where: options.where,
+      orderBy: order,
+      offset: options.offset,
+      limit: options.limit,
+      columns: options.columns && Object.fromEntries(options.columns.map((column) => [column, true])),
+      extras: options.extras && Object.fromEntries(Object.entries(options.extras).map(([k, v]) => [k, v.as(k)])),
+      with: withClause(options.with, options.withDeleted),
+    });
+  };
 
   const self = {
     table,
-    name: getTableName(table),
+    name,
     softDeletes: Boolean(deletedAt),
 
     create(q: Database, values: PgInsertValue<T>): Plan<Row<T>> {
@@ -144,20 +200,15 @@ export function crud<T extends CrudTable>(table: T) {
 
     /**
      * A page by offset/limit, sorted (then by id), with the count of matching rows as `count` asks: `capped`
-     * (default) exact up to PAGING_BOUNDS.countCap, `exact`, `estimated` by the planner, or `none`.
+     * (default) exact up to PAGING_BOUNDS.countCap, `exact`, `estimated` by the planner, or `none`. With
+     * `with`, each row carries its related rows, read in the page's statement (getMultiJoined).
      */
     getMulti(
       q: Database,
       options: ListOptions<T> & { offset: number; limit: number; count?: CountMode },
     ): Plan<Page<Row<T>>> {
       const where = live(options.where, options.withDeleted);
-      const page = q
-        .select(selection(options.columns, options.select))
-        .from(from)
-        .where(where)
-        .orderBy(...orderBy(options.sort))
-        .offset(options.offset)
-        .limit(options.limit);
+      const page = pageQuery(q, { ...options, where });
       const counted = self.countAs(q, options.count ?? "capped", options);
       return plan([page, ...counted.queries], ([data, ...total]) => ({
         data: rows(data),
@@ -250,12 +301,12 @@ export function crud<T extends CrudTable>(table: T) {
       const cursorColumns = Object.fromEntries(
         keys.map((key, i) => [`__cursor${i}`, sql<string>`${key.column}::text`]),
       );
-      const query = q
-        .select({ ...selection(options.columns, options.select), ...cursorColumns })
-        .from(from)
-        .where(live(and(options.where, after), options.withDeleted))
-        .orderBy(...orderBy(options.sort))
-        .limit(options.limit + 1);
+      const query = pageQuery(q, {
+        ...options,
+        where: live(and(options.where, after), options.withDeleted),
+        extras: cursorColumns,
+        limit: options.limit + 1,
+      });
       return andThen(one(query), (result) => {
         const found = result as Record<string, unknown>[];
         const page = found.slice(0, options.limit);
@@ -284,28 +335,34 @@ export function crud<T extends CrudTable>(table: T) {
       include: Record<string, true | Record<string, unknown>>,
       options: { withDeleted?: boolean } = {},
     ): Plan<Record<string, unknown> | undefined> {
-      const config = (q._.schema as Record<string, TableRelationalConfig> | undefined)?.[self.name];
-      const query = (q.query as unknown as Record<string, { findFirst: (q: object) => Query }>)[self.name];
-      if (!config || !query)
-        throw new Error(`no relational query for ${self.name}: export its relations from db/schema`);
-      const withClause = Object.fromEntries(
-        Object.entries(include).map(([name, value]) => {
-          const relation = config.relations[name];
-          if (!relation) throw new Error(`${self.name} has no relation ${name}`);
-          const childDeletedAt = (getTableColumns(relation.referencedTable) as Record<string, AnyPgColumn>).deleted_at;
-          if (!(relation instanceof Many) || !childDeletedAt || options.withDeleted) return [name, value];
-          return [name, { ...(value === true ? {} : value), where: isNull(childDeletedAt) }];
-        }),
-      );
+      const { query, withClause } = relational(q);
       return andThen(
-        one(query.findFirst({ where: live(byId(id), options.withDeleted), with: withClause })),
+        one(
+          query.findFirst({
+            where: live(byId(id), options.withDeleted),
+            with: withClause(include, options.withDeleted),
+          }),
+        ),
         (row) => row as Record<string, unknown> | undefined,
       );
     },
 
+    /**
+     * FastCRUD's get_multi_joined: getMulti's page (the same filters, sort, offset, count and soft-delete rules)
+     * with each row's related rows, all in one statement whatever the page's size. RLS applies to the related
+     * rows as to any read: one the caller may not see comes back null (a one) or absent (a many).
+     */
+    getMultiJoined(
+      q: Database,
+      include: Include,
+      options: ListOptions<T> & { offset: number; limit: number; count?: CountMode },
+    ): Plan<Page<Row<T> & Record<string, unknown>>> {
+      return self.getMulti(q, { ...options, with: include });
+    },
+
     /** What a list endpoint needs: a parsed URL query (parseListQuery) becomes an offset or a cursor page. */
     list(q: Database, query: ListQuery, options: ReadOptions<T> = {}): Plan<Page<Row<T>> | CursorPage<Row<T>>> {
-      const base = { ...options, where: and(options.where, query.where), sort: query.sort };
+      const base = { ...options, where: and(options.where, query.where), sort: query.sort, with: query.expand };
       return query.paging.mode === "cursor"
         ? self.getMultiByCursor(q, { ...base, cursor: query.paging.cursor, limit: query.paging.limit })
         : self.getMulti(q, {

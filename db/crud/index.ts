@@ -4,6 +4,7 @@ export { OPERATORS, type Operator } from "./filters";
 export {
   COUNT_MODES,
   type CountMode,
+  type Include,
   type ListQuery,
   type ListSpec,
   PAGING_BOUNDS,

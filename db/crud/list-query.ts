@@ -14,7 +14,13 @@ export type CountMode = (typeof COUNT_MODES)[number];
 export type Paging =
   | { mode: "offset"; offset: number; limit: number; count: CountMode }
   | { mode: "cursor"; cursor?: string; limit: number };
-export type ListQuery = { where?: SQL; sort: SortKey[]; paging: Paging };
+/**
+ * Related rows to read with each row, as Drizzle's relational `with` takes them (`{ author: true }`, or
+ * `{ author: { columns: { id: true, full_name: true } } }`), by the relations in db/schema/relations.ts.
+ */
+export type Include = Record<string, true | Record<string, unknown>>;
+/** `expand`: the relations to read with each row (crud's getMultiJoined), when the client asks for any. */
+export type ListQuery = { where?: SQL; sort: SortKey[]; paging: Paging; expand?: Include };
 
 export type ListSpec = {
   fields: Fields;
@@ -22,9 +28,14 @@ export type ListSpec = {
   sortable?: readonly string[];
   /** e.g. "-created_at": newest first. */
   defaultSort: string;
+  /**
+   * Relations a client may ask for with `expand=a,b`, each as it is read (Drizzle's `with`, usually naming the
+   * columns shown): the rows of the page then carry them, read in the page's one statement.
+   */
+  expand?: Include;
 };
 
-const RESERVED = new Set(["offset", "limit", "cursor", "sort", "count"]);
+const RESERVED = new Set(["offset", "limit", "cursor", "sort", "count", "expand"]);
 
 /**
  * The paging bounds of every list, in one place: the validator and the API's documentation read them.
@@ -63,10 +74,38 @@ function parseSort(raw: string, spec: ListSpec): SortKey[] {
   });
 }
 
+/** `expand=author,category`: the spec's relations by those names; none for an empty value. */
+function parseExpand(raw: string, spec: ListSpec, fail: (field: string, message: string) => void) {
+  const names = raw
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.length === 0) return undefined;
+  const offered = spec.expand ?? {};
+  const include: Include = {};
+  for (const name of names) {
+    const read = Object.hasOwn(offered, name) ? offered[name] : undefined;
+    if (!read) {
+      const known = Object.keys(offered);
+      fail(
+        "expand",
+        `cannot expand ${name}; ${known.length > 0 ? `one of ${known.join(", ")}` : "this list expands nothing"}`,
+      );
+      return undefined;
+    }
+    if (Object.hasOwn(include, name)) {
+      fail("expand", `expands ${name} twice`);
+      return undefined;
+    }
+    include[name] = read;
+  }
+  return include;
+}
+
 /**
  * Reads a list endpoint's query string: `field=value` or `field__op=value` filters (ANDed), `field__or=op:v`
- * and `field__not=op:v` groups (repeatable), `sort=-created_at,title`, and paging by `offset`/`limit` or
- * by `cursor`/`limit`. Everything not allowed is a 422 naming the parameter, all of them at once.
+ * and `field__not=op:v` groups (repeatable), `sort=-created_at,title`, `expand=` relations, and paging by
+ * `offset`/`limit` or by `cursor`/`limit`. Everything not allowed is a 422 naming the parameter, all of them at once.
  */
 export function parseListQuery(raw: RawQuery, spec: ListSpec): ListQuery {
   const query: Record<string, string[]> = {};
@@ -109,6 +148,8 @@ export function parseListQuery(raw: RawQuery, spec: ListSpec): ListQuery {
     fail("sort", error.message);
   }
 
+  const expand = parseExpand(query.expand?.[0] ?? "", spec, fail);
+
   const paging = PAGING.safeParse({ offset: query.offset?.[0], limit: query.limit?.[0], count: query.count?.[0] });
   if (!paging.success) for (const issue of paging.error.issues) fail(String(issue.path[0]), issue.message);
   const cursor = query.cursor?.[0];
@@ -127,5 +168,6 @@ export function parseListQuery(raw: RawQuery, spec: ListSpec): ListQuery {
       cursor === undefined
         ? { mode: "offset", ...paging.data }
         : { mode: "cursor", cursor: cursor || undefined, limit: paging.data.limit },
+    ...(expand && { expand }),
   };
 }

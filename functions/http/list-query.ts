@@ -28,7 +28,7 @@ const limit = {
 
 /**
  * A list route's query, as its validator: paging by `offset`/`limit` (counted as `count` asks) or
- * `cursor`/`limit`, `sort`, and any
+ * `cursor`/`limit`, `sort`, `expand` (where the spec offers relations), and any
  * `field__op=value` filter of the resource's ListSpec (docs/crud.md). db/crud's parseListQuery reads it, once;
  * what it refuses is a 422 naming each parameter, like every other validation. The handler receives the
  * parsed ListQuery from `c.req.valid("query")`. The parameters are declared here for the OpenAPI document;
@@ -45,6 +45,17 @@ export const listQuery = (spec: ListSpec) =>
         .string()
         .optional()
         .openapi({ description: "Keyset paging: empty for the first page, then the previous page's next_cursor" }),
+      ...(spec.expand && {
+        expand: z
+          .string()
+          .optional()
+          .openapi({
+            example: Object.keys(spec.expand).join(","),
+            description:
+              `Related rows to include in each entry, comma-separated: ${Object.keys(spec.expand).join(", ")}. ` +
+              "Read in the same statement as the page, whatever its size",
+          }),
+      }),
     })
     .loose()
     .openapi({ description: "Filters: `field=value`, `field__op=value`, `field__or=op:value`, `field__not=op:value`" })

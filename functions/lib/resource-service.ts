@@ -17,10 +17,22 @@ type Table = Parameters<typeof crud>[0];
  */
 export function resourceService<T extends Table, S extends z.ZodObject>(
   table: T,
-  { name, expose, superuserOnly = false }: { name: string; expose: S; superuserOnly?: boolean },
+  {
+    name,
+    expose,
+    listed = expose,
+    superuserOnly = false,
+  }: {
+    name: string;
+    expose: S;
+    /** What a list entry shows, when it is more than `expose` (relations a client may `expand=`). */
+    listed?: z.ZodObject;
+    superuserOnly?: boolean;
+  },
 ) {
   const rows = crud(table);
   const show = exposing(expose);
+  const showListed = exposing(listed);
   const options = { superuserOnly };
   const found = <R extends object>(row: R | undefined) => {
     if (!row) throw notFound(name);
@@ -31,7 +43,7 @@ export function resourceService<T extends Table, S extends z.ZodObject>(
     show,
     found,
     list: (scope: Scope, query: ListQuery) =>
-      scope.run((q) => andThen(rows.list(q, query), (page) => ({ ...page, data: page.data.map(show) })), options),
+      scope.run((q) => andThen(rows.list(q, query), (page) => ({ ...page, data: page.data.map(showListed) })), options),
 
     get: (scope: Scope, id: string) => scope.run((q) => andThen(rows.get(q, id), found), options),
 

@@ -4,12 +4,14 @@ import { rowsOf } from "../../db/client";
 import { ok, queryOf, readError, startTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;
+/** Every statement the app sends, as LOG_SQL would log it: the expand tests count them. */
+const statements: string[] = [];
 type User = Awaited<ReturnType<TestApp["signUp"]>>;
 let admin: User;
 let news: { id: string; name: string; slug: string };
 let hidden: { id: string };
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, { sqlLog: ({ sql }) => void statements.push(sql) });
   admin = await t.signUp({ superuser: true });
   const category = async (json: { name: string; slug: string; is_active?: boolean }) =>
     ok(await t.api(admin.token).categories.$post({ json }), 201);
@@ -287,6 +289,102 @@ describe("posts filters, sort and paging", () => {
     const response = await t.request("/api/v1/posts?sort=-published_at&cursor=", { token: alice.token });
     expect(response.status).toBe(422);
     expect((await readError(response)).error.details?.[0]?.field).toBe("sort");
+  });
+});
+
+describe("posts with their author and category (expand=)", () => {
+  type Entry = { id: string; author?: { id: string; full_name: string | null } | null; category?: unknown };
+  const entries = async (token: string, query: string) => (await listPosts(token, query)).data as Entry[];
+
+  it("includes the relations asked for, in each entry, and nothing else; RLS decides what each shows", async () => {
+    const gina = await t.signUp();
+    const hank = await t.signUp();
+    await t.request("/api/v1/users/me", { method: "PATCH", token: gina.token, json: { full_name: "Gina" } });
+    const filed = await createPost(gina.token, { title: "Filed", is_published: true, category_id: news.id });
+    const loose = await createPost(gina.token, { title: "Loose", is_published: true });
+    const mine = `&owner_id=${gina.id}&sort=title`;
+
+    const expanded = await entries(gina.token, `?expand=author,category${mine}`);
+    expect(expanded.map((post) => post.id)).toEqual([filed.id, loose.id]);
+    expect(expanded[0]).toMatchObject({
+      title: "Filed",
+      author: { id: gina.id, full_name: "Gina" },
+      category: { id: news.id, name: "News", slug: "news" },
+    });
+    expect(Object.keys(expanded[0]?.author ?? {}).sort()).toEqual(["full_name", "id"]);
+    expect(expanded[1]?.category).toBeNull();
+
+    // One relation, none: only what was asked for.
+    const authors = await entries(gina.token, `?expand=author${mine}`);
+    expect(authors.every((post) => post.author?.id === gina.id && !("category" in post))).toBe(true);
+    const plain = await entries(gina.token, `?expand=${mine}`);
+    expect(plain.some((post) => "author" in post || "category" in post)).toBe(false);
+
+    // Hank reads Gina's published posts, not her user row (users show each user only their own): author null.
+    const read = await entries(hank.token, `?expand=author,category${mine}`);
+    expect(read.map((post) => [post.id, post.author])).toEqual([
+      [filed.id, null],
+      [loose.id, null],
+    ]);
+  });
+
+  it("pages, filters, sorts and counts as the plain list does, by offset and by cursor", async () => {
+    const ivan = await t.signUp();
+    for (let i = 0; i < 5; i++) await createPost(ivan.token, { category_id: i % 2 ? news.id : null });
+    const query = `?owner_id=${ivan.id}&sort=-created_at&limit=2`;
+    const ids = (page: { data: { id: string }[] }) => page.data.map((post) => post.id);
+
+    const plain = await listPosts(ivan.token, `${query}&offset=2`);
+    const joined = await listPosts(ivan.token, `${query}&offset=2&expand=category`);
+    expect(ids(joined)).toEqual(ids(plain));
+    expect([joined.total_count, joined.total_count_kind]).toEqual([5, "exact"]);
+    const filtered = await listPosts(ivan.token, `?owner_id=${ivan.id}&category_id=${news.id}&expand=category`);
+    expect(filtered.total_count).toBe(2);
+    expect(filtered.data.every((post) => (post as Entry).category !== null)).toBe(true);
+
+    const walk = async (expand: string) => {
+      const seen: string[] = [];
+      let cursor = "";
+      for (let pages = 0; pages < 5; pages++) {
+        const page = await listPosts(ivan.token, `${query}&cursor=${cursor}${expand}`);
+        seen.push(...ids(page));
+        if (!page.next_cursor) break;
+        cursor = page.next_cursor;
+      }
+      return seen;
+    };
+    const byCursor = await walk("&expand=author,category");
+    expect(byCursor).toHaveLength(5);
+    expect(byCursor).toEqual(await walk(""));
+  });
+
+  it("reads a page and all its relations in one statement, however many posts and authors it holds", async () => {
+    const reader = await t.signUp();
+    const writers = [await t.signUp(), await t.signUp(), await t.signUp()];
+    for (const writer of writers) await createPost(writer.token, { is_published: true, category_id: news.id });
+    const sent = async (query: string) => {
+      statements.length = 0;
+      await listPosts(reader.token, query);
+      return [...statements];
+    };
+    const one = await sent("?expand=author,category&limit=1");
+    const many = await sent("?expand=author,category&limit=50");
+    const without = await sent("?limit=50");
+    expect(many.length).toBe(one.length);
+    expect(many.length).toBe(without.length);
+    // The page's one statement names both related tables; no other statement names either.
+    const naming = many.filter((text) => /"users"/.test(text) || /"categories"/.test(text));
+    expect(naming).toHaveLength(1);
+    expect(naming[0]).toMatch(/"categories"/);
+    expect(naming[0]).toMatch(/"users"/);
+  });
+
+  it("refuses a relation it does not offer, or one given twice, with 422 naming expand", async () => {
+    for (const expand of ["owner", "author,author", "author,password"]) {
+      const response = await t.request(`/api/v1/posts?expand=${expand}`, { token: admin.token });
+      expect(response.status, expand).toBe(422);
+      expect((await readError(response)).error.details?.[0]?.field).toBe("expand");
+    }
   });
 });
 

@@ -26,14 +26,28 @@ export const PostSchema = createSelectSchema(posts, {
   })
   .openapi("Post");
 
+/** What a post's author and category show, and the columns read for them (the relations of db/schema/relations.ts). */
+const Author = z.object({ id: z.uuid(), full_name: z.string().nullable() });
+const Category = z.object({ id: z.uuid(), name: z.string(), slug: z.string() });
+export const postRelations = {
+  author: { columns: { id: true, full_name: true } },
+  category: { columns: { id: true, name: true, slug: true } },
+} as const;
+
 /**
  * One post with its author and category, read in one statement. Each is null when the reader may not see
  * it: the users table shows a user only its own row, and an inactive category is hidden from non-superusers.
  */
 export const PostDetailSchema = PostSchema.extend({
-  author: z.object({ id: z.uuid(), full_name: z.string().nullable() }).nullable(),
-  category: z.object({ id: z.uuid(), name: z.string(), slug: z.string() }).nullable(),
+  author: Author.nullable(),
+  category: Category.nullable(),
 }).openapi("PostDetail");
+
+/** A post in a list: with `expand=author`, `expand=category` or both, those too (null as in PostDetail). */
+export const PostListEntrySchema = PostSchema.extend({
+  author: Author.nullable().optional().openapi({ description: "With expand=author" }),
+  category: Category.nullable().optional().openapi({ description: "With expand=category" }),
+}).openapi("PostListEntry");
 
 export const PostCreateSchema = createInsertSchema(posts, {
   title: z.string().trim().min(1).max(200),
@@ -64,7 +78,7 @@ export const PostCreateSchema = createInsertSchema(posts, {
 
 export const PostUpdateSchema = PostCreateSchema.partial().strict().openapi("PostUpdate");
 
-export const PostPageSchema = listOf(PostSchema, "PostPage");
+export const PostPageSchema = listOf(PostListEntrySchema, "PostPage");
 
 /** What GET /posts may filter and sort on (docs/crud.md). */
 export const postsListSpec = {
@@ -81,6 +95,7 @@ export const postsListSpec = {
     "updated_at",
   ]),
   defaultSort: "-created_at",
+  expand: postRelations,
 };
 
 /** The post resource as its routes declare it (functions/http/resource-routes.ts): schemas, list, docs. */

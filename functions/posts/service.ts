@@ -5,19 +5,21 @@ import { notFound } from "../lib/errors";
 import { exposing } from "../lib/expose";
 import { resourceService } from "../lib/resource-service";
 import type { Scope } from "../lib/scope";
-import { type PostCreate, type PostDetail, PostDetailSchema, PostSchema, type PostUpdate } from "./schemas";
+import {
+  type PostCreate,
+  type PostDetail,
+  PostDetailSchema,
+  PostListEntrySchema,
+  PostSchema,
+  type PostUpdate,
+  postRelations,
+} from "./schemas";
 
-const base = resourceService(posts, { name: "Post", expose: PostSchema });
+const base = resourceService(posts, { name: "Post", expose: PostSchema, listed: PostListEntrySchema });
 
 /** Featuring a post (or un-featuring it) is a superuser's call, checked by the context statement. */
 const featuring = (input: { is_featured?: boolean }) => ({ superuserOnly: input.is_featured !== undefined });
 const showDetail = exposing(PostDetailSchema);
-
-/** One statement: the post, its author's id and name, its category. */
-const detail = {
-  author: { columns: { id: true, full_name: true } },
-  category: { columns: { id: true, name: true, slug: true } },
-} as const;
 
 // Ownership is never checked here. RLS shows a user its own posts and everyone's published ones, and lets
 // it write only its own: another user's post is not found (an UPDATE hits no row), a forged owner_id is
@@ -28,7 +30,7 @@ export const postsService = {
 
   get: (scope: Scope, id: string) =>
     scope.run((q) =>
-      andThen(base.rows.getJoined(q, id, detail), (post) => {
+      andThen(base.rows.getJoined(q, id, postRelations), (post) => {
         if (!post) throw notFound("Post");
         return showDetail(post as PostDetail);
       }),

@@ -1067,7 +1067,7 @@ export interface components {
             is_active?: boolean;
         };
         PostPage: {
-            data: components["schemas"]["Post"][];
+            data: components["schemas"]["PostListEntry"][];
             limit: number;
             /** @description Offset paging only: how many rows match, as total_count_kind says (null with count=none) */
             total_count?: number | null;
@@ -1080,6 +1080,21 @@ export interface components {
             offset?: number;
             /** @description Cursor paging only; null on the last page */
             next_cursor?: string | null;
+        };
+        PostListEntry: components["schemas"]["Post"] & {
+            /** @description With expand=author */
+            author?: {
+                /** Format: uuid */
+                id: string;
+                full_name: string | null;
+            } | null;
+            /** @description With expand=category */
+            category?: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                slug: string;
+            } | null;
         };
         Post: {
             /** Format: uuid */
@@ -5115,6 +5130,8 @@ export interface operations {
                 count?: "capped" | "exact" | "estimated" | "none";
                 /** @description Keyset paging: empty for the first page, then the previous page's next_cursor */
                 cursor?: string;
+                /** @description Related rows to include in each entry, comma-separated: author, category. Read in the same statement as the page, whatever its size */
+                expand?: string;
             };
             header?: never;
             path?: never;
