@@ -12,7 +12,9 @@ import { withRls } from "./session";
 // (one holds nearly every row, another a single one). RLS's predicate compares owner_id with a value the
 // planner only learns at run time, so it plans for an average owner; these tests hold every owner, heavy or
 // light, to the listing index: the page is an index scan in sort order (no sort step), the count and a deep
-// cursor page an index range, never a scan of other owners' rows.
+// cursor page an index range, never a scan of other owners' rows. What makes the planner expect a heavy owner
+// is owner_id's declared distinct count (drizzle/0031_owner_planning.sql), which the last test checks is set on
+// every user table.
 
 const LISTING_INDEX = "ix_items_owner_id_created_at_id_deleted_at";
 const itemsCrud = crud(items);
@@ -67,8 +69,8 @@ async function fill(t: TestDatabase, owners: number, itemsOf: string) {
 }
 
 describe.each([
-  // 2,001 owners, 50,000 rows: owner 1 holds 10,000 (20%), the others 20 each.
-  { skew: "many owners", owners: 2001, itemsOf: "case when o = 1 then 10000 else 20 end", heavy: 1, light: 2001 },
+  // 2,001 owners, 60,000 rows: owner 1 holds 20,000 (a third; twice the count's cap), the others 20 each.
+  { skew: "many owners", owners: 2001, itemsOf: "case when o = 1 then 20000 else 20 end", heavy: 1, light: 2001 },
   // 3 owners, 40,002 rows: owner 1 holds 40,000, owner 2 one row, owner 3 one row.
   { skew: "few owners", owners: 3, itemsOf: "case when o = 1 then 40000 else 1 end", heavy: 1, light: 2 },
 ])("the default items list with $skew", ({ owners, itemsOf, heavy, light }) => {
@@ -88,6 +90,17 @@ describe.each([
     expectListingIndex(count as PlanNode[], { sorted: false });
   });
 
+  it.each([
+    ["the heaviest owner", heavy],
+    ["a light owner", light],
+  ])(
+    "for %s: page 50 by offset reads the listing index in order, never all the owner's rows and a sort",
+    async (_, owner) => {
+      const [page] = await explain(t, uuidOf(owner as number), { offset: "980", limit: "20" });
+      expectListingIndex(page as PlanNode[], { sorted: true });
+    },
+  );
+
   it("for the heaviest owner, a deep cursor page is an index range in order", async () => {
     const cursorOf = await withRls(t.db, uuidOf(heavy), async (tx) => {
       const page = await itemsCrud.list(tx, parseListQuery({ cursor: "", limit: "100" }, itemsListSpec));
@@ -95,5 +108,26 @@ describe.each([
     });
     const [page] = await explain(t, uuidOf(heavy), { cursor: cursorOf, limit: "20" });
     expectListingIndex(page as PlanNode[], { sorted: true });
+  });
+});
+
+describe("every user table plans each owner as a heavy one", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase();
+  });
+  afterAll(() => t?.close());
+
+  it("declares owner_id's distinct values (n_distinct) on each table with a listing index", async () => {
+    const rows = await t.asOwner(async (tx) =>
+      rowsOf<{ table: string; options: string[] | null }>(
+        await tx.execute(sql`select c.relname as "table", a.attoptions as "options"
+          from pg_index i join pg_class x on x.oid = i.indexrelid join pg_class c on c.oid = i.indrelid
+          join pg_attribute a on a.attrelid = c.oid and a.attname = 'owner_id'
+          where x.relname like 'ix\_%\_owner\_id\_created\_at\_id%' order by 1`),
+      ),
+    );
+    expect(rows.map((row) => row.table)).toEqual(expect.arrayContaining(["api_keys", "items", "posts"]));
+    for (const row of rows) expect(row.options, row.table).toContain("n_distinct=-0.00005");
   });
 });
