@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrationsCopy } from "../functions/testing/scratch-files";
+import { migrationsCopy, removeScratchFolders } from "../functions/testing/scratch-files";
 import { roundtrip } from "../scripts/db-roundtrip";
 import type { Database } from "./client";
 import { migrateUp, readApplied, readMigrations, rollback, statusOf } from "./migrator";
@@ -33,6 +33,7 @@ beforeAll(async () => {
     close = pglite.close;
   }
 });
+afterAll(removeScratchFolders);
 afterAll(async () => {
   await close();
   if (server) {

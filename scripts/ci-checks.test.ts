@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { migrationsCopy } from "../functions/testing/scratch-files";
+import { afterAll, describe, expect, it } from "vitest";
+import { migrationsCopy, removeScratchFolders, scratchFolder } from "../functions/testing/scratch-files";
+
+afterAll(removeScratchFolders);
 
 // The checks CI runs on migrations and workflows, each shown failing on a case broken on purpose (and passing
 // on the repository as it is, which CI itself shows).
@@ -36,7 +37,7 @@ describe("CI's checks fail on what they guard against", () => {
   });
 
   it("check:workflows: a workflow that is not valid for GitHub Actions", () => {
-    const folder = mkdtempSync(join(tmpdir(), "ci-checks-"));
+    const folder = scratchFolder("ci-checks-");
     const workflow = join(folder, "broken.yml");
     writeFileSync(workflow, "name: broken\non: push\njobs:\n  test:\n    steps:\n      - run: npm test\n");
     const result = run("node_modules/.bin/action-validator", [workflow]);

@@ -90,8 +90,9 @@ function decodeCursor(cursor: string, keys: readonly AnyPgColumn[]): string[] {
 
 /**
  * Generic CRUD over one table, the FastCRUD surface on Drizzle, used by every feature's service. It never
- * opens or commits a transaction: it runs in the one the service opened with withRls/withAdmin, so RLS
- * decides what it sees, and a failed step rolls back every step before it.
+ * opens or commits a transaction: its methods return plans, which a request's scope runs in its one
+ * transaction after the context statement (or which run, awaited, in the transaction that built them), so RLS
+ * decides what they see, and a failed step rolls back every step before it.
  */
 export function crud<T extends CrudTable>(table: T) {
   const columns = getTableColumns(table) as Record<string, AnyPgColumn>;

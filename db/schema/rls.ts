@@ -2,7 +2,8 @@ import { type SQL, sql } from "drizzle-orm";
 import { pgPolicy } from "drizzle-orm/pg-core";
 import { appSuperuser, appUser, billing } from "./roles";
 
-// The user id of the current transaction, set by db/session.ts with set_config(..., true).
+// The user id of the current transaction, set with set_config(..., true) by a request's context statement
+// (db/runner/context.ts), and by db/session.ts for seeding, maintenance and tests.
 // Wrapped in a scalar sub-select so Postgres evaluates it once per statement (an InitPlan), not per row,
 // which keeps the owner index usable. nullif(): after a transaction that set it, an unset custom GUC reads
 // as '' for the rest of the session, and ''::uuid would raise instead of matching nothing.

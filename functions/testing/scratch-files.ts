@@ -18,9 +18,27 @@ export function hyperdriveConfig(url: string) {
   return path;
 }
 
-/** A copy of drizzle/ to break on purpose: its journal, files and snapshots cut after the first `count` migrations. */
+const folders = new Set<string>();
+
+/** A new folder in the system's temporary directory, removed by removeScratchFolders (a test file's afterAll). */
+export function scratchFolder(prefix: string) {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  folders.add(folder);
+  return folder;
+}
+
+/** Removes every folder scratchFolder made in this process, so test runs leave nothing behind. */
+export function removeScratchFolders() {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  folders.clear();
+}
+
+/**
+ * A copy of drizzle/ to break on purpose: its journal, files and snapshots cut after the first `count` migrations.
+ * A scratch folder: the test file removes it with removeScratchFolders.
+ */
 export function migrationsCopy(count: number) {
-  const folder = mkdtempSync(join(tmpdir(), "migrations-"));
+  const folder = scratchFolder("migrations-");
   cpSync("drizzle", folder, { recursive: true });
   const journalPath = join(folder, "meta/_journal.json");
   const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { tag: string }[] };
