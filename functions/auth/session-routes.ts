@@ -82,9 +82,9 @@ router.use("/sessions", requireUser, tokenOnly);
 router.use("/sessions/*", requireUser, tokenOnly);
 
 /** The session of the access token making the request (tokenOnly: always a token). */
-const sessionOf = (c: { get: (key: "auth") => { via: string; sessionId?: string } | undefined }) => {
-  const auth = c.get("auth");
-  return auth?.via === "token" ? auth.sessionId : undefined;
+const sessionOf = (c: { get: (key: "credentials") => { via: string; sessionId?: string } | undefined }) => {
+  const credentials = c.get("credentials");
+  return credentials?.via === "token" ? credentials.sessionId : undefined;
 };
 
 /** Refreshing, signing out and listing sessions, mounted beside sign-in at /api/v1/auth. */

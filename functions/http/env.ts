@@ -1,5 +1,6 @@
 import type { RequestIdVariables } from "hono/request-id";
-import type { AuthVariables } from "../middleware/authenticate";
+import type { AccessVariables } from "../middleware/access";
+import type { CredentialsVariables } from "../middleware/authenticate";
 import type { ConfigVariables } from "../middleware/config";
 import type { DatabaseVariables } from "../middleware/database";
 import type { ScopeVariables } from "../middleware/request-scope";
@@ -11,5 +12,10 @@ import type { ScopeVariables } from "../middleware/request-scope";
  */
 export type AppEnv = {
   Bindings: Record<string, unknown>;
-  Variables: RequestIdVariables & ConfigVariables & DatabaseVariables & ScopeVariables & AuthVariables;
+  Variables: RequestIdVariables &
+    ConfigVariables &
+    DatabaseVariables &
+    ScopeVariables &
+    CredentialsVariables &
+    AccessVariables;
 };

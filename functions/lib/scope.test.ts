@@ -12,11 +12,11 @@ const unreachable = new Proxy({} as Runner, {
 
 describe("the request's scope", () => {
   it("refuses an API key on a route that names no permission, before any statement", async () => {
-    const { scope } = createScope(unreachable, {
+    const { scope } = createScope(unreachable, () => ({
       ip: "198.51.100.7",
       readOnly: true,
       apiKey: { prefix: "p", hash: "h" },
-    });
+    }));
     const refused = await scope
       .run(() => {
         throw new Error("the plan was built");

@@ -37,10 +37,13 @@ const NOTHING_TO_COUNT = new Set(["PT429"]);
 /**
  * The request's scope and what the request middleware needs to know afterwards: whether the rate-limit hit
  * was counted (a transaction that committed counted it; one that rolled back did not), and the caller.
+ * `contextNow` gives the request context each time a service runs: derived then from what the request's
+ * middleware set (its credentials, the permission its route needs), never kept in an object they change.
  */
-export function createScope(runner: Runner, context: RequestContext) {
+export function createScope(runner: Runner, contextNow: () => RequestContext) {
   const state = { counted: false, row: undefined as ContextRow | undefined };
   const contextFor = (options: RunOptions): RequestContext => {
+    const context = contextNow();
     // Closed by default: an API key reaches only routes that name the permission it needs (permit), so a
     // route that forgets to is refused to keys rather than open to every key of the user.
     if (context.apiKey && context.permission === undefined) {
@@ -74,7 +77,7 @@ export function createScope(runner: Runner, context: RequestContext) {
       ),
     database: () => runner.database(),
   };
-  return { scope, state, context };
+  return { scope, state };
 }
 
 export const scopeOf = (c: { get: (key: "scope") => Scope }): Scope => c.get("scope");

@@ -1,14 +1,20 @@
 import { createMiddleware } from "hono/factory";
 import { forbidden, unauthorized } from "../lib/errors";
 import type { Resource } from "../lib/permissions";
-import type { AuthVariables } from "./authenticate";
-import type { ScopeVariables } from "./request-scope";
+import type { CredentialsVariables } from "./authenticate";
 
-type Env = { Variables: AuthVariables & ScopeVariables };
+export type AccessVariables = {
+  /** The permission an API key needs for this route (`items:read`), set by permit; checked by the database. */
+  permission?: string;
+  /** Set by actsForNobody: the request's statements act for no user, whatever credentials it carries. */
+  actsForNobody?: true;
+};
+
+type Env = { Variables: CredentialsVariables & AccessVariables };
 
 /** Requires a caller with credentials (token or API key, read by authenticate). */
 export const requireUser = createMiddleware<Env>(async (c, next) => {
-  if (!c.get("auth")) throw unauthorized();
+  if (!c.get("credentials")) throw unauthorized();
   await next();
 });
 
@@ -19,15 +25,16 @@ export const requireUser = createMiddleware<Env>(async (c, next) => {
  */
 export const permit = (resource: Resource) =>
   createMiddleware<Env>(async (c, next) => {
-    if (c.get("auth")?.via === "api_key") {
-      c.get("request").context.permission = `${resource}:${c.get("request").context.readOnly ? "read" : "write"}`;
+    if (c.get("credentials")?.via === "api_key") {
+      const reads = c.req.method === "GET" || c.req.method === "HEAD";
+      c.set("permission", `${resource}:${reads ? "read" : "write"}`);
     }
     await next();
   });
 
 /** Managing keys and administration need the user's own token: a key cannot mint or widen keys. */
 export const tokenOnly = createMiddleware<Env>(async (c, next) => {
-  if (c.get("auth")?.via === "api_key") throw forbidden("Use a user's access token, not an API key, for this");
+  if (c.get("credentials")?.via === "api_key") throw forbidden("Use a user's access token, not an API key, for this");
   await next();
 });
 
@@ -36,11 +43,6 @@ export const tokenOnly = createMiddleware<Env>(async (c, next) => {
  * counted against the client's address (the sign-in limit is per address, whatever key or token is sent).
  */
 export const actsForNobody = createMiddleware<Env>(async (c, next) => {
-  const { context } = c.get("request");
-  context.userId = undefined;
-  context.tokenVersion = undefined;
-  context.sessionId = undefined;
-  context.identity = undefined;
-  context.apiKey = undefined;
+  c.set("actsForNobody", true);
   await next();
 });

@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import type { RequestContext } from "../../db/runner/context";
 import type { Config } from "../lib/config";
 import { parseApiKey } from "../lib/credentials/api-key-secret";
 import { issuerOf, type ProviderIdentity, verifyProviderToken } from "../lib/credentials/provider-tokens";
@@ -6,21 +7,35 @@ import { hashSecret } from "../lib/credentials/secrets";
 import { verifyAccessToken } from "../lib/credentials/tokens";
 import { unauthorized } from "../lib/errors";
 import type { ConfigVariables } from "./config";
-import type { ScopeVariables } from "./request-scope";
 
 /**
  * A caller's credentials, checked as far as they can be without the database: a token's signature and
  * expiry, or an API key's shape and the hash of its secret (which the database compares).
  */
-export type Auth =
+export type Credentials =
   | { via: "token"; userId: string; tokenVersion: number; sessionId: string }
   | { via: "provider"; identity: ProviderIdentity }
   | { via: "api_key"; prefix: string; hash: string };
 
-export type AuthVariables = {
-  /** Who is calling, as far as the credentials say; absent for anonymous requests. */
-  auth?: Auth;
+export type CredentialsVariables = {
+  /**
+   * The credentials the request presented, verified as far as they can be without the database; absent for
+   * anonymous requests. Set once, by authenticate. Who the caller is (the Caller of functions/lib/scope.ts) is
+   * what the database makes of them in the request's context statement.
+   */
+  credentials?: Credentials;
 };
+
+/** What the request's context statement is told of the credentials, for the database to check. */
+export function presented(credentials: Credentials | undefined): Partial<RequestContext> {
+  if (credentials?.via === "token") {
+    const { userId, tokenVersion, sessionId } = credentials;
+    return { userId, tokenVersion, sessionId };
+  }
+  if (credentials?.via === "provider") return { identity: credentials.identity };
+  if (credentials?.via === "api_key") return { apiKey: { prefix: credentials.prefix, hash: credentials.hash } };
+  return {};
+}
 
 /**
  * The credentials a request carries: `Authorization: Bearer <jwt or key>` or `X-API-Key: <key>`. An
@@ -39,7 +54,7 @@ function credentialsOf(authorization: string | undefined, apiKeyHeader: string |
  * A bearer token: one of ours (HS256, our issuer), or an access token of a configured identity provider (its
  * `iss` picks the provider, whose published keys verify it). Anything else is refused.
  */
-async function verifyBearer(config: Config, token: string): Promise<Auth | undefined> {
+async function verifyBearer(config: Config, token: string): Promise<Credentials | undefined> {
   const issuer = issuerOf(token);
   const provider = issuer === config.JWT_ISSUER ? undefined : config.AUTH_ISSUERS.find((it) => it.issuer === issuer);
   if (provider) {
@@ -59,25 +74,19 @@ async function verifyBearer(config: Config, token: string): Promise<Auth | undef
  * (app_auth.begin_request). A request without credentials goes on anonymous; routes that need a user say so
  * with requireUser. Credentials that are present but malformed or badly signed answer 401 at once.
  */
-export const authenticate = createMiddleware<{ Variables: ConfigVariables & ScopeVariables & AuthVariables }>(
-  async (c, next) => {
-    const value = credentialsOf(c.req.header("Authorization"), c.req.header("X-API-Key"));
-    if (value) {
-      let auth: Auth | undefined;
-      if (value.startsWith("rlsk_")) {
-        const key = parseApiKey(value);
-        if (key) auth = { via: "api_key", prefix: key.prefix, hash: await hashSecret(key.secret) };
-      } else auth = await verifyBearer(c.get("config"), value);
-      if (!auth) throw unauthorized("Could not validate credentials", "invalid_token");
-      c.set("auth", auth);
-      // The request's context statement checks them in the database (key hash, token version and session, the
-      // provider identity's user, active user).
-      const context = c.get("request").context;
-      if (auth.via === "token") {
-        Object.assign(context, { userId: auth.userId, tokenVersion: auth.tokenVersion, sessionId: auth.sessionId });
-      } else if (auth.via === "provider") context.identity = auth.identity;
-      else context.apiKey = { prefix: auth.prefix, hash: auth.hash };
-    }
-    await next();
-  },
-);
+export const authenticate = createMiddleware<{ Variables: ConfigVariables & CredentialsVariables }>(async (c, next) => {
+  const value = credentialsOf(c.req.header("Authorization"), c.req.header("X-API-Key"));
+  if (value) {
+    let credentials: Credentials | undefined;
+    if (value.startsWith("rlsk_")) {
+      const key = parseApiKey(value);
+      if (key) credentials = { via: "api_key", prefix: key.prefix, hash: await hashSecret(key.secret) };
+    } else credentials = await verifyBearer(c.get("config"), value);
+    if (!credentials) throw unauthorized("Could not validate credentials", "invalid_token");
+    // The request's context statement reads them from here when a service runs (functions/middleware/
+    // request-scope.ts), and checks them in the database: key hash, token version and session, the provider
+    // identity's user, active user.
+    c.set("credentials", credentials);
+  }
+  await next();
+});

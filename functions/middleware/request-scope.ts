@@ -8,22 +8,24 @@ import { handleError } from "../lib/error-handler";
 import { log } from "../lib/log";
 import { findPgError } from "../lib/pg-errors";
 import { createScope, type Scope } from "../lib/scope";
+import type { AccessVariables } from "./access";
+import { type CredentialsVariables, presented } from "./authenticate";
 import type { ConfigVariables } from "./config";
 import { afterResponse, type DatabaseVariables } from "./database";
 
 export type ScopeVariables = {
   /** The request's RLS scope, for services (functions/lib/scope.ts). */
   scope: Scope;
-  /** The scope with what this middleware tracks of it: the request context and whether the hit was counted. */
+  /** The scope with what this middleware tracks of it: whether the hit was counted, and the caller found. */
   request: ReturnType<typeof createScope>;
 };
 
 /**
  * Gives the request its RLS scope, and settles rate limiting and API-key usage around it.
  *
- * The route and the client address, then the caller (authenticate, which runs inside this middleware so
- * that its refusals are counted too), become the request context; the service's
- * transaction opens with it (app_auth.begin_request), which checks the caller and counts the hit for the
+ * The route and the client address, and, when a service runs, the credentials authenticate verified (it runs
+ * inside this middleware so that its refusals are counted too) and the permission the route needs, become the
+ * request context; the service's transaction opens with it (app_auth.begin_request), which checks the caller and counts the hit for the
  * route in the same round trip as the handler's statements. Rules are read in that statement, so a change
  * to a tier's limits applies to the next request, and the counter is an atomic upsert, so under any
  * concurrency exactly `limit` requests pass.
@@ -34,12 +36,19 @@ export type ScopeVariables = {
  * with an API key is recorded (key_usage) after the response is sent.
  */
 export const requestScope = createMiddleware<{
-  Variables: ConfigVariables & DatabaseVariables & ScopeVariables & RequestIdVariables;
+  Variables: ConfigVariables &
+    DatabaseVariables &
+    ScopeVariables &
+    RequestIdVariables &
+    CredentialsVariables &
+    AccessVariables;
 }>(async (c, next) => {
   const route = matchedRoutes(c)
     .filter((r) => r.method !== "ALL")
     .at(-1)?.path;
-  // Anonymous until authenticate (which runs inside this middleware) says who is calling.
+  // What this request is, whoever calls: the caller is added when a service runs (below), from the variables
+  // authenticate and permit set, so the order in which middleware is registered cannot hand a request anyone
+  // else's context: without those variables, a request acts for nobody.
   const context: RequestContext = {
     ip: c.get("clientIp"),
     // An unknown route is a 404 and costs nothing.
@@ -47,7 +56,11 @@ export const requestScope = createMiddleware<{
     readOnly: c.req.method === "GET" || c.req.method === "HEAD",
     statementTimeoutMs: c.get("config").DATABASE_STATEMENT_TIMEOUT_MS,
   };
-  const request = createScope(c.get("runner"), context);
+  const request = createScope(c.get("runner"), () =>
+    c.get("actsForNobody")
+      ? context
+      : { ...context, ...presented(c.get("credentials")), permission: c.get("permission") },
+  );
   c.set("request", request);
   c.set("scope", request.scope);
   await next();
@@ -60,7 +73,7 @@ export const requestScope = createMiddleware<{
     const counted: RequestContext =
       c.res.status === 401
         ? { ip: context.ip, route, readOnly: context.readOnly }
-        : { ...context, permission: undefined };
+        : { ...context, ...(c.get("actsForNobody") ? {} : presented(c.get("credentials"))) };
     try {
       const ran = await c.get("runner").batch(counted, () => nothing(undefined), false);
       state.row = ran.context;

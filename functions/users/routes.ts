@@ -87,10 +87,10 @@ router.on("DELETE", "/me", tokenOnly);
 export const usersRoutes = router
   .openapi(me, async (c) => c.json(await usersService.me(scopeOf(c)), 200))
   .openapi(updateMe, async (c) =>
-    c.json(await usersService.updateMe(scopeOf(c), c.req.valid("json"), c.get("auth")?.via ?? "token"), 200),
+    c.json(await usersService.updateMe(scopeOf(c), c.req.valid("json"), c.get("credentials")?.via ?? "token"), 200),
   )
   .openapi(deleteMe, async (c) => {
-    await usersService.deleteMe(scopeOf(c), c.req.valid("json").current_password, c.get("auth")?.via ?? "token");
+    await usersService.deleteMe(scopeOf(c), c.req.valid("json").current_password, c.get("credentials")?.via ?? "token");
     return c.body(null, 204);
   })
   .openapi(identities, async (c) => c.json(await usersService.identities(scopeOf(c)), 200))
