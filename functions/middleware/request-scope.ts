@@ -56,11 +56,8 @@ export const requestScope = createMiddleware<{
     readOnly: c.req.method === "GET" || c.req.method === "HEAD",
     statementTimeoutMs: c.get("config").DATABASE_STATEMENT_TIMEOUT_MS,
   };
-  const request = createScope(c.get("runner"), () =>
-    c.get("actsForNobody")
-      ? context
-      : { ...context, ...presented(c.get("credentials")), permission: c.get("permission") },
-  );
+  const caller = (): Partial<RequestContext> => (c.get("actsForNobody") ? {} : presented(c.get("credentials")));
+  const request = createScope(c.get("runner"), () => ({ ...context, ...caller(), permission: c.get("permission") }));
   c.set("request", request);
   c.set("scope", request.scope);
   await next();
@@ -71,9 +68,7 @@ export const requestScope = createMiddleware<{
   // sends made-up keys or tokens uses up the anonymous limit, not nobody's.
   if (route && !state.counted && c.res.status !== 503) {
     const counted: RequestContext =
-      c.res.status === 401
-        ? { ip: context.ip, route, readOnly: context.readOnly }
-        : { ...context, ...(c.get("actsForNobody") ? {} : presented(c.get("credentials"))) };
+      c.res.status === 401 ? { ip: context.ip, route, readOnly: context.readOnly } : { ...context, ...caller() };
     try {
       const ran = await c.get("runner").batch(counted, () => nothing(undefined), false);
       state.row = ran.context;
