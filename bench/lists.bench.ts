@@ -219,7 +219,8 @@ try {
         ways: {
           http: "GET /api/v1/items in process: token, rate limit, one flight (node-postgres, pipelined)",
           rls: "the list's statements as rls_app_user with the request's context (context statement not timed)",
-          plain: "the same statements with owner_id = $1 and no RLS, as rls_maintenance_admin through a pool like the app's",
+          plain:
+            "the same statements with owner_id = $1 and no RLS, as rls_maintenance_admin through a pool like the app's",
         },
         rounds: ROUNDS,
         rows,

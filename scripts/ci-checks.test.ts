@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrationsCopy, removeScratchFolders, scratchFolder } from "../functions/testing/scratch-files";
@@ -22,6 +22,16 @@ describe("CI's checks fail on what they guard against", () => {
     expect(result.status, result.stdout).toBe(1);
     expect(result.stderr).toContain("db/schema has changes no migration makes");
     expect(journal.length).toBeGreaterThan(11);
+  });
+
+  it("db:check: a changed SQL function file with no migration", { timeout: 60_000 }, () => {
+    const folder = scratchFolder("ci-checks-");
+    cpSync("db/sql", folder, { recursive: true });
+    const file = join(folder, "app_auth/principal.sql");
+    writeFileSync(file, readFileSync(file, "utf8").replace("$function$\n", "$function$\n  -- changed on purpose\n"));
+    const result = tsx("scripts/db-check.ts", { DB_CHECK_FUNCTIONS: folder });
+    expect(result.status, result.stdout).toBe(1);
+    expect(result.stderr).toContain("app_auth.principal(uuid): db/sql/app_auth/principal.sql differs");
   });
 
   it("db:lint: a migration that would lock a live table without a timeout", { timeout: 60_000 }, () => {

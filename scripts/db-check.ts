@@ -1,12 +1,21 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle } from "drizzle-orm/pglite";
+import { migrate } from "drizzle-orm/pglite/migrator";
+import type { Database } from "../db/client";
+import { migrationConfig } from "../db/migrations";
+import { compareFunctions, describe, isEmpty, readFunctionFiles } from "../db/sql/functions";
 
-// `npm run db:check` (CI): db/schema and drizzle/ agree. drizzle-kit generates into a copy of drizzle/; a new
+// `npm run db:check` (CI): db/schema, db/sql and drizzle/ agree. drizzle-kit generates into a copy of drizzle/; a new
 // migration there means db/schema changed without one (a schema no migration creates would ship). Then
 // `drizzle-kit check` confirms the committed snapshots are consistent. Exits 1 on drift, printing the SQL.
 // drizzle-kit takes only a relative output folder, so the copy is made inside the repository (ignored by git).
-// DB_CHECK_MIGRATIONS names another migrations folder to compare with (the tests break one on purpose).
+// Then the SQL functions: an in-memory database migrated by drizzle/ must have exactly the functions the files
+// of db/sql define (db/sql/functions.ts); a changed file with no migration fails here.
+// DB_CHECK_MIGRATIONS names another migrations folder to compare with, DB_CHECK_FUNCTIONS another folder of
+// function files (the tests break them on purpose).
 const source = process.env.DB_CHECK_MIGRATIONS ?? "drizzle";
 const copy = ".db-check";
 const out = `./${copy}/drizzle`;
@@ -39,3 +48,17 @@ if (drift.length > 0) {
 }
 drizzleKit(["check"]);
 console.log("db/schema and drizzle/ agree; the snapshots are consistent");
+
+const files = readFunctionFiles(process.env.DB_CHECK_FUNCTIONS ? resolve(process.env.DB_CHECK_FUNCTIONS) : undefined);
+const client = await PGlite.create();
+try {
+  const db = drizzle(client) as unknown as Database;
+  await migrate(db as never, { ...migrationConfig, migrationsFolder: resolve(source) });
+  const diff = await compareFunctions((fn) => db.transaction(fn), files);
+  if (!isEmpty(diff)) {
+    console.error(`db/sql and the migrated database differ: run npm run db:generate.\n${describe(diff)}`);
+    process.exitCode = 1;
+  } else console.log(`db/sql and drizzle/ agree: ${files.length} functions`);
+} finally {
+  await client.close();
+}

@@ -1,0 +1,33 @@
+-- Uses a reset token: the password becomes the new hash (computed by the API), which signs the account out
+-- everywhere (the credential-change triggers: token_version, every session), and the address is verified
+-- (the link reached it). Every other reset token of the account is spent too.
+-- outcome: ok | invalid (unknown, used, expired, or the address changed since).
+CREATE OR REPLACE FUNCTION app_auth.reset_password(p_hash text, p_hashed_password text)
+ RETURNS TABLE(outcome text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  v_token record;
+BEGIN
+  SELECT t.id, t.owner_id INTO v_token FROM public.account_tokens t
+  JOIN public.users u ON u.id = t.owner_id AND u.email = t.email AND u.deleted_at IS NULL AND u.is_active
+  WHERE t.token_hash = p_hash AND t.purpose = 'reset_password' AND t.used_at IS NULL AND t.expires_at > now()
+  FOR UPDATE OF t;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'invalid'::text;
+    RETURN;
+  END IF;
+  UPDATE public.account_tokens SET used_at = now()
+  WHERE owner_id = v_token.owner_id AND purpose = 'reset_password' AND used_at IS NULL;
+  UPDATE public.users SET hashed_password = p_hashed_password, is_verified = true WHERE id = v_token.owner_id;
+  RETURN QUERY SELECT 'ok'::text;
+END
+$function$;
+--> statement-breakpoint
+ALTER FUNCTION app_auth.reset_password(text,text) OWNER TO rls_maintenance_admin;
+--> statement-breakpoint
+REVOKE ALL ON FUNCTION app_auth.reset_password(text,text) FROM PUBLIC;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION app_auth.reset_password(text,text) TO rls_anon;
