@@ -6,6 +6,7 @@ import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import type { Database } from "../db/client";
 import { migrationConfig } from "../db/migrations";
+import { openPg } from "../db/node";
 import { compareFunctions, describe, isEmpty, readFunctionFiles } from "../db/sql/functions";
 
 // `npm run db:check` (CI): db/schema, db/sql and drizzle/ agree. drizzle-kit generates into a copy of drizzle/; a new
@@ -16,6 +17,30 @@ import { compareFunctions, describe, isEmpty, readFunctionFiles } from "../db/sq
 // of db/sql define (db/sql/functions.ts); a changed file with no migration fails here.
 // DB_CHECK_MIGRATIONS names another migrations folder to compare with, DB_CHECK_FUNCTIONS another folder of
 // function files (the tests break them on purpose).
+// `tsx scripts/db-check.ts --functions-of <owner url>` compares only the functions of a database migrated
+// elsewhere (CI: the one drizzle-kit migrate made on the Postgres server) with the files.
+const files = readFunctionFiles(process.env.DB_CHECK_FUNCTIONS ? resolve(process.env.DB_CHECK_FUNCTIONS) : undefined);
+
+async function checkFunctions(db: Database, where: string) {
+  const diff = await compareFunctions((fn) => db.transaction(fn), files);
+  if (!isEmpty(diff)) {
+    console.error(`db/sql and ${where} differ: run npm run db:generate.\n${describe(diff)}`);
+    process.exitCode = 1;
+  } else console.log(`db/sql and ${where} agree: ${files.length} functions`);
+}
+
+if (process.argv[2] === "--functions-of") {
+  const url = process.argv[3];
+  if (!url) throw new Error("--functions-of <url of the schema owner>");
+  const database = openPg(url, { max: 1 });
+  try {
+    await checkFunctions(database.db, `the functions of ${new URL(url).pathname.slice(1)}`);
+  } finally {
+    await database.close();
+  }
+  process.exit();
+}
+
 const source = process.env.DB_CHECK_MIGRATIONS ?? "drizzle";
 const copy = ".db-check";
 const out = `./${copy}/drizzle`;
@@ -49,16 +74,11 @@ if (drift.length > 0) {
 drizzleKit(["check"]);
 console.log("db/schema and drizzle/ agree; the snapshots are consistent");
 
-const files = readFunctionFiles(process.env.DB_CHECK_FUNCTIONS ? resolve(process.env.DB_CHECK_FUNCTIONS) : undefined);
 const client = await PGlite.create();
 try {
   const db = drizzle(client) as unknown as Database;
   await migrate(db as never, { ...migrationConfig, migrationsFolder: resolve(source) });
-  const diff = await compareFunctions((fn) => db.transaction(fn), files);
-  if (!isEmpty(diff)) {
-    console.error(`db/sql and the migrated database differ: run npm run db:generate.\n${describe(diff)}`);
-    process.exitCode = 1;
-  } else console.log(`db/sql and drizzle/ agree: ${files.length} functions`);
+  await checkFunctions(db, "drizzle/");
 } finally {
   await client.close();
 }
