@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { defineConfig } from "drizzle-kit";
-import { lockDataDir } from "./db/local/data-dir-lock";
+import { lockDataDir } from "./db/drivers/pglite/data-dir-lock";
 
 // Migrations run as the owner of the schema (MIGRATION_DATABASE_URL), never as the app's login role.
 // Without a URL they go to the embedded PGlite database the API uses by default.

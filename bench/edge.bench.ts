@@ -12,11 +12,11 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { sql } from "drizzle-orm";
 import type { Unstable_DevWorker } from "wrangler";
-import { startRelay } from "../db/local/relay";
 import { openNodeDatabase } from "../db/node";
 import { ensureDefaultTier } from "../db/seed";
 import { testEnv } from "../functions/testing/harness";
 import { hyperdriveConfig } from "../functions/testing/scratch-files";
+import { startRelay } from "../scripts/local/relay";
 import { startDelayProxy } from "./lib/delay-proxy";
 
 const SERVER = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertUser, openTestDatabase, pgCodeOf, type TestDatabase } from "../functions/testing/harness";
 import { rowsOf, type Tx } from "./client";
-import { openPg } from "./node";
+import { openPg } from "./drivers/node-postgres/open";
 
 // The worked example of docs/migrations.md: a NOT NULL column added to a live table without blocking its
 // writers. On Postgres a second session writes to the table meanwhile, to show which step would wait for it.

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrationsCopy, removeScratchFolders } from "../functions/testing/scratch-files";
 import { roundtrip } from "../scripts/db-roundtrip";
 import type { Database } from "./client";
+import { openPg } from "./drivers/node-postgres/open";
+import { openPglite } from "./drivers/pglite/open";
 import { migrateUp, readApplied, readMigrations, rollback, statusOf } from "./migrator";
-import { openPg } from "./node";
-import { openPglite } from "./pglite";
 
 // The migration verbs (npm run db:migrate | db:rollback | db:status | db:history) on a database of their own:
 // the embedded one, or a scratch database of the server at TEST_DATABASE_URL.

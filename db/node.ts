@@ -1,42 +1,22 @@
 import { neonConfig } from "@neondatabase/serverless";
-import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import ws from "ws";
-import { type Database, openNeon, useLocalRelay } from "./client";
-import { startRelay } from "./local/relay";
+import type { Database } from "./client";
+import { openNeon, useLocalRelay } from "./drivers/neon-ws/open";
+import { openPg } from "./drivers/node-postgres/open";
+import { pipelinedPgRunner } from "./drivers/node-postgres/runner";
+import { openPglite } from "./drivers/pglite/open";
 import { migrationConfig } from "./migrations";
-import { resilientPool } from "./pg-pool";
-import { openPglite } from "./pglite";
-import { pipelinedPgRunner } from "./runner/pipelined-pg";
 import type { Runner } from "./runner/runner";
 import { transactionRunner } from "./runner/transaction";
-import * as schema from "./schema";
 import type { SqlLog } from "./sql-log";
-import { DEFAULT_TIMEOUTS, poolTimeouts, type Timeouts } from "./timeouts";
-
-/** node-postgres over TCP: reaches any Postgres (RDS, Cloud SQL, Neon, a local server), one pool per process. */
-export function openPg(
-  connectionString: string,
-  options: { max?: number; pipeline?: boolean; timeouts?: Timeouts; sqlLog?: SqlLog } = {},
-) {
-  const pool = resilientPool(
-    {
-      connectionString,
-      max: options.max ?? 10,
-      pipeline: options.pipeline,
-      ...poolTimeouts(options.timeouts ?? DEFAULT_TIMEOUTS),
-    },
-    options.sqlLog,
-  );
-  const db = drizzle(pool, { schema }) as unknown as Database;
-  return { db, pool, close: () => pool.end() };
-}
+import type { Timeouts } from "./timeouts";
 
 /**
  * The database for a Node process (npm start, scripts, tests): a real Postgres when `databaseUrl` is given,
  * else embedded PGlite in `dataDir`, with the statement runner for requests. On Postgres the driver is
  * node-postgres (`pg`, the default; pipelined: one flight per request), or the neon
- * driver over its WebSocket (`ws`, through an in-process relay when the host is local), the path Workers used
+ * driver over its WebSocket (`ws`, through the local relay at `wsProxy`), the path Workers used
  * before the HTTP runner. With `migrationUrl` (the schema owner's URL), migrations are applied first; PGlite
  * always migrates.
  */
@@ -105,13 +85,11 @@ export async function openNodeDatabase(options: {
     };
   }
 
+  // Neon's WebSocket proxy speaks to Neon only: a plain Postgres needs the local relay (scripts/local/relay.ts),
+  // which the caller starts (development tooling, not the app's).
+  if (!options.wsProxy) throw new Error("the ws driver needs wsProxy: the local relay's host:port/v1");
   neonConfig.webSocketConstructor = ws;
-  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
-  if (options.wsProxy) useLocalRelay(options.wsProxy);
-  else {
-    relay = await startRelay();
-    useLocalRelay(relay.proxy);
-  }
+  useLocalRelay(options.wsProxy);
   const app = openNeon(options.databaseUrl, {
     max: options.poolMax ?? 10,
     timeouts: options.timeouts,
@@ -123,7 +101,6 @@ export async function openNodeDatabase(options: {
     runner: transactionRunner(app.db, undefined, maintenanceDb),
     close: async () => {
       await Promise.all([app.close(), maintenance?.close()]);
-      await relay?.close();
     },
     description: `${description} (neon WebSocket driver)`,
   };

@@ -4,8 +4,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Unstable_DevWorker } from "wrangler";
 import { rowsOf } from "../db/client";
-import { startRelay } from "../db/local/relay";
 import { plans } from "../db/schema";
+import { startRelay } from "../scripts/local/relay";
 import { contractOf, type OpenApiDocument } from "./testing/contract";
 import { type FakeStripe, startFakeStripe } from "./testing/fake-stripe";
 import { openTestDatabase, type TestDatabase, testEnv } from "./testing/harness";
@@ -13,7 +13,7 @@ import { expectHostileBodiesRefusedOnOneConnection } from "./testing/kept-alive"
 import { hyperdriveConfig } from "./testing/scratch-files";
 
 // The deployed artefact, end to end: functions/worker.ts bundled by wrangler and run in workerd, reaching a
-// fresh database on the TEST_DATABASE_URL server two ways: with the neon driver through db/local/relay.ts, as
+// fresh database on the TEST_DATABASE_URL server two ways: with the neon driver through scripts/local/relay.ts, as
 // `npm run dev` does, and through a Hyperdrive binding (its local connection string to the same server) with
 // node-postgres in pipeline mode, the path for any Postgres. Nothing here is in-process: every call is real
 // HTTP. Needs a Postgres server, so it only runs with TEST_DATABASE_URL (the in-process suites cover the same

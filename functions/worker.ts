@@ -1,10 +1,10 @@
 import { neonConfig } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type { Database } from "../db/client";
-import { openNeon, useLocalRelay } from "../db/client";
-import { resilientPool } from "../db/pg-pool";
-import { neonHttpRunner } from "../db/runner/neon-http";
-import { pipelinedPgRunner } from "../db/runner/pipelined-pg";
+import { neonHttpRunner } from "../db/drivers/neon-http/runner";
+import { openNeon, useLocalRelay } from "../db/drivers/neon-ws/open";
+import { resilientPool } from "../db/drivers/node-postgres/open";
+import { pipelinedPgRunner } from "../db/drivers/node-postgres/runner";
 import { transactionRunner } from "../db/runner/transaction";
 import * as schema from "../db/schema";
 import { poolTimeouts } from "../db/timeouts";

@@ -5,13 +5,14 @@ import { dirname, join, relative, resolve } from "node:path";
 // imports itself through others. Tests are exempt: they sit beside the code and use the app's harness.
 //
 // The layers, bottom up:
-//   db/                   the data layer: schema, statement runners, CRUD, local endpoints
+//   db/                   the data layer: schema, SQL functions, statement runners, drivers, CRUD
 //   functions/lib/        shared mechanisms: config, errors, logging, credentials, the scope, services' helpers
 //   functions/middleware/ request-wide middleware, each declaring the variables it sets
 //   functions/http/       what routes are made of: the app's env type, the router, the resource declaration
 //   functions/<feature>/  one folder per feature (items, posts, users, ...): imports none of the others
-//   functions/*.ts        the entry points (app.ts, node.ts, worker.ts) and functions/testing/
-// scripts/ (tools) may import anything; nothing below it imports scripts/.
+//   functions/*.ts        the entry points (app.ts, node.ts, worker.ts)
+// scripts/ and functions/testing/ (tools: the relay, generators, the test harness) may import anything; nothing
+// below them imports them.
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const BELOW_FEATURES = ["lib", "middleware", "http"];
 
@@ -31,7 +32,8 @@ async function sources(dir: string): Promise<string[]> {
 function placeOf(file: string): string {
   const [top, second, third] = relative(root, file).split("/");
   if (top !== "functions") return top as string;
-  if (third === undefined || second === "testing") return "entry";
+  if (second === "testing") return "scripts";
+  if (third === undefined) return "entry";
   return BELOW_FEATURES.includes(second as string) ? (second as string) : `feature:${second}`;
 }
 

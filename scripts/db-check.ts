@@ -5,8 +5,8 @@ import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import type { Database } from "../db/client";
+import { openPg } from "../db/drivers/node-postgres/open";
 import { migrationConfig } from "../db/migrations";
-import { openPg } from "../db/node";
 import { compareFunctions, describe, isEmpty, readFunctionFiles } from "../db/sql/functions";
 
 // `npm run db:check` (CI): db/schema, db/sql and drizzle/ agree. drizzle-kit generates into a copy of drizzle/; a new

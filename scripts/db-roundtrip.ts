@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { sql } from "drizzle-orm";
+import { openPg } from "../db/drivers/node-postgres/open";
 import { type Migration, migrateUp, readMigrations, rollback } from "../db/migrator";
-import { openPg } from "../db/node";
 
 // `npm run db:roundtrip` (CI, on a real Postgres): every migration, undone and done again, leaves the schema it
 // found. On a scratch database of the server at TEST_DATABASE_URL (the local server by default), for each

@@ -1,4 +1,6 @@
 import { type Database } from "../db/client";
+import { openPg } from "../db/drivers/node-postgres/open";
+import { openPglite } from "../db/drivers/pglite/open";
 import {
   ensureLedger,
   MigrationError,
@@ -8,8 +10,6 @@ import {
   rollback,
   statusOf,
 } from "../db/migrator";
-import { openPg } from "../db/node";
-import { openPglite } from "../db/pglite";
 
 // npm run db:status | db:history | db:migrate | db:rollback — the migrations of drizzle/ on the schema owner's
 // database (MIGRATION_DATABASE_URL), or, without it, on the embedded database in PGLITE_DATA_DIR (.data/pglite).

@@ -5,11 +5,12 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Database, rowsOf, type Tx } from "../db/client";
-import { startRelay } from "../db/local/relay";
-import { openNodeDatabase, openPg } from "../db/node";
-import { openPglite } from "../db/pglite";
+import { openPg } from "../db/drivers/node-postgres/open";
+import { openPglite } from "../db/drivers/pglite/open";
+import { openNodeDatabase } from "../db/node";
 import { DEFAULT_LIMITS } from "../db/seed";
 import { bootstrap, type DevEnv, initData, main, migrate } from "./dev-migrate";
+import { startRelay } from "./local/relay";
 
 type Target = {
   name: string;

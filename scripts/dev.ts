@@ -3,11 +3,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startRelay, targetsOf } from "../db/local/relay";
+import { startRelay, targetsOf } from "./local/relay";
 
 /**
  * `npm run dev`: the Worker in workerd (`wrangler dev`) against a local Postgres, as in production but through
- * db/local/relay.ts (a local /sql endpoint and WebSocket relay) instead of Neon's proxy. Starts the relay, then wrangler with inherited stdio;
+ * scripts/local/relay.ts (a local /sql endpoint and WebSocket relay) instead of Neon's proxy. Starts the relay, then wrangler with inherited stdio;
  * Ctrl-C or a signal stops both. Extra arguments go to wrangler: `npm run dev -- --port 9000`.
  */
 

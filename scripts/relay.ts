@@ -1,6 +1,6 @@
-import { startRelay, targetsOf } from "../db/local/relay";
+import { startRelay, targetsOf } from "./local/relay";
 
-// `npm run relay`: the local relay and /sql endpoint (db/local/relay.ts) on RELAY_PORT (8788), relaying only to
+// `npm run relay`: the local relay and /sql endpoint (scripts/local/relay.ts) on RELAY_PORT (8788), relaying only to
 // DATABASE_URL's server when it is set (else any loopback port, or RELAY_ALLOW_HOSTS' hosts).
 const relay = await startRelay({
   port: Number(process.env.RELAY_PORT ?? 8788),

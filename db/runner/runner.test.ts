@@ -1,9 +1,9 @@
 import { count, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertUser, openTestDatabase, pgCodeOf, type TestDatabase } from "../../functions/testing/harness";
-import { openPg } from "../node";
+import { openPg } from "../drivers/node-postgres/open";
+import { pipelinedPgRunner } from "../drivers/node-postgres/runner";
 import { items } from "../schema";
-import { pipelinedPgRunner } from "./pipelined-pg";
 import { all, andThen, one } from "./plan";
 import type { Runner } from "./runner";
 

@@ -12,7 +12,8 @@ export type Ran<T> = { context: ContextRow; value: () => T };
 
 /**
  * How a request's statements reach the database; one per driver, the same interface for all, so services
- * never know which runs them (db/runner/transaction.ts, db/runner/neon-http.ts).
+ * never know which runs them (db/runner/transaction.ts for drivers that hold a connection, and the
+ * drivers that send a request differently: db/drivers/node-postgres/runner.ts, db/drivers/neon-http/runner.ts).
  */
 export type Runner = {
   /**

@@ -13,7 +13,7 @@ export const configSchema = z
      * The request login cannot reach the BYPASSRLS maintenance role; without this, maintenance is off.
      */
     MAINTENANCE_DATABASE_URL: z.string().url().optional(),
-    /** `host:port/<secret>/v1` of db/local/relay.ts, to reach a plain local Postgres with the neon driver. */
+    /** `host:port/<secret>/v1` of scripts/local/relay.ts, to reach a plain local Postgres with the neon driver. */
     NEON_WS_PROXY: z.string().optional(),
     /** A Neon-compatible SQL-over-HTTP endpoint (`http://127.0.0.1:8788/<secret>/sql` locally); Neon's own when unset. */
     NEON_HTTP_ENDPOINT: z.string().url().optional(),

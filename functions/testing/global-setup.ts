@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { openPglite } from "../../db/pglite";
+import { openPglite } from "../../db/drivers/pglite/open";
 
 declare module "vitest" {
   export interface ProvidedContext {

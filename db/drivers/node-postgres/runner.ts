@@ -1,13 +1,13 @@
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
-import type { Database } from "../client";
-import { findPgError } from "../pg-error";
-import * as schema from "../schema";
-import { contextRowOf, contextStatement } from "./context";
-import type { Query } from "./plan";
-import { retrying } from "./retry";
-import type { Runner } from "./runner";
-import { transactionRunner } from "./transaction";
+import type { Database } from "../../client";
+import { findPgError } from "../../pg-error";
+import { contextRowOf, contextStatement } from "../../runner/context";
+import type { Query } from "../../runner/plan";
+import { retrying } from "../../runner/retry";
+import type { Runner } from "../../runner/runner";
+import { transactionRunner } from "../../runner/transaction";
+import * as schema from "../../schema";
 
 /** A Drizzle instance per pooled connection, made once: drizzle() with a schema builds its relational config. */
 const builders = new WeakMap<pg.PoolClient, Database>();

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openPglite } from "../pglite";
 import { DataDirInUseError, lockDataDir } from "./data-dir-lock";
+import { openPglite } from "./open";
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

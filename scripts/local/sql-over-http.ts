@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type pg from "pg";
-import { resilientPool } from "../pg-pool";
+import { resilientPool } from "../../db/drivers/node-postgres/open";
 
 /**
  * A local stand-in for Neon's SQL-over-HTTP endpoint (`POST /sql`), on a plain Postgres, speaking what

@@ -26,8 +26,8 @@ export function relayAllows({ targets, hosts }: RelayTargets) {
 /**
  * Neon's proxy, for a plain local Postgres, on one port:
  * - `ws://host:port/<secret>/v1?address=pg-host:pg-port`: a WebSocket-to-TCP relay for the neon driver's Pool
- *   (configured by db/client.ts useLocalRelay), which speaks the Postgres wire protocol through it;
- * - `http://host:port/<secret>/sql`: Neon's SQL-over-HTTP API (db/local/sql-over-http.ts) for the HTTP driver,
+ *   (configured by useLocalRelay, db/drivers/neon-ws/open.ts), which speaks the Postgres wire protocol through it;
+ * - `http://host:port/<secret>/sql`: Neon's SQL-over-HTTP API (scripts/local/sql-over-http.ts) for the HTTP driver,
  *   which the Worker uses for one round trip per request (NEON_HTTP_ENDPOINT).
  *
  * Development and tests only, and bound to whoever started it: it listens on loopback; its paths start with a

@@ -3,17 +3,17 @@ import { join } from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
-import type { Database } from "./client";
-import { lockDataDir, purposeOfThisProcess } from "./local/data-dir-lock";
-import { migrationConfig } from "./migrations";
-import * as schema from "./schema";
-import { roleNames } from "./schema/roles";
-import { type SqlLog, timeQueries } from "./sql-log";
+import type { Database } from "../../client";
+import { migrationConfig } from "../../migrations";
+import * as schema from "../../schema";
+import { roleNames } from "../../schema/roles";
+import { type SqlLog, timeQueries } from "../../sql-log";
+import { lockDataDir, purposeOfThisProcess } from "./data-dir-lock";
 
 /**
  * The embedded database: Postgres compiled to WASM, in this process, data kept in `dataDir` (in memory
  * when undefined). PGlite is one session; drizzle's PGlite transactions serialise access to it. One process
- * at a time may open a folder (db/local/data-dir-lock.ts): a second is refused, naming the first.
+ * at a time may open a folder (data-dir-lock.ts): a second is refused, naming the first.
  *
  * It starts as the superuser `postgres` to migrate, then becomes the app's login role for the rest of its
  * life (SET SESSION AUTHORIZATION), so the embedded API fails closed exactly as it does on a server.
