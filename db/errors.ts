@@ -21,11 +21,3 @@ export class MaintenanceUnavailableError extends Error {
     super("Maintenance is not configured here: set MAINTENANCE_DATABASE_URL (the rls_maintainer login)");
   }
 }
-
-/** A principal that does not exist (`unknown`, 401) or may not act (`inactive`, 403). */
-export class PrincipalError extends Error {
-  override name = "PrincipalError";
-  constructor(readonly reason: "unknown" | "inactive") {
-    super(reason === "unknown" ? "Could not validate credentials" : "Inactive user");
-  }
-}

@@ -5,7 +5,6 @@ import { openTestDatabase, type TestDatabase } from "../functions/testing/harnes
 import { rowsOf } from "./client";
 import { crud, parseListQuery } from "./crud";
 import { items } from "./schema";
-import { withRls } from "./session";
 
 // The plans Postgres chooses for the default items list and its count, as rls_app_user with the request's
 // context set, on two skewed tables: many owners (one holds 20% of the rows, most a handful) and few owners
@@ -23,7 +22,7 @@ type PlanNode = { "Node Type": string; "Index Name"?: string; "Relation Name"?: 
 const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
 
 async function explain(t: TestDatabase, userId: string, params: Record<string, string>) {
-  return withRls(t.db, userId, async (tx) => {
+  return t.asUser(userId, async (tx) => {
     const statements = itemsCrud.list(tx, parseListQuery(params, itemsListSpec)).queries;
     const plans: PlanNode[][] = [];
     for (const statement of statements) {
@@ -102,7 +101,7 @@ describe.each([
   );
 
   it("for the heaviest owner, a deep cursor page is an index range in order", async () => {
-    const cursorOf = await withRls(t.db, uuidOf(heavy), async (tx) => {
+    const cursorOf = await t.asUser(uuidOf(heavy), async (tx) => {
       const page = await itemsCrud.list(tx, parseListQuery({ cursor: "", limit: "100" }, itemsListSpec));
       return (page as { next_cursor: string }).next_cursor;
     });

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertUser, openTestDatabase, pgCodeOf, type TestDatabase } from "../functions/testing/harness";
 import { rowsOf } from "./client";
 import { categories, posts } from "./schema";
-import { withRls } from "./session";
 
 // Posts and categories at the SQL layer: whatever query the code runs, the database decides. Refusals name
 // their Postgres error code; rows hidden by a policy are simply not there (an UPDATE or DELETE hits 0 rows).
@@ -21,7 +20,7 @@ const newUser = (email: string, superuser = false) => insertUser(t, email, { sup
 const codeOf = pgCodeOf;
 
 const newPost = (userId: string, values: { slug: string; is_published?: boolean; category_id?: string }) =>
-  withRls(t.db, userId, async (tx) => {
+  t.asUser(userId, async (tx) => {
     const [row] = await tx
       .insert(posts)
       .values({
@@ -39,7 +38,7 @@ beforeAll(async () => {
   alice = await newUser("alice@example.com");
   bob = await newUser("bob@example.com");
   admin = await newUser("admin@example.com", true);
-  const ids = await withRls(t.db, admin, async (tx) =>
+  const ids = await t.asUser(admin, async (tx) =>
     (
       await tx
         .insert(categories)
@@ -58,25 +57,25 @@ afterAll(() => t.close());
 
 describe("posts under RLS", () => {
   it("another user sees the author's published posts, never its drafts", async () => {
-    const seen = await withRls(t.db, bob, (tx) => tx.select({ id: posts.id }).from(posts));
+    const seen = await t.asUser(bob, (tx) => tx.select({ id: posts.id }).from(posts));
     expect(seen.map((row) => row.id)).toEqual([published]);
-    expect(await withRls(t.db, bob, (tx) => tx.select().from(posts).where(eq(posts.id, draft)))).toEqual([]);
-    const own = await withRls(t.db, alice, (tx) => tx.select({ id: posts.id }).from(posts));
+    expect(await t.asUser(bob, (tx) => tx.select().from(posts).where(eq(posts.id, draft)))).toEqual([]);
+    const own = await t.asUser(alice, (tx) => tx.select({ id: posts.id }).from(posts));
     expect(own.map((row) => row.id).sort()).toEqual([draft, published].sort());
   });
 
   it("another user's UPDATE and DELETE hit no row, draft or published, and the rows are unchanged", async () => {
     for (const id of [draft, published]) {
-      const updated = await withRls(t.db, bob, (tx) =>
+      const updated = await t.asUser(bob, (tx) =>
         tx.update(posts).set({ title: "pwned" }).where(eq(posts.id, id)).returning(),
       );
-      const softDeleted = await withRls(t.db, bob, (tx) =>
+      const softDeleted = await t.asUser(bob, (tx) =>
         tx.update(posts).set({ deleted_at: new Date() }).where(eq(posts.id, id)).returning(),
       );
-      const deleted = await withRls(t.db, bob, (tx) => tx.delete(posts).where(eq(posts.id, id)).returning());
+      const deleted = await t.asUser(bob, (tx) => tx.delete(posts).where(eq(posts.id, id)).returning());
       expect([updated, softDeleted, deleted]).toEqual([[], [], []]);
     }
-    const rows = await withRls(t.db, alice, (tx) => tx.select().from(posts));
+    const rows = await t.asUser(alice, (tx) => tx.select().from(posts));
     expect(rows.map((row) => [row.title, row.deleted_at]).sort()).toEqual([
       ["alice-draft", null],
       ["alice-published", null],
@@ -86,31 +85,29 @@ describe("posts under RLS", () => {
   it("a user can neither insert a post for someone else nor hand its post over (42501)", async () => {
     expect(
       await codeOf(
-        withRls(t.db, bob, (tx) =>
-          tx.insert(posts).values({ title: "x", slug: "forged", content: "x", owner_id: alice }),
-        ),
+        t.asUser(bob, (tx) => tx.insert(posts).values({ title: "x", slug: "forged", content: "x", owner_id: alice })),
       ),
     ).toBe("42501");
     expect(
-      await codeOf(withRls(t.db, alice, (tx) => tx.update(posts).set({ owner_id: bob }).where(eq(posts.id, draft)))),
+      await codeOf(t.asUser(alice, (tx) => tx.update(posts).set({ owner_id: bob }).where(eq(posts.id, draft)))),
     ).toBe("42501");
   });
 
   it("owner_id defaults to the current user", async () => {
     const id = await newPost(bob, { slug: "bob-post" });
-    const [row] = await withRls(t.db, bob, (tx) => tx.select().from(posts).where(eq(posts.id, id)));
+    const [row] = await t.asUser(bob, (tx) => tx.select().from(posts).where(eq(posts.id, id)));
     expect(row?.owner_id).toBe(bob);
   });
 
   it("a soft-deleted published post is hidden from readers but still seen, and restorable, by its author", async () => {
     const id = await newPost(alice, { slug: "alice-soft", is_published: true });
-    await withRls(t.db, alice, (tx) => tx.update(posts).set({ deleted_at: new Date() }).where(eq(posts.id, id)));
-    expect(await withRls(t.db, bob, (tx) => tx.select().from(posts).where(eq(posts.id, id)))).toEqual([]);
-    const restored = await withRls(t.db, alice, (tx) =>
+    await t.asUser(alice, (tx) => tx.update(posts).set({ deleted_at: new Date() }).where(eq(posts.id, id)));
+    expect(await t.asUser(bob, (tx) => tx.select().from(posts).where(eq(posts.id, id)))).toEqual([]);
+    const restored = await t.asUser(alice, (tx) =>
       tx.update(posts).set({ deleted_at: null }).where(eq(posts.id, id)).returning(),
     );
     expect(restored).toHaveLength(1);
-    expect(await withRls(t.db, bob, (tx) => tx.select({ id: posts.id }).from(posts).where(eq(posts.id, id)))).toEqual([
+    expect(await t.asUser(bob, (tx) => tx.select({ id: posts.id }).from(posts).where(eq(posts.id, id)))).toEqual([
       { id },
     ]);
   });
@@ -120,7 +117,7 @@ describe("posts under RLS", () => {
     expect(await codeOf(newPost(bob, { slug: "Not A Slug" }))).toBe("23514");
     expect(
       await codeOf(
-        withRls(t.db, bob, (tx) =>
+        t.asUser(bob, (tx) =>
           tx.insert(posts).values({ title: "x", slug: "no-date", content: "x", is_published: true }),
         ),
       ),
@@ -133,7 +130,7 @@ describe("posts under RLS", () => {
   it("a post published in the future is refused (23514): published_at <= now()", async () => {
     const future = new Date(Date.now() + 3_600_000);
     const insert = (is_published: boolean, slug: string) =>
-      withRls(t.db, bob, (tx) =>
+      t.asUser(bob, (tx) =>
         tx.insert(posts).values({ title: "x", slug, content: "x", is_published, published_at: future }).returning(),
       );
     expect(await codeOf(insert(true, "from-the-future"))).toBe("23514");
@@ -141,7 +138,7 @@ describe("posts under RLS", () => {
     const [draft] = await insert(false, "scheduled-draft");
     expect(
       await codeOf(
-        withRls(t.db, bob, (tx) =>
+        t.asUser(bob, (tx) =>
           tx
             .update(posts)
             .set({ is_published: true })
@@ -154,72 +151,68 @@ describe("posts under RLS", () => {
   it("only a superuser features a post: an author's INSERT or UPDATE of is_featured is refused (42501)", async () => {
     expect(
       await codeOf(
-        withRls(t.db, bob, (tx) =>
+        t.asUser(bob, (tx) =>
           tx.insert(posts).values({ title: "x", slug: "self-featured", content: "x", is_featured: true }),
         ),
       ),
     ).toBe("42501");
     const mine = await newPost(bob, { slug: "bob-plain" });
     for (const is_featured of [true, false]) {
-      expect(
-        await codeOf(withRls(t.db, bob, (tx) => tx.update(posts).set({ is_featured }).where(eq(posts.id, mine)))),
-      ).toBe("42501");
+      expect(await codeOf(t.asUser(bob, (tx) => tx.update(posts).set({ is_featured }).where(eq(posts.id, mine))))).toBe(
+        "42501",
+      );
     }
-    const [featured] = await withRls(t.db, admin, (tx) =>
+    const [featured] = await t.asUser(admin, (tx) =>
       tx.update(posts).set({ is_featured: true }).where(eq(posts.id, mine)).returning(),
     );
     expect(featured?.is_featured).toBe(true);
     // The author still edits the rest of a featured post.
-    const [edited] = await withRls(t.db, bob, (tx) =>
+    const [edited] = await t.asUser(bob, (tx) =>
       tx.update(posts).set({ title: "edited" }).where(eq(posts.id, mine)).returning(),
     );
     expect(edited).toMatchObject({ title: "edited", is_featured: true });
   });
 
   it("a superuser sees every post, drafts included", async () => {
-    const seen = await withRls(t.db, admin, (tx) => tx.select({ id: posts.id }).from(posts));
+    const seen = await t.asUser(admin, (tx) => tx.select({ id: posts.id }).from(posts));
     expect(seen.map((row) => row.id)).toEqual(expect.arrayContaining([draft, published]));
   });
 });
 
 describe("categories under RLS", () => {
   it("a user reads the active categories only", async () => {
-    const seen = await withRls(t.db, bob, (tx) => tx.select({ slug: categories.slug }).from(categories));
+    const seen = await t.asUser(bob, (tx) => tx.select({ slug: categories.slug }).from(categories));
     expect(seen).toEqual([{ slug: "news" }]);
-    expect(await withRls(t.db, bob, (tx) => tx.select().from(categories).where(eq(categories.id, archive)))).toEqual(
-      [],
-    );
+    expect(await t.asUser(bob, (tx) => tx.select().from(categories).where(eq(categories.id, archive)))).toEqual([]);
   });
 
   it("a user may not insert, update or delete a category: no privilege (42501), whatever the row", async () => {
-    expect(await codeOf(withRls(t.db, bob, (tx) => tx.insert(categories).values({ name: "Mine", slug: "mine" })))).toBe(
+    expect(await codeOf(t.asUser(bob, (tx) => tx.insert(categories).values({ name: "Mine", slug: "mine" })))).toBe(
       "42501",
     );
     for (const id of [news, archive]) {
       expect(
-        await codeOf(withRls(t.db, bob, (tx) => tx.update(categories).set({ name: "x" }).where(eq(categories.id, id)))),
+        await codeOf(t.asUser(bob, (tx) => tx.update(categories).set({ name: "x" }).where(eq(categories.id, id)))),
       ).toBe("42501");
-      expect(await codeOf(withRls(t.db, bob, (tx) => tx.delete(categories).where(eq(categories.id, id))))).toBe(
-        "42501",
-      );
+      expect(await codeOf(t.asUser(bob, (tx) => tx.delete(categories).where(eq(categories.id, id))))).toBe("42501");
     }
   });
 
   it("a superuser sees and manages every category; deleting one leaves its posts without a category", async () => {
-    const all = await withRls(t.db, admin, (tx) => tx.select({ slug: categories.slug }).from(categories));
+    const all = await t.asUser(admin, (tx) => tx.select({ slug: categories.slug }).from(categories));
     expect(all.map((row) => row.slug).sort()).toEqual(["archive", "news"]);
-    const [temp] = await withRls(t.db, admin, (tx) =>
+    const [temp] = await t.asUser(admin, (tx) =>
       tx.insert(categories).values({ name: "Temp", slug: "temp" }).returning(),
     );
     const id = await newPost(alice, { slug: "in-temp", category_id: temp?.id });
-    const deleted = await withRls(t.db, admin, (tx) =>
+    const deleted = await t.asUser(admin, (tx) =>
       tx
         .delete(categories)
         .where(eq(categories.id, temp?.id as string))
         .returning(),
     );
     expect(deleted).toHaveLength(1);
-    const [row] = await withRls(t.db, alice, (tx) => tx.select().from(posts).where(eq(posts.id, id)));
+    const [row] = await t.asUser(alice, (tx) => tx.select().from(posts).where(eq(posts.id, id)));
     expect(row?.category_id).toBeNull();
   });
 

@@ -5,7 +5,6 @@ import { openTestDatabase, type TestDatabase } from "../functions/testing/harnes
 import { rowsOf } from "./client";
 import { crud, parseListQuery } from "./crud";
 import { posts } from "./schema";
-import { withRls } from "./session";
 
 // The plans of GET /posts sorted and filtered by title, as a reader (rls_app_user, the request's context set)
 // over 20,000 published posts: the sort is read from ix_posts_title_id in order (its collation is the one lists
@@ -35,7 +34,7 @@ afterAll(() => t?.close());
  * each statement unnamed, planned at Bind with the values (a LIKE prefix is only a range once its value is known).
  */
 async function plan(params: Record<string, string>) {
-  return withRls(t.db, reader, async (tx) => {
+  return t.asUser(reader, async (tx) => {
     const [page] = postsCrud.list(tx, parseListQuery({ limit: "20", ...params }, postsListSpec)).queries;
     const query = (page as unknown as { toSQL: () => { sql: string; params: unknown[] } }).toSQL();
     const literal = (value: unknown) => `'${String(value).replaceAll("'", "''")}'`;
@@ -73,7 +72,7 @@ describe("GET /posts by title", () => {
   });
 
   it("a cursor page sorted by title is an index range of ix_posts_title_id", async () => {
-    const cursor = await withRls(t.db, reader, async (tx) => {
+    const cursor = await t.asUser(reader, async (tx) => {
       const page = await postsCrud.list(tx, parseListQuery({ sort: "title", cursor: "", limit: "100" }, postsListSpec));
       return (page as { next_cursor: string }).next_cursor;
     });

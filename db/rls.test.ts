@@ -2,10 +2,10 @@ import { eq, getTableName, is, sql } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertUser, openTestDatabase, pgCodeOf, type TestDatabase } from "../functions/testing/harness";
+import { withAdmin } from "./admin";
 import { rowsOf, type Tx } from "./client";
 import * as schema from "./schema";
 import { items, users } from "./schema";
-import { withAdmin, withAnon, withRls } from "./session";
 
 // The same isolation the HTTP tests show, asserted at the SQL layer: whatever query the code runs, the
 // database refuses. Each expectation on a refusal names the Postgres error code.
@@ -24,7 +24,7 @@ beforeAll(async () => {
   alice = await newUser("alice@example.com");
   bob = await newUser("bob@example.com");
   admin = await newUser("admin@example.com", true);
-  aliceItem = await withRls(t.db, alice, async (tx) => {
+  aliceItem = await t.asUser(alice, async (tx) => {
     const [row] = await tx.insert(items).values({ title: "alice's" }).returning();
     return row?.id as string;
   });
@@ -40,12 +40,12 @@ describe("fail closed", () => {
   });
 
   it("an anonymous transaction reads no table", async () => {
-    expect(await codeOf(withAnon(t.db, (tx) => tx.select().from(users)))).toBe("42501");
-    expect(await codeOf(withAnon(t.db, (tx) => tx.select().from(items)))).toBe("42501");
+    expect(await codeOf(t.asAnon((tx) => tx.select().from(users)))).toBe("42501");
+    expect(await codeOf(t.asAnon((tx) => tx.select().from(items)))).toBe("42501");
   });
 
   it("leaves no identity on the connection after the transaction", async () => {
-    await withRls(t.db, alice, (tx) => tx.select().from(items));
+    await t.asUser(alice, (tx) => tx.select().from(items));
     const [state] = rowsOf<{ role: string; uid: string | null }>(
       await t.db.execute(sql`select current_user as role, current_setting('app.current_user_id', true) as uid`),
     );
@@ -59,7 +59,7 @@ describe("fail closed", () => {
     };
     // As the login role itself, and from inside a user's transaction (SET ROLE checks the session user).
     expect(await codeOf(t.db.transaction((tx) => reach(tx, "rls_maintenance_admin")))).toBe("42501");
-    expect(await codeOf(withRls(t.db, alice, (tx) => reach(tx, "rls_maintenance_admin")))).toBe("42501");
+    expect(await codeOf(t.asUser(alice, (tx) => reach(tx, "rls_maintenance_admin")))).toBe("42501");
     const [member] = rowsOf<{ n: number }>(
       await t.db.execute(sql`select count(*)::int as n from pg_roles b
         where b.rolbypassrls and pg_has_role(current_user, b.oid, 'MEMBER')`),
@@ -94,42 +94,38 @@ describe("fail closed", () => {
 
 describe("items under RLS", () => {
   it("another user sees none of the owner's rows", async () => {
-    const seen = await withRls(t.db, bob, (tx) => tx.select().from(items));
+    const seen = await t.asUser(bob, (tx) => tx.select().from(items));
     expect(seen).toEqual([]);
-    const byId = await withRls(t.db, bob, (tx) => tx.select().from(items).where(eq(items.id, aliceItem)));
+    const byId = await t.asUser(bob, (tx) => tx.select().from(items).where(eq(items.id, aliceItem)));
     expect(byId).toEqual([]);
   });
 
   it("another user's UPDATE and DELETE hit no row, and the row is unchanged", async () => {
-    const updated = await withRls(t.db, bob, (tx) =>
+    const updated = await t.asUser(bob, (tx) =>
       tx.update(items).set({ title: "pwned" }).where(eq(items.id, aliceItem)).returning(),
     );
-    const deleted = await withRls(t.db, bob, (tx) => tx.delete(items).where(eq(items.id, aliceItem)).returning());
+    const deleted = await t.asUser(bob, (tx) => tx.delete(items).where(eq(items.id, aliceItem)).returning());
     expect(updated).toEqual([]);
     expect(deleted).toEqual([]);
-    const [row] = await withRls(t.db, alice, (tx) => tx.select().from(items).where(eq(items.id, aliceItem)));
+    const [row] = await t.asUser(alice, (tx) => tx.select().from(items).where(eq(items.id, aliceItem)));
     expect(row?.title).toBe("alice's");
   });
 
   it("a user can neither insert a row for someone else nor hand its row over", async () => {
-    expect(await codeOf(withRls(t.db, bob, (tx) => tx.insert(items).values({ title: "x", owner_id: alice })))).toBe(
-      "42501",
-    );
+    expect(await codeOf(t.asUser(bob, (tx) => tx.insert(items).values({ title: "x", owner_id: alice })))).toBe("42501");
     expect(
-      await codeOf(
-        withRls(t.db, alice, (tx) => tx.update(items).set({ owner_id: bob }).where(eq(items.id, aliceItem))),
-      ),
+      await codeOf(t.asUser(alice, (tx) => tx.update(items).set({ owner_id: bob }).where(eq(items.id, aliceItem)))),
     ).toBe("42501");
   });
 
   it("owner_id defaults to the current user", async () => {
-    const [row] = await withRls(t.db, bob, (tx) => tx.insert(items).values({ title: "bob's" }).returning());
+    const [row] = await t.asUser(bob, (tx) => tx.insert(items).values({ title: "bob's" }).returning());
     expect(row?.owner_id).toBe(bob);
   });
 
   it("a superuser sees every row through its own role; the maintenance role bypasses RLS", async () => {
-    const asSuperuser = await withRls(t.db, admin, async (tx, principal) => {
-      expect(principal.isSuperuser).toBe(true);
+    const asSuperuser = await t.asUser(admin, async (tx, caller) => {
+      expect(caller.is_superuser).toBe(true);
       return tx.select().from(items);
     });
     expect(asSuperuser.map((item) => item.id)).toContain(aliceItem);
@@ -140,38 +136,36 @@ describe("items under RLS", () => {
 
 describe("users under RLS", () => {
   it("a user sees only its own row", async () => {
-    const seen = await withRls(t.db, bob, (tx) => tx.select({ id: users.id }).from(users));
+    const seen = await t.asUser(bob, (tx) => tx.select({ id: users.id }).from(users));
     expect(seen).toEqual([{ id: bob }]);
   });
 
   it("a user cannot change another user's row, nor its own privileges", async () => {
-    const updated = await withRls(t.db, bob, (tx) =>
+    const updated = await t.asUser(bob, (tx) =>
       tx.update(users).set({ full_name: "pwned" }).where(eq(users.id, alice)).returning(),
     );
     expect(updated).toEqual([]);
     expect(
-      await codeOf(withRls(t.db, bob, (tx) => tx.update(users).set({ is_superuser: true }).where(eq(users.id, bob)))),
+      await codeOf(t.asUser(bob, (tx) => tx.update(users).set({ is_superuser: true }).where(eq(users.id, bob)))),
     ).toBe("42501");
     expect(
-      await codeOf(withRls(t.db, bob, (tx) => tx.update(users).set({ is_active: true }).where(eq(users.id, bob)))),
+      await codeOf(t.asUser(bob, (tx) => tx.update(users).set({ is_active: true }).where(eq(users.id, bob)))),
     ).toBe("42501");
-    expect(await codeOf(withRls(t.db, bob, (tx) => tx.delete(users).where(eq(users.id, bob))))).toBe("42501");
+    expect(await codeOf(t.asUser(bob, (tx) => tx.delete(users).where(eq(users.id, bob))))).toBe("42501");
   });
 
   it("anonymous requests may only call the auth functions", async () => {
-    const [found] = await withAnon(t.db, async (tx) =>
+    const [found] = await t.asAnon(async (tx) =>
       rowsOf<{ id: string }>(await tx.execute(sql`select id from app_auth.login_lookup('ALICE@example.com')`)),
     );
     expect(found?.id).toBe(alice);
-    expect(
-      await codeOf(withAnon(t.db, (tx) => tx.execute(sql`select * from app_auth.principal(${alice}::uuid)`))),
-    ).toBe("42501");
+    expect(await codeOf(t.asAnon((tx) => tx.execute(sql`select app_auth.sign_out_everywhere()`)))).toBe("42501");
   });
 
   it("a read-only transaction refuses writes", async () => {
-    expect(
-      await codeOf(withRls(t.db, alice, (tx) => tx.insert(items).values({ title: "x" }), { readOnly: true })),
-    ).toBe("25006");
+    expect(await codeOf(t.asUser(alice, (tx) => tx.insert(items).values({ title: "x" }), { readOnly: true }))).toBe(
+      "25006",
+    );
   });
 });
 
@@ -182,24 +176,22 @@ describe("credential changes", () => {
   it("bump token_version when the e-mail or password changes, whoever changes them; not for the name", async () => {
     const carol = await newUser("carol@example.com");
     const start = await versionOf(carol);
-    await withRls(t.db, carol, (tx) => tx.update(users).set({ full_name: "Carol" }).where(eq(users.id, carol)));
+    await t.asUser(carol, (tx) => tx.update(users).set({ full_name: "Carol" }).where(eq(users.id, carol)));
     expect(await versionOf(carol)).toBe(start);
-    await withRls(t.db, carol, (tx) => tx.update(users).set({ hashed_password: "new" }).where(eq(users.id, carol)));
+    await t.asUser(carol, (tx) => tx.update(users).set({ hashed_password: "new" }).where(eq(users.id, carol)));
     expect(await versionOf(carol)).toBe((start ?? 0) + 1);
-    await withRls(t.db, admin, (tx) =>
-      tx.update(users).set({ email: "carol2@example.com" }).where(eq(users.id, carol)),
-    );
+    await t.asUser(admin, (tx) => tx.update(users).set({ email: "carol2@example.com" }).where(eq(users.id, carol)));
     expect(await versionOf(carol)).toBe((start ?? 0) + 2);
     // The column is not the user's to set: no UPDATE grant on it.
     expect(
-      await codeOf(withRls(t.db, carol, (tx) => tx.update(users).set({ token_version: 0 }).where(eq(users.id, carol)))),
+      await codeOf(t.asUser(carol, (tx) => tx.update(users).set({ token_version: 0 }).where(eq(users.id, carol)))),
     ).toBe("42501");
   });
 
   it("are refused when an API key is the caller (app.api_key_id set), whatever the role", async () => {
     const dave = await newUser("dave@example.com");
     const asKey = (change: Partial<typeof users.$inferInsert>) =>
-      withRls(t.db, dave, async (tx) => {
+      t.asUser(dave, async (tx) => {
         await tx.execute(sql`select set_config('app.api_key_id', '0b9a3a8e-8f5d-4a55-9a6b-1f6c7e1d2c3b', true)`);
         await tx.update(users).set(change).where(eq(users.id, dave));
       });

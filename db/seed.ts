@@ -1,7 +1,7 @@
 import { eq, isNull, sql } from "drizzle-orm";
+import { withAdmin } from "./admin";
 import type { Database } from "./client";
 import { rateLimits, tiers, users } from "./schema";
-import { withAdmin } from "./session";
 
 // Setup data, written as rls_maintenance_admin; never from a request. Every function is idempotent.
 

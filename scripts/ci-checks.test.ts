@@ -27,11 +27,11 @@ describe("CI's checks fail on what they guard against", () => {
   it("db:check: a changed SQL function file with no migration", { timeout: 60_000 }, () => {
     const folder = scratchFolder("ci-checks-");
     cpSync("db/sql", folder, { recursive: true });
-    const file = join(folder, "app_auth/principal.sql");
+    const file = join(folder, "app_auth/login_lookup.sql");
     writeFileSync(file, readFileSync(file, "utf8").replace("$function$\n", "$function$\n  -- changed on purpose\n"));
     const result = tsx("scripts/db-check.ts", { DB_CHECK_FUNCTIONS: folder });
     expect(result.status, result.stdout).toBe(1);
-    expect(result.stderr).toContain("app_auth.principal(uuid): db/sql/app_auth/principal.sql differs");
+    expect(result.stderr).toContain("app_auth.login_lookup(text): db/sql/app_auth/login_lookup.sql differs");
   });
 
   it("db:lint: a migration that would lock a live table without a timeout", { timeout: 60_000 }, () => {

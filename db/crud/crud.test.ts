@@ -1,14 +1,14 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "../../functions/testing/harness";
+import type { Tx } from "../client";
 import { items, users } from "../schema";
-import { withRls } from "../session";
 import { crud } from "./crud";
 import { fieldsOf } from "./fields";
 import { parseListQuery } from "./list-query";
 
-// The generic CRUD layer on a real database (PGlite, or Postgres with TEST_DATABASE_URL), inside withRls
-// transactions as the services use it.
+// The generic CRUD layer on a real database (PGlite, or Postgres with TEST_DATABASE_URL), inside transactions
+// of a user as requests run them (t.asUser), as the services use it.
 
 let t: TestDatabase;
 let alice: string;
@@ -18,7 +18,7 @@ const usersCrud = crud(users);
 const spec = { fields: fieldsOf(items, ["id", "title", "description", "created_at"]), defaultSort: "-created_at" };
 const query = (params: Record<string, string | string[]>) => parseListQuery(params, spec);
 
-const as = <T>(userId: string, fn: Parameters<typeof withRls<T>>[2]) => withRls(t.db, userId, fn);
+const as = <T>(userId: string, fn: (tx: Tx) => Promise<T>) => t.asUser(userId, fn);
 
 beforeAll(async () => {
   t = await openTestDatabase();

@@ -2,7 +2,6 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "../../functions/testing/harness";
 import { items, users } from "../schema";
-import { withRls } from "../session";
 import { crud } from "./crud";
 import { fieldsOf } from "./fields";
 import { PAGING_BOUNDS, parseListQuery } from "./list-query";
@@ -43,7 +42,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const list = (userId: string, params: Record<string, string>) =>
-  withRls(t.db, userId, (tx) => itemsCrud.list(tx, query(params)));
+  t.asUser(userId, (tx) => itemsCrud.list(tx, query(params)));
 
 describe("counting a list", () => {
   it("counts exactly up to the cap by default, then answers the cap as a lower bound", async () => {

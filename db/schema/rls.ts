@@ -3,7 +3,7 @@ import { pgPolicy } from "drizzle-orm/pg-core";
 import { appSuperuser, appUser, billing } from "./roles";
 
 // The user id of the current transaction, set with set_config(..., true) by a request's context statement
-// (db/runner/context.ts), and by db/session.ts for seeding, maintenance and tests.
+// (db/runner/context.ts), the one way a transaction acts for a user (tests use it too).
 // Wrapped in a scalar sub-select so Postgres evaluates it once per statement (an InitPlan), not per row,
 // which keeps the owner index usable. nullif(): after a transaction that set it, an unset custom GUC reads
 // as '' for the rest of the session, and ''::uuid would raise instead of matching nothing.

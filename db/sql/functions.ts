@@ -202,12 +202,24 @@ export function migrationFor(diff: FunctionsDiff): { up: string[]; down: string[
   return { up, down };
 }
 
-/** What differs, one line per function, for an error message. */
-export function describe(diff: FunctionsDiff): string {
+/** What differs, one line per function: for an error message, or (`made`) for the migration that makes it. */
+export function describe(diff: FunctionsDiff, made = false): string {
   const where = (state: FunctionState) => `db/sql/${state.schema}/${state.name}.sql`;
   return [
-    ...diff.added.map((state) => `  ${state.signature}: in ${where(state)}, not made by any migration`),
-    ...diff.changed.map(([, state]) => `  ${state.signature}: ${where(state)} differs from what the migrations made`),
-    ...diff.removed.map((state) => `  ${state.signature}: made by the migrations, in no file (${where(state)})`),
+    ...diff.added.map((state) =>
+      made
+        ? `  ${state.signature}: new, from ${where(state)}`
+        : `  ${state.signature}: in ${where(state)}, not made by any migration`,
+    ),
+    ...diff.changed.map(([, state]) =>
+      made
+        ? `  ${state.signature}: as ${where(state)} now defines it`
+        : `  ${state.signature}: ${where(state)} differs from what the migrations made`,
+    ),
+    ...diff.removed.map((state) =>
+      made
+        ? `  ${state.signature}: dropped (no file defines it)`
+        : `  ${state.signature}: made by the migrations, in no file (${where(state)})`,
+    ),
   ].join("\n");
 }

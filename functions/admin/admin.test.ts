@@ -1,8 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rowsOf } from "../../db/client";
+import { rowsOf, type Tx } from "../../db/client";
 import { rateLimits, tiers, users } from "../../db/schema";
-import { withRls } from "../../db/session";
 import { findPgError } from "../lib/pg-errors";
 import { startTestApp, type TestApp } from "../testing/harness";
 
@@ -78,8 +77,8 @@ describe("admin: who may call it", () => {
   it("is refused by the database too: a user's role may not write tiers, rate limits or its own flags", async () => {
     const user = await t.signUp();
     const [tier] = await t.asOwner((tx) => tx.insert(tiers).values({ name: "sql layer" }).returning());
-    const refused = async (write: Parameters<typeof withRls>[2]) => {
-      const error = await withRls(t.db, user.id, write).then(
+    const refused = async (write: (tx: Tx) => Promise<unknown>) => {
+      const error = await t.asUser(user.id, write).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -95,7 +94,7 @@ describe("admin: who may call it", () => {
     await refused((tx) => tx.update(users).set({ is_superuser: true }).where(eq(users.id, user.id)));
     await refused((tx) => tx.update(users).set({ tier_id: tier?.id }).where(eq(users.id, user.id)));
     // The superuser's role may: its policies are USING (true).
-    const renamed = await withRls(t.db, admin.id, (tx) =>
+    const renamed = await t.asUser(admin.id, (tx) =>
       tx
         .update(tiers)
         .set({ name: "renamed by sql" })

@@ -186,7 +186,6 @@ describe("API keys", () => {
 
 describe("API key tables under RLS (SQL layer)", () => {
   it("another user can neither read nor write a user's keys, permissions or usage", async () => {
-    const { withRls } = await import("../../db/session");
     const { keyPermissions, keyUsage } = await import("../../db/schema");
     const { findPgError } = await import("../lib/pg-errors");
     const alice = await t.signUp();
@@ -195,7 +194,7 @@ describe("API key tables under RLS (SQL layer)", () => {
     await withKey(key.key, "/api/v1/items");
     await expect.poll(() => t.asOwner(async (tx) => (await tx.select().from(keyUsage)).length)).toBeGreaterThan(0);
 
-    const seen = await withRls(t.db, bob.id, async (tx) => ({
+    const seen = await t.asUser(bob.id, async (tx) => ({
       keys: await tx.select().from(apiKeys),
       permissions: await tx.select().from(keyPermissions),
       usage: await tx.select().from(keyUsage),
@@ -210,15 +209,13 @@ describe("API key tables under RLS (SQL layer)", () => {
     // a permission on alice's key, owned by bob: the composite FK (api_key_id, owner_id) refuses it
     expect(
       await code(
-        withRls(t.db, bob.id, (tx) =>
-          tx.insert(keyPermissions).values({ api_key_id: key.id, permission: "items:write" }),
-        ),
+        t.asUser(bob.id, (tx) => tx.insert(keyPermissions).values({ api_key_id: key.id, permission: "items:write" })),
       ),
     ).toBe("23503");
     // ... and one owned by alice: RLS refuses it
     expect(
       await code(
-        withRls(t.db, bob.id, (tx) =>
+        t.asUser(bob.id, (tx) =>
           tx.insert(keyPermissions).values({ api_key_id: key.id, owner_id: alice.id, permission: "items:write" }),
         ),
       ),
@@ -226,12 +223,12 @@ describe("API key tables under RLS (SQL layer)", () => {
     // nobody writes usage but app_auth.record_key_use
     expect(
       await code(
-        withRls(t.db, alice.id, (tx) =>
+        t.asUser(alice.id, (tx) =>
           tx.insert(keyUsage).values({ api_key_id: key.id, method: "GET", path: "/forged", status: 200 }),
         ),
       ),
     ).toBe("42501");
-    const updated = await withRls(t.db, bob.id, (tx) =>
+    const updated = await t.asUser(bob.id, (tx) =>
       tx.update(apiKeys).set({ revoked_at: new Date() }).where(eq(apiKeys.id, key.id)).returning(),
     );
     expect(updated).toEqual([]);

@@ -2,9 +2,9 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { RequestIdVariables } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ListQueryError, MaintenanceUnavailableError, PrincipalError } from "../../db/errors";
+import { ListQueryError, MaintenanceUnavailableError } from "../../db/errors";
 import { ConfigError } from "./config";
-import { ApiError, forbidden, unauthorized, validationError } from "./errors";
+import { ApiError, validationError } from "./errors";
 import { log } from "./log";
 import { mapDatabaseError } from "./pg-errors";
 
@@ -18,9 +18,6 @@ const toApiError = (error: unknown): ApiError | undefined => {
   // The data layer's own refusals (db/errors.ts).
   if (error instanceof ListQueryError) return validationError(error.problems);
   if (error instanceof MaintenanceUnavailableError) return new ApiError(503, "maintenance_unavailable", error.message);
-  if (error instanceof PrincipalError) {
-    return error.reason === "unknown" ? unauthorized(error.message, "invalid_token") : forbidden(error.message);
-  }
   if (error instanceof HTTPException) {
     // Hono's own refusals: a malformed JSON body (400) or a body of another media type (415) in a validator.
     const status = error.status as ContentfulStatusCode;

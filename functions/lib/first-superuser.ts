@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
+import { withAdmin } from "../../db/admin";
 import type { Database } from "../../db/client";
 import { users } from "../../db/schema";
 import { defaultTierId } from "../../db/seed";
-import { withAdmin } from "../../db/session";
 import { hashPassword } from "./credentials/password";
 import { weakPasswordReason } from "./credentials/password-policy";
 import { readOrCreateSecret } from "./private-file";

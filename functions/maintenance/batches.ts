@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
+import { withAdmin } from "../../db/admin";
 import { type Database, rowsOf } from "../../db/client";
-import { withAdmin } from "../../db/session";
 
 export type BatchOptions = { batchSize: number; maxBatches: number };
 export type BatchRun = { table: string; deleted: number; batches: number; complete: boolean };

@@ -2,7 +2,6 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../../db/client";
 import { items } from "../../db/schema";
-import { withRls } from "../../db/session";
 import { loadConfig } from "../lib/config";
 import { openTestDatabase, type TestDatabase, testEnv } from "../testing/harness";
 import { pruneAccountTokens } from "./account-tokens";
@@ -107,7 +106,7 @@ describe("maintenance purge", () => {
   it("cannot be done by a user: RLS confines a user's hard delete to its own rows", async () => {
     await t.asOwner((tx) => tx.execute(sql`delete from items`));
     await seed(alice, 2, 45);
-    const deleted = await withRls(t.db, bob, (tx) => tx.delete(items).returning());
+    const deleted = await t.asUser(bob, (tx) => tx.delete(items).returning());
     expect(deleted).toEqual([]);
     expect(await counts()).toMatchObject({ old: 2 });
   });

@@ -10,6 +10,7 @@ import { neonHttpRunner } from "../../db/drivers/neon-http/runner";
 import { openPg } from "../../db/drivers/node-postgres/open";
 import { openPglite } from "../../db/drivers/pglite/open";
 import { openNodeDatabase } from "../../db/node";
+import type { ContextRow, RequestContext } from "../../db/runner/context";
 import type { Runner } from "../../db/runner/runner";
 import { transactionRunner } from "../../db/runner/transaction";
 import { users } from "../../db/schema";
@@ -41,12 +42,13 @@ export const testDriver = (): TestDriver => {
   return driver;
 };
 
-export type TestDatabase = {
+/** A fresh, migrated database, as each kind opens it. */
+type OpenedDatabase = {
   kind: "pglite" | "postgres";
   driver: TestDriver;
   /** A statement runner for the app, per the driver. */
   runner: () => Runner;
-  /** The app's database: the login role, which reads nothing until withRls/withAnon switch role. */
+  /** The app's database: the login role, which reads nothing until a context statement switches role (asUser, asAnon). */
   db: Database;
   /** The maintenance login's database (rls_maintainer; PGlite: the owner for one transaction): withAdmin. */
   maintenance: Database;
@@ -60,6 +62,39 @@ export type TestDatabase = {
   migrateAgain: () => Promise<void>;
   close: () => Promise<void>;
 };
+
+/** A test database, and SQL run as a caller through the request path. */
+export type TestDatabase = OpenedDatabase & {
+  /**
+   * Runs `fn` as the user `userId`, under RLS, the way a request of that user runs: an interactive
+   * transaction of the runner, whose first statement is the request's context statement (app_auth.begin_request
+   * checks the user and switches role; db/runner/context.ts). There is no other way into RLS to test: what
+   * passes here passes in production. Refused like a request (PT401 unknown, PT403 inactive).
+   */
+  asUser: <T>(
+    userId: string,
+    fn: (tx: Tx, caller: ContextRow) => Promise<T>,
+    options?: { readOnly?: boolean },
+  ) => Promise<T>;
+  /** Runs `fn` for nobody signed in (rls_anon), as a request with no credentials runs. */
+  asAnon: <T>(fn: (tx: Tx) => Promise<T>, options?: { readOnly?: boolean }) => Promise<T>;
+};
+
+function withCallers(database: OpenedDatabase): TestDatabase {
+  const run = async <T>(context: RequestContext, fn: (tx: Tx, caller: ContextRow) => Promise<T>) =>
+    (await database.runner().transaction(context, fn)).value();
+  return {
+    ...database,
+    asUser: async (userId, fn, options = {}) => {
+      // The token a request would carry names the user's current token version (refused otherwise).
+      const [user] = await database.asOwner((tx) =>
+        tx.select({ version: users.token_version }).from(users).where(sql`id = ${userId}`),
+      );
+      return run({ userId, tokenVersion: user?.version ?? 0, readOnly: options.readOnly ?? false }, fn);
+    },
+    asAnon: (fn, options = {}) => run({ readOnly: options.readOnly ?? false }, (tx) => fn(tx)),
+  };
+}
 
 /**
  * One relay (WebSocket + /sql endpoint) for every test database of a file: the neon driver's endpoint settings
@@ -91,7 +126,7 @@ const sharedRelay = (() => {
 export async function openTestDatabase(
   options: { tiers?: "migrated" | "none"; sqlLog?: SqlLog } = {},
 ): Promise<TestDatabase> {
-  const database = await openMigratedDatabase(options.sqlLog);
+  const database = withCallers(await openMigratedDatabase(options.sqlLog));
   // The migrations make the default tier, whose per-address limits (10 sign-ins a minute) would throttle a suite
   // whose in-process requests all come from one address. Tests start with no tier and no limit; a test of
   // limits makes its own, and a test of the migrated default asks for it.
@@ -104,7 +139,7 @@ export async function openTestDatabase(
   return database;
 }
 
-async function openMigratedDatabase(sqlLog?: SqlLog): Promise<TestDatabase> {
+async function openMigratedDatabase(sqlLog?: SqlLog): Promise<OpenedDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
     const templateFile = process.env.VITEST ? inject("pgliteTemplate") : undefined; // benchmarks run outside vitest

@@ -1,5 +1,4 @@
--- Who a token's subject is now: read in the statement that switches role for seeding, maintenance and tests
--- (db/session.ts), so a deactivated or demoted user loses access at once, whatever its token says.
+-- Undoes 0032_drop_principal_functions: the functions as they were before it.
 CREATE OR REPLACE FUNCTION app_auth.principal(p_user_id uuid)
  RETURNS TABLE(id uuid, is_active boolean, is_superuser boolean)
  LANGUAGE sql

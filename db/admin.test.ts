@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mapDatabaseError } from "../functions/lib/pg-errors";
 import { openTestDatabase, type TestDatabase } from "../functions/testing/harness";
+import { withAdmin } from "./admin";
 import { users } from "./schema";
-import { withAdmin, withRls } from "./session";
 
 let t: TestDatabase;
 let userId: string;
@@ -20,7 +20,7 @@ const serializationFailure = () => Object.assign(new Error("could not serialize 
 describe("transactions", () => {
   it("retry a serialization failure or deadlock, running the whole transaction again", async () => {
     let attempts = 0;
-    const result = await withRls(t.db, userId, async () => {
+    const result = await t.asUser(userId, async () => {
       attempts++;
       if (attempts < 3)
         throw attempts === 1 ? serializationFailure() : Object.assign(new Error("deadlock"), { code: "40P01" });
@@ -44,7 +44,7 @@ describe("transactions", () => {
   it("do not retry other errors", async () => {
     let attempts = 0;
     await expect(
-      withRls(t.db, userId, async () => {
+      t.asUser(userId, async () => {
         attempts++;
         throw Object.assign(new Error("unique"), { code: "23505" });
       }),
