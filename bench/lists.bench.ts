@@ -145,8 +145,9 @@ try {
   // owner's token version is 0.
   const byRls = async (c: Case) =>
     (
-      await opened.runner.transaction({ userId: c.who.id, tokenVersion: 0, readOnly: true }, (tx) =>
-        time(() => itemsCrud.list(tx, parseListQuery(c.params, itemsListSpec))),
+      await opened.runner.transaction(
+        { credentials: { via: "token", userId: c.who.id, tokenVersion: 0 }, readOnly: true },
+        (tx) => time(() => itemsCrud.list(tx, parseListQuery(c.params, itemsListSpec))),
       )
     ).value();
   const byPlain = (c: Case) =>

@@ -125,7 +125,7 @@ describe("items under RLS", () => {
 
   it("a superuser sees every row through its own role; the maintenance role bypasses RLS", async () => {
     const asSuperuser = await t.asUser(admin, async (tx, caller) => {
-      expect(caller.is_superuser).toBe(true);
+      expect(caller.isSuperuser).toBe(true);
       return tx.select().from(items);
     });
     expect(asSuperuser.map((item) => item.id)).toContain(aliceItem);

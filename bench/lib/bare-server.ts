@@ -21,7 +21,12 @@ const context = minimal
     }
   : (({ sql, params }) => ({ text: sql, values: params }))(
       new PgDialect().sqlToQuery(
-        contextSql({ userId, tokenVersion: 0, ip: "127.0.0.1", route: "/api/v1/items", readOnly: true }),
+        contextSql({
+          credentials: { via: "token", userId, tokenVersion: 0 },
+          ip: "127.0.0.1",
+          route: "/api/v1/items",
+          readOnly: true,
+        }),
       ),
     );
 

@@ -2,20 +2,27 @@ import { sql } from "drizzle-orm";
 import { type Database, rowsOf } from "../client";
 import { roleNames } from "../schema/roles";
 
+/** An identity provider's verified token: the user it names is found, linked or provisioned by the database. */
+export type ProviderIdentity = { issuer: string; subject: string; email: string | null; emailVerified: boolean };
+
 /**
- * Who a request acts for and what it may do, as the API knows it before touching the database: a user id
- * from a token it verified, or an API key's prefix and secret hash (checked by the database), the permission
- * the route needs, whether it is for superusers only, and the route and client address for rate limiting.
+ * The credentials a request presented, checked as far as they can be without the database (a token's signature
+ * and expiry; an API key's shape and the hash of its secret). The database checks the rest in the context
+ * statement and answers with the Caller.
+ */
+export type Credentials =
+  /** One of our access tokens: `ver` is refused unless still the user's token_version, `sid` unless that session is open. */
+  | { via: "token"; userId: string; tokenVersion: number; sessionId?: string }
+  | { via: "provider"; identity: ProviderIdentity }
+  /** An API key: found by its public prefix, its secret's hash compared by the database. */
+  | { via: "api_key"; prefix: string; hash: string };
+
+/**
+ * What a request tells its context statement: the credentials presented (none: anonymous), the permission
+ * its route needs, whether it is for superusers only, and the route and client address for rate limiting.
  */
 export type RequestContext = {
-  userId?: string;
-  /** The token's `ver` claim: refused unless it is still the user's token_version. */
-  tokenVersion?: number;
-  /** The token's `sid` claim: refused unless that session of the user is still open. */
-  sessionId?: string;
-  apiKey?: { prefix: string; hash: string };
-  /** An identity provider's verified token: the user it names is found, linked or provisioned by the database. */
-  identity?: { issuer: string; subject: string; email: string | null; emailVerified: boolean };
+  credentials?: Credentials;
   permission?: string;
   superuserOnly?: boolean;
   ip?: string;
@@ -32,8 +39,22 @@ export type RequestContext = {
   statementTimeoutMs?: number;
 };
 
-/** What the context statement found: the caller, and its rate-limit window for this route (if any rule). */
-export type ContextRow = {
+/**
+ * Who the request acts for, as the database resolved the credentials at the start of the transaction (no
+ * user: anonymous, or the webhook), and its rate-limit window for this route, if a rule applies.
+ */
+export type Caller = {
+  userId: string | null;
+  isSuperuser: boolean;
+  /** The API key that called, whose use is recorded after the response. */
+  keyId: string | null;
+  /** The access token's session. */
+  sessionId: string | null;
+  rateLimit: { limit: number; hits: number; resetAt: Date } | null;
+};
+
+/** The context statement's row, as app_auth.begin_request returns it. */
+type ContextRow = {
   user_id: string | null;
   is_superuser: boolean;
   key_id: string | null;
@@ -60,7 +81,10 @@ export function contextStatement(q: Database, context: RequestContext, checks = 
 
 /** The context statement's SQL, for contextStatement (and for a benchmark's baseline to send as it is). */
 export function contextSql(context: RequestContext, checks = true) {
-  const { apiKey, identity } = context;
+  const { credentials } = context;
+  const token = credentials?.via === "token" ? credentials : undefined;
+  const apiKey = credentials?.via === "api_key" ? credentials : undefined;
+  const identity = credentials?.via === "provider" ? credentials.identity : undefined;
   const role = context.billing
     ? sql`${roleNames.billing}::text`
     : sql`case when r.user_id is null then ${roleNames.anon}
@@ -76,16 +100,24 @@ export function contextSql(context: RequestContext, checks = true) {
           ? sql`, set_config('statement_timeout', ${String(context.statementTimeoutMs)}, true) as "st"`
           : sql``
       }${context.readOnly && checks ? sql`, set_config('transaction_read_only', 'on', true) as "ro"` : sql``}
-    from app_auth.begin_request(${context.userId ?? null}::uuid, ${context.tokenVersion ?? null}::integer,
+    from app_auth.begin_request(${token?.userId ?? null}::uuid, ${token?.tokenVersion ?? null}::integer,
       ${apiKey?.prefix ?? null}::text,
       ${apiKey?.hash ?? null}::text, ${context.permission ?? null}::text, ${context.superuserOnly ?? false}::boolean,
       ${context.ip ?? null}::text, ${context.route ?? null}::text, ${checks}::boolean,
-      ${context.sessionId ?? null}::uuid, ${identity?.issuer ?? null}::text, ${identity?.subject ?? null}::text,
+      ${token?.sessionId ?? null}::uuid, ${identity?.issuer ?? null}::text, ${identity?.subject ?? null}::text,
       ${identity?.email ?? null}::text, ${identity?.emailVerified ?? null}::boolean) r`;
 }
 
-export function contextRowOf(result: unknown): ContextRow {
+/** The Caller a context statement's result names. */
+export function callerOf(result: unknown): Caller {
   const row = rowsOf<ContextRow>(result)[0];
   if (!row) throw new Error("app_auth.begin_request returned no row");
-  return row;
+  const { rate_limit: limit, rate_hits: hits, rate_reset: reset } = row;
+  return {
+    userId: row.user_id,
+    isSuperuser: row.is_superuser,
+    keyId: row.key_id,
+    sessionId: row.session_id,
+    rateLimit: limit !== null && hits !== null && reset !== null ? { limit, hits, resetAt: new Date(reset) } : null,
+  };
 }

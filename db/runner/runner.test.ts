@@ -31,7 +31,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const context = () => ({ userId, tokenVersion: 0, readOnly: false });
+const context = () => ({ credentials: { via: "token" as const, userId, tokenVersion: 0 }, readOnly: false });
 const itemCount = () => t.asOwner(async (tx) => (await tx.select({ n: count() }).from(items))[0]?.n);
 
 describe("statement runners", () => {
@@ -51,7 +51,7 @@ describe("statement runners", () => {
           one(q.execute(sql`select current_user as role, current_setting('app.current_user_id') as uid`)),
         ),
       );
-      expect(ran.context.user_id, name).toBe(userId);
+      expect(ran.caller.userId, name).toBe(userId);
       const [title, raw] = ran.value();
       expect(title, name).toBe(`first ${name}`);
       expect((raw as { rows: unknown[] }).rows, name).toEqual([{ role: "rls_app_user", uid: userId }]);

@@ -1,14 +1,14 @@
 import type { SQL } from "drizzle-orm";
 import type { Database, Tx } from "../client";
-import type { ContextRow, RequestContext } from "./context";
+import type { Caller, RequestContext } from "./context";
 import type { Plan } from "./plan";
 
 /**
- * What a committed transaction gave: the context row, and the service's answer from the results. `value` is
+ * What a committed transaction gave: the caller the database resolved, and the service's answer from the results. `value` is
  * called after the caller has taken note of the commit, so an answer that throws (not found) is still a
  * request whose transaction ran (and whose rate-limit hit was counted).
  */
-export type Ran<T> = { context: ContextRow; value: () => T };
+export type Ran<T> = { caller: Caller; value: () => T };
 
 /**
  * How a request's statements reach the database; one per driver, the same interface for all, so services
@@ -22,7 +22,7 @@ export type Runner = {
    */
   batch<T>(context: RequestContext, build: (q: Database) => Plan<T>, checks?: boolean): Promise<Ran<T>>;
   /** For flows with logic between statements: an interactive transaction under the same context. */
-  transaction<T>(context: RequestContext, fn: (tx: Tx, context: ContextRow) => Promise<T>): Promise<Ran<T>>;
+  transaction<T>(context: RequestContext, fn: (tx: Tx, caller: Caller) => Promise<T>): Promise<Ran<T>>;
   /** One statement as the login role, outside any request context (e.g. app_auth.record_key_use). */
   statement(query: SQL): Promise<unknown>;
   /**

@@ -1,6 +1,6 @@
 import type { Database } from "../client";
 import { MaintenanceUnavailableError } from "../errors";
-import { contextRowOf, contextStatement } from "./context";
+import { callerOf, contextStatement } from "./context";
 import { retrying } from "./retry";
 import type { Runner } from "./runner";
 
@@ -18,20 +18,20 @@ export function transactionRunner(
     batch: (context, build, checks = true) =>
       retrying(async () => {
         const ran = await db.transaction(async (tx) => {
-          const row = contextRowOf(await contextStatement(tx, context, checks));
+          const caller = callerOf(await contextStatement(tx, context, checks));
           const plan = build(tx);
           const results: unknown[] = [];
           for (const query of plan.queries) results.push(await query);
-          return { row, plan, results };
+          return { caller, plan, results };
         });
-        return { context: ran.row, value: () => ran.plan.map(ran.results) };
+        return { caller: ran.caller, value: () => ran.plan.map(ran.results) };
       }, context),
     transaction: (context, fn) =>
       retrying(() =>
         db.transaction(async (tx) => {
-          const row = contextRowOf(await contextStatement(tx, context));
-          const value = await fn(tx, row);
-          return { context: row, value: () => value };
+          const caller = callerOf(await contextStatement(tx, context));
+          const value = await fn(tx, caller);
+          return { caller, value: () => value };
         }),
       ),
     statement: (query) => db.execute(query),

@@ -15,7 +15,7 @@ describe("the request's scope", () => {
     const { scope } = createScope(unreachable, () => ({
       ip: "198.51.100.7",
       readOnly: true,
-      apiKey: { prefix: "p", hash: "h" },
+      credentials: { via: "api_key", prefix: "p", hash: "h" },
     }));
     const refused = await scope
       .run(() => {

@@ -1,12 +1,9 @@
 import type { Database, Tx } from "../../db/client";
-import type { ContextRow, RequestContext } from "../../db/runner/context";
+import type { Caller, RequestContext } from "../../db/runner/context";
 import type { Plan } from "../../db/runner/plan";
 import type { Ran, Runner } from "../../db/runner/runner";
 import { forbidden } from "./errors";
 import { findPgError } from "./pg-errors";
-
-/** The caller as the database found it at the start of the transaction. */
-export type Caller = { userId: string | null; isSuperuser: boolean };
 
 type RunOptions = {
   /** Refuse (403) unless the caller is a superuser; checked in the context statement, before any other. */
@@ -41,12 +38,12 @@ const NOTHING_TO_COUNT = new Set(["PT429"]);
  * middleware set (its credentials, the permission its route needs), never kept in an object they change.
  */
 export function createScope(runner: Runner, contextNow: () => RequestContext) {
-  const state = { counted: false, row: undefined as ContextRow | undefined };
+  const state = { counted: false, caller: undefined as Caller | undefined };
   const contextFor = (options: RunOptions): RequestContext => {
     const context = contextNow();
     // Closed by default: an API key reaches only routes that name the permission it needs (permit), so a
     // route that forgets to is refused to keys rather than open to every key of the user.
-    if (context.apiKey && context.permission === undefined) {
+    if (context.credentials?.via === "api_key" && context.permission === undefined) {
       throw forbidden("This route does not accept API keys: use an access token");
     }
     return {
@@ -58,9 +55,9 @@ export function createScope(runner: Runner, contextNow: () => RequestContext) {
   };
   const settle = async <T>(ran: Promise<Ran<T>>): Promise<T> => {
     try {
-      const { context: row, value } = await ran;
+      const { caller, value } = await ran;
       state.counted = true;
-      state.row = row;
+      state.caller = caller;
       return value();
     } catch (error) {
       if (NOTHING_TO_COUNT.has(findPgError(error)?.code ?? "")) state.counted = true;
@@ -69,12 +66,7 @@ export function createScope(runner: Runner, contextNow: () => RequestContext) {
   };
   const scope: Scope = {
     run: async (build, options = {}) => settle(runner.batch(contextFor(options), build)),
-    transaction: async (fn, options = {}) =>
-      settle(
-        runner.transaction(contextFor(options), (tx, row) =>
-          fn(tx, { userId: row.user_id, isSuperuser: row.is_superuser }),
-        ),
-      ),
+    transaction: async (fn, options = {}) => settle(runner.transaction(contextFor(options), fn)),
     database: () => runner.database(),
   };
   return { scope, state };

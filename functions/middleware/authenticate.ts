@@ -1,41 +1,21 @@
 import { createMiddleware } from "hono/factory";
-import type { RequestContext } from "../../db/runner/context";
+import type { Credentials } from "../../db/runner/context";
 import type { Config } from "../lib/config";
 import { parseApiKey } from "../lib/credentials/api-key-secret";
-import { issuerOf, type ProviderIdentity, verifyProviderToken } from "../lib/credentials/provider-tokens";
+import { issuerOf, verifyProviderToken } from "../lib/credentials/provider-tokens";
 import { hashSecret } from "../lib/credentials/secrets";
 import { verifyAccessToken } from "../lib/credentials/tokens";
 import { unauthorized } from "../lib/errors";
 import type { ConfigVariables } from "./config";
 
-/**
- * A caller's credentials, checked as far as they can be without the database: a token's signature and
- * expiry, or an API key's shape and the hash of its secret (which the database compares).
- */
-export type Credentials =
-  | { via: "token"; userId: string; tokenVersion: number; sessionId: string }
-  | { via: "provider"; identity: ProviderIdentity }
-  | { via: "api_key"; prefix: string; hash: string };
-
 export type CredentialsVariables = {
   /**
    * The credentials the request presented, verified as far as they can be without the database; absent for
-   * anonymous requests. Set once, by authenticate. Who the caller is (the Caller of functions/lib/scope.ts) is
+   * anonymous requests. Set once, by authenticate. Who the caller is (the Caller of db/runner/context.ts) is
    * what the database makes of them in the request's context statement.
    */
   credentials?: Credentials;
 };
-
-/** What the request's context statement is told of the credentials, for the database to check. */
-export function presented(credentials: Credentials | undefined): Partial<RequestContext> {
-  if (credentials?.via === "token") {
-    const { userId, tokenVersion, sessionId } = credentials;
-    return { userId, tokenVersion, sessionId };
-  }
-  if (credentials?.via === "provider") return { identity: credentials.identity };
-  if (credentials?.via === "api_key") return { apiKey: { prefix: credentials.prefix, hash: credentials.hash } };
-  return {};
-}
 
 /**
  * The credentials a request carries: `Authorization: Bearer <jwt or key>` or `X-API-Key: <key>`. An

@@ -9,7 +9,7 @@ import { log } from "../lib/log";
 import { findPgError } from "../lib/pg-errors";
 import { createScope, type Scope } from "../lib/scope";
 import type { AccessVariables } from "./access";
-import { type CredentialsVariables, presented } from "./authenticate";
+import type { CredentialsVariables } from "./authenticate";
 import type { ConfigVariables } from "./config";
 import { afterResponse, type DatabaseVariables } from "./database";
 
@@ -56,8 +56,12 @@ export const requestScope = createMiddleware<{
     readOnly: c.req.method === "GET" || c.req.method === "HEAD",
     statementTimeoutMs: c.get("config").DATABASE_STATEMENT_TIMEOUT_MS,
   };
-  const caller = (): Partial<RequestContext> => (c.get("actsForNobody") ? {} : presented(c.get("credentials")));
-  const request = createScope(c.get("runner"), () => ({ ...context, ...caller(), permission: c.get("permission") }));
+  const credentials = () => (c.get("actsForNobody") ? undefined : c.get("credentials"));
+  const request = createScope(c.get("runner"), () => ({
+    ...context,
+    credentials: credentials(),
+    permission: c.get("permission"),
+  }));
   c.set("request", request);
   c.set("scope", request.scope);
   await next();
@@ -68,10 +72,12 @@ export const requestScope = createMiddleware<{
   // sends made-up keys or tokens uses up the anonymous limit, not nobody's.
   if (route && !state.counted && c.res.status !== 503) {
     const counted: RequestContext =
-      c.res.status === 401 ? { ip: context.ip, route, readOnly: context.readOnly } : { ...context, ...caller() };
+      c.res.status === 401
+        ? { ip: context.ip, route, readOnly: context.readOnly }
+        : { ...context, credentials: credentials() };
     try {
       const ran = await c.get("runner").batch(counted, () => nothing(undefined), false);
-      state.row = ran.context;
+      state.caller = ran.caller;
     } catch (error) {
       const code = findPgError(error)?.code;
       if (code === "PT429") {
@@ -82,20 +88,20 @@ export const requestScope = createMiddleware<{
     }
   }
 
-  const row = state.row;
-  if (row?.rate_limit != null && row.rate_hits != null && row.rate_reset != null && c.res.status !== 429) {
-    const reset = Math.max(0, Math.ceil((new Date(row.rate_reset).getTime() - Date.now()) / 1000));
-    c.res.headers.set("X-RateLimit-Limit", String(row.rate_limit));
-    c.res.headers.set("X-RateLimit-Remaining", String(Math.max(0, row.rate_limit - row.rate_hits)));
+  const { rateLimit, keyId } = state.caller ?? {};
+  if (rateLimit && c.res.status !== 429) {
+    const reset = Math.max(0, Math.ceil((rateLimit.resetAt.getTime() - Date.now()) / 1000));
+    c.res.headers.set("X-RateLimit-Limit", String(rateLimit.limit));
+    c.res.headers.set("X-RateLimit-Remaining", String(Math.max(0, rateLimit.limit - rateLimit.hits)));
     c.res.headers.set("X-RateLimit-Reset", String(reset));
   }
-  if (row?.key_id) {
+  if (keyId) {
     const path = c.req.path.slice(0, 255);
     afterResponse(
       c,
       c
         .get("runner")
-        .statement(sql`select app_auth.record_key_use(${row.key_id}::uuid, ${c.req.method}, ${path}, ${c.res.status})`),
+        .statement(sql`select app_auth.record_key_use(${keyId}::uuid, ${c.req.method}, ${path}, ${c.res.status})`),
     );
   }
 });

@@ -10,7 +10,7 @@ import { neonHttpRunner } from "../../db/drivers/neon-http/runner";
 import { openPg } from "../../db/drivers/node-postgres/open";
 import { openPglite } from "../../db/drivers/pglite/open";
 import { openNodeDatabase } from "../../db/node";
-import type { ContextRow, RequestContext } from "../../db/runner/context";
+import type { Caller, RequestContext } from "../../db/runner/context";
 import type { Runner } from "../../db/runner/runner";
 import { transactionRunner } from "../../db/runner/transaction";
 import { users } from "../../db/schema";
@@ -73,7 +73,7 @@ export type TestDatabase = OpenedDatabase & {
    */
   asUser: <T>(
     userId: string,
-    fn: (tx: Tx, caller: ContextRow) => Promise<T>,
+    fn: (tx: Tx, caller: Caller) => Promise<T>,
     options?: { readOnly?: boolean },
   ) => Promise<T>;
   /** Runs `fn` for nobody signed in (rls_anon), as a request with no credentials runs. */
@@ -81,7 +81,7 @@ export type TestDatabase = OpenedDatabase & {
 };
 
 function withCallers(database: OpenedDatabase): TestDatabase {
-  const run = async <T>(context: RequestContext, fn: (tx: Tx, caller: ContextRow) => Promise<T>) =>
+  const run = async <T>(context: RequestContext, fn: (tx: Tx, caller: Caller) => Promise<T>) =>
     (await database.runner().transaction(context, fn)).value();
   return {
     ...database,
@@ -90,7 +90,13 @@ function withCallers(database: OpenedDatabase): TestDatabase {
       const [user] = await database.asOwner((tx) =>
         tx.select({ version: users.token_version }).from(users).where(sql`id = ${userId}`),
       );
-      return run({ userId, tokenVersion: user?.version ?? 0, readOnly: options.readOnly ?? false }, fn);
+      return run(
+        {
+          credentials: { via: "token", userId, tokenVersion: user?.version ?? 0 },
+          readOnly: options.readOnly ?? false,
+        },
+        fn,
+      );
     },
     asAnon: (fn, options = {}) => run({ readOnly: options.readOnly ?? false }, (tx) => fn(tx)),
   };

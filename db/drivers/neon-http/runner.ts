@@ -1,5 +1,5 @@
 import { MaintenanceUnavailableError } from "../../errors";
-import { contextRowOf, contextStatement } from "../../runner/context";
+import { callerOf, contextStatement } from "../../runner/context";
 import { retrying } from "../../runner/retry";
 import type { Runner } from "../../runner/runner";
 import { transactionRunner } from "../../runner/transaction";
@@ -36,7 +36,7 @@ export function neonHttpRunner(
         const plan = build(db);
         const batch = (db as unknown as { batch: (queries: unknown[]) => Promise<unknown[]> }).batch;
         const [context_, ...results] = await batch.call(db, [contextStatement(db, context, checks), ...plan.queries]);
-        return { context: contextRowOf(context_), value: () => plan.map(results) };
+        return { caller: callerOf(context_), value: () => plan.map(results) };
       }, context),
     statement: (query) => db.execute(query),
     transaction: (context, fn) => interactive().transaction(context, fn),

@@ -2,7 +2,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import type { Database } from "../../client";
 import { findPgError } from "../../pg-error";
-import { contextRowOf, contextStatement } from "../../runner/context";
+import { callerOf, contextStatement } from "../../runner/context";
 import type { Query } from "../../runner/plan";
 import { retrying } from "../../runner/retry";
 import type { Runner } from "../../runner/runner";
@@ -74,7 +74,7 @@ export function pipelinedPgRunner(pool: pg.Pool, maintenance?: () => Database): 
           const committed = (settled.at(-1) as PromiseFulfilledResult<pg.QueryResult>).value;
           if (committed.command !== "COMMIT") throw new Error(`the transaction ended with ${committed.command}`);
           const [, contextResult, ...results] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
-          return { context: contextRowOf(contextResult), value: () => plan.map(results.slice(0, -1)) };
+          return { caller: callerOf(contextResult), value: () => plan.map(results.slice(0, -1)) };
         } finally {
           client.release(broken);
         }

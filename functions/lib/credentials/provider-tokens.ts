@@ -1,9 +1,9 @@
 import { createRemoteJWKSet, decodeJwt, errors, type JWTPayload, jwtVerify } from "jose";
+import type { ProviderIdentity } from "../../../db/runner/context";
 import { ApiError } from "../errors";
 import type { IssuerConfig } from "./issuers";
 
 /** Who an identity provider's token names: the (issuer, subject) pair, and the e-mail it vouches for. */
-export type ProviderIdentity = { issuer: string; subject: string; email: string | null; emailVerified: boolean };
 
 // One key set per JWKS URL for the isolate's life: jose caches the keys, fetches again when a token names a
 // key id it does not know (the provider rotated its keys) but at most once per cooldown, and gives up on a
