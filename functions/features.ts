@@ -3,6 +3,7 @@ import type { MergePath, MergeSchemaPath, Schema as RouteSchema } from "hono/typ
 import { adminRoutes } from "./admin/routes";
 import { apiKeysRoutes } from "./api-keys/routes";
 import { recoveryRoutes } from "./auth/recovery-routes";
+import { registrationRoutes } from "./auth/register-routes";
 import { authRoutes } from "./auth/routes";
 import { sessionRoutes } from "./auth/session-routes";
 import { plansAdminRoutes } from "./billing/admin-routes";
@@ -13,7 +14,6 @@ import { itemsRoutes } from "./items/routes";
 import { maintenanceRoutes } from "./maintenance/routes";
 import { postsRoutes } from "./posts/routes";
 import { usersAdminRoutes } from "./users/admin-routes";
-import { registrationRoutes } from "./users/register-routes";
 import { usersRoutes } from "./users/routes";
 
 /**

@@ -14,7 +14,7 @@ cd "$copy"
 git init -q && git add -A && git -c user.email=ci@example.com -c user.name=ci commit -qm base
 
 npm run --silent new:resource -- field_notes title:string body:text? done:boolean rating:integer? due_at:timestamp?
-test -f db/schema/field-notes.ts && test -f functions/field-notes/routes.ts && test -f functions/field-notes/field-notes.test.ts
+test -f db/schema/field-notes.ts && test -f functions/field-notes/service.ts && test -f functions/field-notes/routes.ts && test -f functions/field-notes/field-notes.test.ts
 npx tsc -p .
 npx biome check .
 npm run --silent db:check

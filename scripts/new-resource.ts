@@ -170,17 +170,25 @@ export const ${camel}Resource = {
 `,
 );
 writeFileSync(
-  `${feature}/routes.ts`,
+  `${feature}/service.ts`,
   `import { ${camel} } from "../../db/schema";
-import { resourceRouter } from "../http/resource-routes";
 import { resourceService } from "../lib/resource-service";
-import { requireUser } from "../middleware/access";
-import { ${one}Schema, ${camel}Resource } from "./schemas";
+import { ${one}Schema } from "./schemas";
 
-// RLS decides whose rows these are: the service never filters by owner. API keys are refused here (403) until
-// "${path}:read" and "${path}:write" are in functions/lib/permissions.ts and permit("${path}") guards the routes.
+// RLS decides whose rows these are: the service never filters by owner. Beyond the CRUD of resourceService,
+// a service adds its own operations here, as functions/posts/service.ts does.
 export const ${camel}Service = resourceService(${camel}, { name: "${one}", expose: ${one}Schema });
+`,
+);
+writeFileSync(
+  `${feature}/routes.ts`,
+  `import { resourceRouter } from "../http/resource-routes";
+import { requireUser } from "../middleware/access";
+import { ${camel}Resource } from "./schemas";
+import { ${camel}Service } from "./service";
 
+// API keys are refused here (403) until "${path}:read" and "${path}:write" are in functions/lib/permissions.ts
+// and the router names them (apiKeys: "${path}").
 export const ${camel}Routes = resourceRouter({ ...${camel}Resource, service: ${camel}Service, guards: [requireUser] });
 `,
 );

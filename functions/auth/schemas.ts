@@ -4,6 +4,7 @@ import { authSessions } from "../../db/schema";
 import { SECRET_PATTERN } from "../lib/credentials/secrets";
 import { RESET_PREFIX, VERIFY_PREFIX } from "../lib/email/account-mail";
 import { email, password, timestamp } from "../lib/schemas";
+import { username } from "../lib/user-schemas";
 
 // Login checks nothing but presence: a wrong password is a 401, never a hint about the password rules.
 const loginPassword = z.string().min(1).max(1024);
@@ -69,3 +70,15 @@ export const VerifyEmailSchema = z
 export const AcceptedSchema = z
   .object({ detail: z.string() })
   .openapi("Accepted", { description: "The same answer whatever happened, by design" });
+
+export const RegisterSchema = z
+  .object({
+    email,
+    password,
+    username: username.optional(),
+    full_name: z.string().trim().max(255).nullable().optional(),
+  })
+  .strict()
+  .openapi("Register");
+
+export type Register = z.infer<typeof RegisterSchema>;

@@ -4,12 +4,16 @@ import { andThen, one } from "../../db/runner/plan";
 import { authSessions } from "../../db/schema";
 import { currentUserId } from "../../db/schema/rls";
 import type { Config } from "../lib/config";
-import { burnPasswordCheck, isPasswordHash, verifyPassword } from "../lib/credentials/password";
+import { burnPasswordCheck, hashPassword, isPasswordHash, verifyPassword } from "../lib/credentials/password";
 import { hashSecret, newPrefixedSecret, secretOf } from "../lib/credentials/secrets";
 import { issueAccessToken } from "../lib/credentials/tokens";
 import { forbidden, notFound, unauthorized } from "../lib/errors";
+import { exposing } from "../lib/expose";
 import type { Scope } from "../lib/scope";
-import { REFRESH_PREFIX } from "./schemas";
+import { type PublicUser, UserSchema } from "../lib/user-schemas";
+import { REFRESH_PREFIX, type Register } from "./schemas";
+
+const showUser = exposing(UserSchema);
 
 type LoginRow = { id: string; hashed_password: string; is_active: boolean; token_version: number };
 type RefreshRow = { outcome: string; user_id: string | null; session_id: string | null; token_version: number | null };
@@ -37,6 +41,41 @@ const REFUSED: Record<string, string> = {
 // Nobody is signed in yet, so sign-in and refresh run as rls_anon, which may execute the app_auth functions
 // (SECURITY DEFINER) and read no table.
 export const authService = {
+  /**
+   * Registration acts for nobody: it runs as rls_anon, which may execute app_auth.register_user (a SECURITY
+   * DEFINER function) and read no table. With `verification` (the hash of a new confirmation token), the same
+   * statement stores the token (app_auth.request_email_verification, for the account it has just made) and says
+   * where to send it. The password is hashed before the transaction: one round trip.
+   */
+  register: async (scope: Scope, input: Register, verification?: { hash: string; ttlSeconds: number }) => {
+    const hashed = await hashPassword(input.password);
+    const verifyTo = verification
+      ? sql`(select v.email from app_auth.request_email_verification(u.id, ${verification.hash},
+          ${verification.ttlSeconds}::integer) v)`
+      : sql`null::text`;
+    return scope.run((q) =>
+      andThen(
+        one(
+          q.execute(
+            sql`select u.*, ${verifyTo} as verify_to
+              from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null}, ${input.username ?? null}) u`,
+          ),
+        ),
+        (result) => {
+          const row = rowsOf<PublicUser & { verify_to: string | null }>(result)[0];
+          if (!row) throw new Error("register_user returned no row");
+          const { verify_to: verifyTo, ...user } = row;
+          const shown = showUser({
+            ...user,
+            created_at: new Date(user.created_at),
+            updated_at: new Date(user.updated_at),
+          });
+          return { user: shown, verifyTo };
+        },
+      ),
+    );
+  },
+
   /**
    * Sign-in: reads the account's hash (one round trip), checks the password here, then opens a session with
    * its first refresh token (a second round trip, refused if the password or account changed in between).

@@ -3,8 +3,9 @@ import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { bearer, conflictError, errors, IdParam, json, notFoundError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
+import { UserSchema } from "../lib/user-schemas";
 import { requireUser, tokenOnly } from "../middleware/access";
-import { AdminUserUpdateSchema, adminUsersListSpec, UserPageSchema, UserSchema } from "./schemas";
+import { AdminUserUpdateSchema, adminUsersListSpec, UserPageSchema } from "./schemas";
 import { usersService } from "./service";
 
 const common = { tags: ["admin"], security: bearer };

@@ -4,15 +4,9 @@ import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { bearer, bearerOrKey, conflictError, errors, json } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
+import { UserSchema } from "../lib/user-schemas";
 import { permit, requireUser, tokenOnly } from "../middleware/access";
-import {
-  DeleteMeSchema,
-  IdentitySchema,
-  UserPageSchema,
-  UserSchema,
-  UserUpdateMeSchema,
-  usersListSpec,
-} from "./schemas";
+import { DeleteMeSchema, IdentitySchema, UserPageSchema, UserUpdateMeSchema, usersListSpec } from "./schemas";
 import { usersService } from "./service";
 
 const tags = ["users"];

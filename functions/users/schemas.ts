@@ -3,48 +3,15 @@ import { createSelectSchema } from "drizzle-zod";
 import { fieldsOf } from "../../db/crud";
 import { userIdentities, users } from "../../db/schema";
 import { email, listOf, password, timestamp } from "../lib/schemas";
+import { UserSchema, username } from "../lib/user-schemas";
 
 const fullName = z.string().trim().max(255).nullable();
-/** A public handle: 2-20 letters, digits or _, any case in, stored lowercase (so unique whatever the case). */
-export const username = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.string().regex(/^[a-z0-9_]{2,20}$/, "2 to 20 letters, digits or _"))
-  .openapi({ example: "ada_l" });
 /** The address of the user's picture: an https URL (the API keeps the address, not the image). */
 const profileImageUrl = z
   .url({ protocol: /^https$/, error: "must be an https URL" })
   .max(500)
   .nullable()
   .openapi({ example: "https://example.com/ada.png" });
-
-/** What a client sees of a user: these fields and no other (never the password hash or token version). */
-export const UserSchema = createSelectSchema(users, { created_at: timestamp, updated_at: timestamp })
-  .pick({
-    id: true,
-    email: true,
-    username: true,
-    full_name: true,
-    profile_image_url: true,
-    is_verified: true,
-    is_active: true,
-    is_superuser: true,
-    tier_id: true,
-    created_at: true,
-    updated_at: true,
-  })
-  .openapi("User");
-
-export const RegisterSchema = z
-  .object({
-    email,
-    password,
-    username: username.optional(),
-    full_name: z.string().trim().max(255).nullable().optional(),
-  })
-  .strict()
-  .openapi("Register");
 
 /**
  * A change of e-mail or password must prove the password again (`current_password`): a stolen token alone
@@ -147,6 +114,4 @@ export const usersListSpec = {
 };
 
 export type AdminUserUpdate = z.infer<typeof AdminUserUpdateSchema>;
-export type PublicUser = z.infer<typeof UserSchema>;
-export type Register = z.infer<typeof RegisterSchema>;
 export type UserUpdateMe = z.infer<typeof UserUpdateMeSchema>;

@@ -1,5 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
-import { rowsOf } from "../../db/client";
+import { and, eq } from "drizzle-orm";
 import type { ListQuery } from "../../db/crud";
 import { andThen, one } from "../../db/runner/plan";
 import { type User, userIdentities, users } from "../../db/schema";
@@ -8,7 +7,8 @@ import { hashPassword, isPasswordHash, verifyPassword } from "../lib/credentials
 import { conflict, forbidden, notFound, validationError } from "../lib/errors";
 import { resourceService } from "../lib/resource-service";
 import type { Scope } from "../lib/scope";
-import { type AdminUserUpdate, type PublicUser, type Register, UserSchema, type UserUpdateMe } from "./schemas";
+import { UserSchema } from "../lib/user-schemas";
+import type { AdminUserUpdate, UserUpdateMe } from "./schemas";
 
 // Reads and writes of other users are for superusers only, checked by the context statement (403).
 const base = resourceService(users, { name: "User", expose: UserSchema, superuserOnly: true });
@@ -39,41 +39,6 @@ async function provePassword(scope: Scope, password: string | undefined, via: Vi
 }
 
 export const usersService = {
-  /**
-   * Registration acts for nobody: it runs as rls_anon, which may execute app_auth.register_user (a SECURITY
-   * DEFINER function) and read no table. With `verification` (the hash of a new confirmation token), the same
-   * statement stores the token (app_auth.request_email_verification, for the account it has just made) and says
-   * where to send it. The password is hashed before the transaction: one round trip.
-   */
-  register: async (scope: Scope, input: Register, verification?: { hash: string; ttlSeconds: number }) => {
-    const hashed = await hashPassword(input.password);
-    const verifyTo = verification
-      ? sql`(select v.email from app_auth.request_email_verification(u.id, ${verification.hash},
-          ${verification.ttlSeconds}::integer) v)`
-      : sql`null::text`;
-    return scope.run((q) =>
-      andThen(
-        one(
-          q.execute(
-            sql`select u.*, ${verifyTo} as verify_to
-              from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null}, ${input.username ?? null}) u`,
-          ),
-        ),
-        (result) => {
-          const row = rowsOf<PublicUser & { verify_to: string | null }>(result)[0];
-          if (!row) throw new Error("register_user returned no row");
-          const { verify_to: verifyTo, ...user } = row;
-          const shown = base.show({
-            ...user,
-            created_at: new Date(user.created_at),
-            updated_at: new Date(user.updated_at),
-          });
-          return { user: shown, verifyTo };
-        },
-      ),
-    );
-  },
-
   me: (scope: Scope) =>
     scope.run((q) => andThen(one(q.select().from(users).where(isMe).limit(1)), (rows) => found(rows[0]))),
 

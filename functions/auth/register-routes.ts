@@ -4,10 +4,11 @@ import { newVerificationToken } from "../lib/email/account-mail";
 import { verificationEmail } from "../lib/email/messages";
 import { conflictError, errors, json, limitedError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
+import { UserSchema } from "../lib/user-schemas";
 import { actsForNobody } from "../middleware/access";
 import { sendLater } from "../middleware/detached";
-import { RegisterSchema, UserSchema } from "./schemas";
-import { usersService } from "./service";
+import { RegisterSchema } from "./schemas";
+import { authService } from "./service";
 
 const register = defineRoute({
   operationId: "register",
@@ -24,11 +25,11 @@ const register = defineRoute({
 const router = createRouter();
 router.use("/register", actsForNobody);
 
-/** Registration, mounted beside sign-in at /api/v1/auth: it creates a user, so it lives with users. */
+/** Registration, beside sign-in at /api/v1/auth: the account is made by app_auth.register_user. */
 export const registrationRoutes = router.openapi(register, async (c) => {
   const config = c.get("config");
   const token = await newVerificationToken();
-  const { user, verifyTo } = await usersService.register(scopeOf(c), c.req.valid("json"), {
+  const { user, verifyTo } = await authService.register(scopeOf(c), c.req.valid("json"), {
     hash: token.hash,
     ttlSeconds: config.VERIFY_EMAIL_TOKEN_TTL_SECONDS,
   });
