@@ -13,8 +13,10 @@ import { limitBody, storableInput } from "./middleware/body";
 import { configFromEnv } from "./middleware/config";
 import { configuredCors } from "./middleware/cors";
 import { type ClientIp, database, type OpenDatabase } from "./middleware/database";
+import { keyUsage } from "./middleware/key-usage";
 import { answerOptions, servedMethods } from "./middleware/methods";
 import { noStore } from "./middleware/no-store";
+import { rateLimits } from "./middleware/rate-limits";
 import { requestLog } from "./middleware/request-log";
 import { requestScope } from "./middleware/request-scope";
 
@@ -36,8 +38,9 @@ export function createApp({
 
   app.use(requestId(), requestLog(), secureHeaders(), servedMethods(), configFromEnv());
   app.use("/api/*", noStore(), configuredCors(), answerOptions(), database({ openDatabase, clientIp }));
-  // requestScope first: every refusal after it (too large, bad credentials, unstorable input) is counted.
-  app.use("/api/*", requestScope, limitBody, authenticate, storableInput);
+  // The scope first, then what settles around it: every refusal after them (too large, bad credentials,
+  // unstorable input) is counted against the rate limit, and a key's use is recorded with the final answer.
+  app.use("/api/*", requestScope, keyUsage, rateLimits, limitBody, authenticate, storableInput);
 
   // Every feature, in the order of functions/features.ts; the result keeps each route's types for hc<App>.
   for (const [path, routes] of features) app.route(path, routes);

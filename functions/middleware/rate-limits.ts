@@ -1,0 +1,55 @@
+import { createMiddleware } from "hono/factory";
+import type { RequestIdVariables } from "hono/request-id";
+import type { RequestContext } from "../../db/runner/context";
+import { nothing } from "../../db/runner/plan";
+import { handleError } from "../lib/error-handler";
+import { log } from "../lib/log";
+import { findPgError } from "../lib/pg-errors";
+import type { DatabaseVariables } from "./database";
+import type { ScopeVariables } from "./request-scope";
+
+/**
+ * Rate limits on the way out (registered right after requestScope, so every refusal after it is seen here).
+ * A request's hit is counted in its own transaction's context statement; rules are read there, so a change to
+ * a tier's limits applies to the next request, and the counter is an atomic upsert, so under any concurrency
+ * exactly `limit` requests pass.
+ *
+ * A request whose transaction rolled back (or that never reached the database: a 422, a missing token) was
+ * not counted: it is counted here, with one more statement on that failure path only, so failing requests
+ * still count; past the limit its answer becomes 429, as it would have been. Then the answer tells the client
+ * where it stands (X-RateLimit-Limit, -Remaining, -Reset).
+ */
+export const rateLimits = createMiddleware<{ Variables: DatabaseVariables & ScopeVariables & RequestIdVariables }>(
+  async (c, next) => {
+    await next();
+    const { state, context, credentials } = c.get("request");
+    const { route } = context;
+    // Not when the database is unavailable (503): the count could not reach it either. A 401 (credentials
+    // missing, malformed, badly signed, unknown or revoked) is counted against the client's address: whoever
+    // sends made-up keys or tokens uses up the anonymous limit, not nobody's.
+    if (route && !state.counted && c.res.status !== 503) {
+      const counted: RequestContext =
+        c.res.status === 401
+          ? { ip: context.ip, route, readOnly: context.readOnly }
+          : { ...context, credentials: credentials() };
+      try {
+        const ran = await c.get("runner").batch(counted, () => nothing(undefined), false);
+        state.caller = ran.caller;
+      } catch (error) {
+        const code = findPgError(error)?.code;
+        if (code === "PT429") {
+          c.res = handleError(error, c);
+        } else if (code !== "PT401") {
+          log("warn", "counting a failed request failed", { requestId: c.get("requestId"), error });
+        }
+      }
+    }
+    const rateLimit = state.caller?.rateLimit;
+    if (rateLimit && c.res.status !== 429) {
+      const reset = Math.max(0, Math.ceil((rateLimit.resetAt.getTime() - Date.now()) / 1000));
+      c.res.headers.set("X-RateLimit-Limit", String(rateLimit.limit));
+      c.res.headers.set("X-RateLimit-Remaining", String(Math.max(0, rateLimit.limit - rateLimit.hits)));
+      c.res.headers.set("X-RateLimit-Reset", String(reset));
+    }
+  },
+);
