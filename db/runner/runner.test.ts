@@ -4,7 +4,7 @@ import { insertUser, openTestDatabase, pgCodeOf, type TestDatabase } from "../..
 import { openPg } from "../drivers/node-postgres/open";
 import { pipelinedPgRunner } from "../drivers/node-postgres/runner";
 import { items } from "../schema";
-import { all, andThen, one } from "./plan";
+import { all, andThen, batch, one } from "./plan";
 import type { Runner } from "./runner";
 
 // Every runner the app can use on this database: the test driver's own, and node-postgres in pipeline mode
@@ -35,6 +35,32 @@ const context = () => ({ credentials: { via: "token" as const, userId, tokenVers
 const itemCount = () => t.asOwner(async (tx) => (await tx.select({ n: count() }).from(items))[0]?.n);
 
 describe("statement runners", () => {
+  it("batch: Drizzle queries and plans in, their results as a tuple, the answer made only after COMMIT", async () => {
+    for (const [name, runner] of runners) {
+      let answered = false;
+      const ran = await runner().batch(context(), (q) =>
+        batch(
+          [
+            q
+              .insert(items)
+              .values({ title: `batch ${name}` })
+              .returning(),
+            andThen(one(q.select({ n: count() }).from(items)), ([row]) => row?.n ?? 0),
+          ],
+          ([inserted, total]) => {
+            answered = true;
+            return { title: inserted[0]?.title, total };
+          },
+        ),
+      );
+      expect(answered, name).toBe(false);
+      const { title, total } = ran.value();
+      expect(answered, name).toBe(true);
+      expect(title, name).toBe(`batch ${name}`);
+      expect(total, name).toBe(await itemCount());
+    }
+  });
+
   it("run the context and every statement in one transaction, results in order", async () => {
     for (const [name, runner] of runners) {
       const ran = await runner().batch(context(), (q) =>

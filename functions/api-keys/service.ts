@@ -1,6 +1,5 @@
 import { and, eq, getTableColumns, isNull, sql } from "drizzle-orm";
 import { crud, type ListQuery, qualified } from "../../db/crud";
-import { all, andThen, one } from "../../db/runner/plan";
 import { type ApiKey, apiKeys, keyPermissions, keyUsage } from "../../db/schema";
 import { newApiKey } from "../lib/credentials/api-key-secret";
 import { notFound } from "../lib/errors";
@@ -38,62 +37,58 @@ export const apiKeysService = {
   create: async (scope: Scope, input: ApiKeyCreate) => {
     const secret = await newApiKey();
     const id = crypto.randomUUID();
-    return scope.run((q) =>
-      andThen(
-        all(
-          keysCrud.create(q, {
-            id,
-            name: input.name,
-            prefix: secret.prefix,
-            key_hash: secret.hash,
-            expires_at: input.expires_at ? new Date(input.expires_at) : null,
-          }),
-          permissionsCrud.createMany(
-            q,
-            input.permissions.map((permission) => ({ api_key_id: id, permission })),
-          ),
+    return scope.batch(
+      (q) => [
+        keysCrud.create(q, {
+          id,
+          name: input.name,
+          prefix: secret.prefix,
+          key_hash: secret.hash,
+          expires_at: input.expires_at ? new Date(input.expires_at) : null,
+        }),
+        permissionsCrud.createMany(
+          q,
+          input.permissions.map((permission) => ({ api_key_id: id, permission })),
         ),
-        ([key]) => ({ ...toPublic({ ...key, permissions: [...input.permissions].sort() }), key: secret.key }),
-      ),
+      ],
+      ([key]) => ({ ...toPublic({ ...key, permissions: [...input.permissions].sort() }), key: secret.key }),
     );
   },
 
   list: (scope: Scope, query: ListQuery) =>
-    scope.run((q) =>
-      andThen(keysCrud.list(q, query, { select: withPermissions }), (page) => ({
-        ...page,
-        data: (page.data as KeyWithPermissions[]).map(toPublic),
-      })),
+    scope.batch(
+      (q) => [keysCrud.list(q, query, { select: withPermissions })],
+      ([page]) => ({ ...page, data: (page.data as KeyWithPermissions[]).map(toPublic) }),
     ),
 
   get: (scope: Scope, id: string) =>
-    scope.run((q) =>
-      andThen(one(q.select(withPermissions).from(apiKeys).where(eq(apiKeys.id, id)).limit(1)), ([key]) => {
+    scope.batch(
+      (q) => [q.select(withPermissions).from(apiKeys).where(eq(apiKeys.id, id)).limit(1)],
+      ([[key]]) => {
         if (!key) throw notFound("API key");
         return toPublic(key);
-      }),
+      },
     ),
 
   /** Revoking keeps the row (and its usage) for the record; the key stops working at once. */
   revoke: (scope: Scope, id: string) =>
-    scope.run((q) =>
-      andThen(keysCrud.update(q, id, { revoked_at: new Date() }, { where: isNull(apiKeys.revoked_at) }), (revoked) => {
+    scope.batch(
+      (q) => [keysCrud.update(q, id, { revoked_at: new Date() }, { where: isNull(apiKeys.revoked_at) })],
+      ([revoked]) => {
         if (!revoked) throw notFound("API key");
-      }),
+      },
     ),
 
   /** The key's existence and the page are read in the same transaction; an unknown key is 404. */
   usage: (scope: Scope, id: string, query: ListQuery) =>
-    scope.run((q) =>
-      andThen(
-        all(
-          keysCrud.exists(q, { where: eq(apiKeys.id, id) }),
-          usageCrud.list(q, { ...query, where: and(query.where, eq(keyUsage.api_key_id, id)) }),
-        ),
-        ([exists, page]) => {
-          if (!exists) throw notFound("API key");
-          return { ...page, data: page.data.map(showUsage) };
-        },
-      ),
+    scope.batch(
+      (q) => [
+        keysCrud.exists(q, { where: eq(apiKeys.id, id) }),
+        usageCrud.list(q, { ...query, where: and(query.where, eq(keyUsage.api_key_id, id)) }),
+      ],
+      ([exists, page]) => {
+        if (!exists) throw notFound("API key");
+        return { ...page, data: page.data.map(showUsage) };
+      },
     ),
 };

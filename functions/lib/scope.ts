@@ -1,6 +1,6 @@
 import type { Database, Tx } from "../../db/client";
 import type { Caller, RequestContext } from "../../db/runner/context";
-import type { Plan } from "../../db/runner/plan";
+import { type BatchResults, batch, type Plan, type Query } from "../../db/runner/plan";
 import type { Ran, Runner } from "../../db/runner/runner";
 import { forbidden } from "./errors";
 import { findPgError } from "./pg-errors";
@@ -18,6 +18,17 @@ type RunOptions = {
  * API); only a flow with logic between statements uses `transaction`.
  */
 export type Scope = {
+  /**
+   * Drizzle's `db.batch`, under the caller's RLS context: the queries `build` returns run in one transaction
+   * (one round trip at the edge), and `answer` gets their results as a typed tuple after it committed
+   * (db/runner/plan.ts says why a service does not await inside).
+   */
+  batch<const S extends readonly Query[], T>(
+    build: (q: Database) => S,
+    answer: (results: BatchResults<S>) => T,
+    options?: RunOptions,
+  ): Promise<T>;
+  /** The same, for one plan already shaped (the CRUD layer's, `all`, `andThen`). */
   run<T>(build: (q: Database) => Plan<T>, options?: RunOptions): Promise<T>;
   transaction<T>(fn: (tx: Tx, caller: Caller) => Promise<T>, options?: RunOptions): Promise<T>;
   /** A database for work that opens its own transactions (maintenance on demand). */
@@ -65,6 +76,8 @@ export function createScope(runner: Runner, contextNow: () => RequestContext) {
     }
   };
   const scope: Scope = {
+    batch: async (build, answer, options = {}) =>
+      settle(runner.batch(contextFor(options), (q) => batch(build(q), answer))),
     run: async (build, options = {}) => settle(runner.batch(contextFor(options), build)),
     transaction: async (fn, options = {}) => settle(runner.transaction(contextFor(options), fn)),
     database: () => runner.database(),
