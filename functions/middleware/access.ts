@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { forbidden, unauthorized } from "../lib/errors";
+import { isRead } from "../lib/methods";
 import type { Resource } from "../lib/permissions";
 import type { CredentialsVariables } from "./authenticate";
 
@@ -26,8 +27,7 @@ export const requireUser = createMiddleware<Env>(async (c, next) => {
 export const permit = (resource: Resource) =>
   createMiddleware<Env>(async (c, next) => {
     if (c.get("credentials")?.via === "api_key") {
-      const reads = c.req.method === "GET" || c.req.method === "HEAD";
-      c.set("permission", `${resource}:${reads ? "read" : "write"}`);
+      c.set("permission", `${resource}:${isRead(c.req.method) ? "read" : "write"}`);
     }
     await next();
   });

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError, type FieldError, validationError } from "../lib/errors";
+import { isRead } from "../lib/methods";
 
 /** The largest request body the API reads: enough for any resource here, far from a memory problem. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -19,7 +20,7 @@ const tooLarge = (headers: Record<string, string> = {}) =>
  * `Connection: close`. GET and HEAD are let through untouched: no route reads their body.
  */
 export const limitBody = createMiddleware(async (c, next) => {
-  if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+  if (isRead(c.req.method)) return next();
   const length = c.req.header("content-length");
   if (length !== undefined && !c.req.header("transfer-encoding")) {
     if (Number(length) > MAX_BODY_BYTES) throw tooLarge();

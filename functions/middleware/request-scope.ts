@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import type { Credentials, RequestContext } from "../../db/runner/context";
+import { isRead } from "../lib/methods";
 import { createScope, type Scope } from "../lib/scope";
 import type { AccessVariables } from "./access";
 import type { CredentialsVariables } from "./authenticate";
@@ -36,7 +37,7 @@ export const requestScope = createMiddleware<{
     ip: c.get("clientIp"),
     // An unknown route is a 404 and costs nothing.
     route,
-    readOnly: c.req.method === "GET" || c.req.method === "HEAD",
+    readOnly: isRead(c.req.method),
     statementTimeoutMs: c.get("config").DATABASE_STATEMENT_TIMEOUT_MS,
   };
   const credentials = () => (c.get("actsForNobody") ? undefined : c.get("credentials"));
