@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { forbidden, unauthorized } from "../lib/errors";
-import { isRead } from "../lib/methods";
+import { isRead } from "../lib/reads";
 import type { Resource } from "../lib/permissions";
 import type { CredentialsVariables } from "./authenticate";
 

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError, type FieldError, validationError } from "../lib/errors";
-import { isRead } from "../lib/methods";
+import { isRead } from "../lib/reads";
 
 /** The largest request body the API reads: enough for any resource here, far from a memory problem. */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import type { Credentials, RequestContext } from "../../db/runner/context";
-import { isRead } from "../lib/methods";
+import { isRead } from "../lib/reads";
 import { createScope, type Scope } from "../lib/scope";
 import type { AccessVariables } from "./access";
 import type { CredentialsVariables } from "./authenticate";
