@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { forbidden, unauthorized } from "../lib/errors";
-import { isRead } from "../lib/reads";
 import type { Resource } from "../lib/permissions";
+import { isRead } from "../lib/reads";
 import type { CredentialsVariables } from "./authenticate";
 
 export type AccessVariables = {

@@ -1,0 +1,120 @@
+// A throwaway Postgres primary and its streaming standby on this machine, for tests of what a replica does
+// (lag, a missing fresh write, a replica that goes away): made with the server's own initdb and
+// pg_basebackup -R, each a few seconds, removed again by stop(). Needs the Postgres server binaries
+// (`pg_config --bindir`); run as root, the servers run as the `postgres` user, as initdb insists.
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export type StreamingReplica = {
+  /** The primary's URL (trust auth, user postgres, database postgres). */
+  primaryUrl: string;
+  /** The standby's URL: read-only, replaying the primary's WAL `applyDelayMs` late. */
+  standbyUrl: string;
+  /** Stops the standby (the replica "goes away"); the primary runs on. */
+  stopStandby: () => void;
+  /** Stops both servers and removes their folders. */
+  stop: () => void;
+};
+
+const bindir = () => execFileSync("pg_config", ["--bindir"], { encoding: "utf8" }).trim();
+
+/** A port nobody listens on now. */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+
+export async function startStreamingReplica(options: { applyDelayMs?: number } = {}): Promise<StreamingReplica> {
+  const bin = bindir();
+  const asRoot = process.getuid?.() === 0;
+  const owner = asRoot
+    ? {
+        uid: Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" })),
+        gid: Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" })),
+      }
+    : undefined;
+  /** Runs a server binary, as `postgres` when this process is root. */
+  const run = (tool: string, args: string[]) => {
+    const [command, commandArgs] = asRoot
+      ? ["runuser", ["-u", "postgres", "--", join(bin, tool), ...args]]
+      : [join(bin, tool), args];
+    const result = spawnSync(command, commandArgs, { encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr || result.stdout}`);
+  };
+
+  const root = mkdtempSync(join(tmpdir(), "replica-"));
+  if (owner) chownSync(root, owner.uid, owner.gid);
+  const primary = join(root, "primary");
+  const standby = join(root, "standby");
+  const [primaryPort, standbyPort] = [await freePort(), await freePort()];
+  const started: string[] = [];
+  const stopServer = (dir: string) => {
+    if (!started.includes(dir)) return;
+    started.splice(started.indexOf(dir), 1);
+    spawnSync(asRoot ? "runuser" : join(bin, "pg_ctl"), [
+      ...(asRoot ? ["-u", "postgres", "--", join(bin, "pg_ctl")] : []),
+      "-D",
+      dir,
+      "-m",
+      "immediate",
+      "-w",
+      "stop",
+    ]);
+  };
+  const stop = () => {
+    stopServer(standby);
+    stopServer(primary);
+    rmSync(root, { recursive: true, force: true });
+  };
+  const settings = (port: number) =>
+    `\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${root}'\nfsync = off\n`;
+
+  try {
+    run("initdb", ["-D", primary, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
+    await appendFile(
+      join(primary, "postgresql.conf"),
+      `${settings(primaryPort)}wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n`,
+    );
+    run("pg_ctl", ["-D", primary, "-l", join(root, "primary.log"), "-w", "start"]);
+    started.push(primary);
+    run("pg_basebackup", [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(primaryPort),
+      "-U",
+      "postgres",
+      "-D",
+      standby,
+      "-R",
+      "-X",
+      "stream",
+    ]);
+    // postgresql.auto.conf (written by -R with primary_conninfo) is read last: the standby's own settings go there.
+    await appendFile(
+      join(standby, "postgresql.auto.conf"),
+      `${settings(standbyPort)}recovery_min_apply_delay = '${options.applyDelayMs ?? 0}ms'\n`,
+    );
+    run("pg_ctl", ["-D", standby, "-l", join(root, "standby.log"), "-w", "start"]);
+    started.push(standby);
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return {
+    primaryUrl: `postgres://postgres@127.0.0.1:${primaryPort}/postgres`,
+    standbyUrl: `postgres://postgres@127.0.0.1:${standbyPort}/postgres`,
+    stopStandby: () => stopServer(standby),
+    stop,
+  };
+}
