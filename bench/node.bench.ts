@@ -4,7 +4,9 @@
 // another, so the ratio is what the app's code costs; the other a minimal set_config context instead, which
 // also shows what the app's caller checks and rate-limit count cost in Postgres. Each server runs in its own
 // process; rate limiting stays on in the app (its limit out of reach). Per request, the CPU milliseconds each
-// server and Postgres used say where the time goes. Results in bench/results/node.json.
+// server and Postgres used say where the time goes. The app runs twice: its rate-limit hits counted in Postgres
+// (the default) and in Redis (RATE_LIMIT_STORE=redis, REDIS_URL or 127.0.0.1:6379). Results in
+// bench/results/node.json.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
@@ -118,6 +120,13 @@ try {
     sql`insert into items (owner_id, title) select ${userId}::uuid, 'item ' || g from generate_series(1, 104) g`,
   );
   await filler.close();
+  // The same app with its hits counted in Redis (RATE_LIMIT_STORE=redis): no write on the primary per request.
+  const redisServer = await start(
+    "functions/node.ts",
+    { ...env, RATE_LIMIT_STORE: "redis", REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
+    appPort + 2000,
+  );
+  children.push(redisServer);
   const bareEnv = { DATABASE_URL: appUrl, USER_ID: userId };
   const bareServer = await start("bench/lib/bare-server.ts", { ...bareEnv, BARE_CONTEXT: "app" }, barePort);
   children.push(bareServer);
@@ -129,20 +138,33 @@ try {
     +(a.requests_per_s / b.requests_per_s).toFixed(2);
   for (const connections of CONNECTIONS) {
     const app = await load(`${base}/items`, token, connections, appServer);
+    const redis = await load(`http://127.0.0.1:${appPort + 2000}/api/v1/items`, token, connections, redisServer);
     const bare = await load(`http://127.0.0.1:${barePort}/api/v1/items`, token, connections, bareServer);
     const minimal = await load(`http://127.0.0.1:${barePort + 1}/api/v1/items`, token, connections, minimalServer);
-    rows.push({ connections, app, bare, minimal, ratio: ratio(app, bare), ratio_to_minimal: ratio(app, minimal) });
+    rows.push({
+      connections,
+      app,
+      app_redis: redis,
+      bare,
+      minimal,
+      ratio: ratio(app, bare),
+      ratio_to_minimal: ratio(app, minimal),
+      redis_ratio_to_minimal: ratio(redis, minimal),
+    });
   }
   const cpu = (r: { server_cpu_ms: number; postgres_cpu_ms: number }) => `${r.server_cpu_ms} + ${r.postgres_cpu_ms}`;
   console.table(
     rows.map((r) => ({
       connections: r.connections,
       "app req/s (p50 ms)": `${r.app.requests_per_s} (${r.app.p50_ms})`,
+      "app, Redis limits": `${r.app_redis.requests_per_s} (${r.app_redis.p50_ms})`,
       "bare req/s (p50 ms)": `${r.bare.requests_per_s} (${r.bare.p50_ms})`,
       "minimal req/s (p50 ms)": `${r.minimal.requests_per_s} (${r.minimal.p50_ms})`,
       ratio: r.ratio,
       "ratio to minimal": r.ratio_to_minimal,
+      "Redis app to minimal": r.redis_ratio_to_minimal,
       "cpu ms/req app": cpu(r.app),
+      "app, Redis": cpu(r.app_redis),
       bare: cpu(r.bare),
       minimal: cpu(r.minimal),
     })),
@@ -157,6 +179,7 @@ try {
         date: new Date().toISOString(),
         machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
         request: "GET /api/v1/items (20 of 104 rows), node-postgres, pool of 10",
+        app: "npm start, hits counted in Postgres (the default); app_redis: the same with RATE_LIMIT_STORE=redis",
         baselines: {
           bare: "the app's statements (its context statement included), awaited one by one, no app code",
           minimal: "begin read only, a set_config context, the page, the count, commit",

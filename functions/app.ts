@@ -8,6 +8,7 @@ import type { AppEnv } from "./http/env";
 import { registerComponents } from "./http/route";
 import { createRouter } from "./http/router";
 import { handleError, handleNotFound } from "./lib/error-handler";
+import type { RateLimiter } from "./lib/rate-limits/limiter";
 import { authenticate } from "./middleware/authenticate";
 import { limitBody, storableInput } from "./middleware/body";
 import { configFromEnv } from "./middleware/config";
@@ -28,16 +29,19 @@ export function createApp({
   openDatabase,
   clientIp = (request) => request.headers.get("cf-connecting-ip") ?? undefined,
   docsBundle,
+  rateLimiter,
 }: {
   openDatabase: OpenDatabase;
   clientIp?: ClientIp;
+  /** Where rate-limit hits are counted; in the database unless given (Node with RATE_LIMIT_STORE=redis). */
+  rateLimiter?: RateLimiter;
   /** Node: the API reference's script, for /docs to serve itself (the Worker's page loads it from a CDN). */
   docsBundle?: ReadBundle;
 }) {
   const app = createRouter();
 
   app.use(requestId(), requestLog(), secureHeaders(), servedMethods(), configFromEnv());
-  app.use("/api/*", noStore(), configuredCors(), answerOptions(), database({ openDatabase, clientIp }));
+  app.use("/api/*", noStore(), configuredCors(), answerOptions(), database({ openDatabase, clientIp, rateLimiter }));
   // The scope first, then what settles around it: every refusal after them (too large, bad credentials,
   // unstorable input) is counted against the rate limit, and a key's use is recorded with the final answer.
   app.use("/api/*", requestScope, keyUsage, rateLimits, limitBody, authenticate, storableInput);

@@ -11,6 +11,8 @@ import { type Config, ConfigError, loadConfig, timeoutsOf } from "./lib/config";
 import { describeFirstSuperuser, ensureFirstSuperuserFrom } from "./lib/first-superuser";
 import { describeError, log, logStatement } from "./lib/log";
 import { readOrCreateSecret } from "./lib/private-file";
+import { redisStore } from "./lib/rate-limits/redis";
+import { storeLimiter } from "./lib/rate-limits/store-limiter";
 import { startupHint } from "./lib/startup-hint";
 
 // `npm start`: the same Hono app on Node. No DATABASE_URL: embedded PGlite kept in PGLITE_DATA_DIR, so a
@@ -103,8 +105,11 @@ const { runner, close, description, role } = await prepareDatabase().catch((erro
 // Rate limits key anonymous callers by address: here the socket's, whatever headers a client sent. Behind a
 // proxy, read it from the proxy's header instead. Kept beside the request, which stays as Node handed it over.
 const addresses = new WeakMap<Request, string>();
+// Rate limits in Redis (RATE_LIMIT_STORE=redis): no request writes on the primary to be counted.
+const counters = config.RATE_LIMIT_STORE === "redis" ? redisStore(config.REDIS_URL as string) : undefined;
 const app = createApp({
   openDatabase: () => runner,
+  rateLimiter: counters && storeLimiter(counters, { rulesTtlMs: config.RATE_LIMIT_RULES_TTL_MS }),
   clientIp: (request) => addresses.get(request),
   docsBundle: readLocalBundle,
 });
@@ -137,7 +142,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     server.close();
     void Promise.allSettled(pending)
-      .then(close)
+      .then(() => Promise.all([close(), counters?.close()]))
       .finally(() => process.exit(0));
   });
 }

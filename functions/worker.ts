@@ -9,7 +9,7 @@ import { transactionRunner } from "../db/runner/transaction";
 import * as schema from "../db/schema";
 import { poolTimeouts } from "../db/timeouts";
 import { createApp } from "./app";
-import { type Config, loadConfig, timeoutsOf } from "./lib/config";
+import { type Config, ConfigError, loadConfig, timeoutsOf } from "./lib/config";
 import { log, logStatement } from "./lib/log";
 import { runMaintenance } from "./maintenance/run";
 
@@ -75,6 +75,10 @@ function openHyperdrive(hyperdrive: Hyperdrive, config: Config) {
 // ended with waitUntil once the response is on its way. NEON_DRIVER=ws runs everything over a Pool per request,
 // the slower path, kept for comparison (npm run bench:edge).
 function open(config: Config, bindings: Record<string, unknown>) {
+  // A Worker cannot hold the Redis client's TCP connection across requests: counting stays in Postgres here.
+  if (config.RATE_LIMIT_STORE !== "postgres") {
+    throw new ConfigError("RATE_LIMIT_STORE=redis is for the Node server: on Workers, rate limits count in Postgres");
+  }
   const hyperdrive = hyperdriveOf(bindings);
   if (hyperdrive) return openHyperdrive(hyperdrive, config);
   const url = pointDriver(config);

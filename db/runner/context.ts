@@ -50,6 +50,8 @@ export type Caller = {
   keyId: string | null;
   /** The access token's session. */
   sessionId: string | null;
+  /** The user's tier (none: anonymous, or the tier was deleted: the default tier's rules apply). */
+  tierId: string | null;
   rateLimit: { limit: number; hits: number; resetAt: Date } | null;
 };
 
@@ -62,6 +64,7 @@ type ContextRow = {
   rate_hits: number | null;
   rate_reset: Date | string | null;
   session_id: string | null;
+  tier_id: string | null;
 };
 
 /**
@@ -118,6 +121,7 @@ export function callerOf(result: unknown): Caller {
     isSuperuser: row.is_superuser,
     keyId: row.key_id,
     sessionId: row.session_id,
+    tierId: row.tier_id,
     rateLimit: limit !== null && hits !== null && reset !== null ? { limit, hits, resetAt: new Date(reset) } : null,
   };
 }

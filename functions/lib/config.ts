@@ -65,6 +65,16 @@ export const configSchema = z
       .union([z.boolean(), z.enum(["true", "false"], { message: "LOG_SQL must be true or false" })])
       .default(false)
       .transform((value) => value === true || value === "true"),
+    /**
+     * Where rate-limit hits are counted: `postgres` (the default; each request's context statement counts its
+     * hit, so every request writes on the primary) or `redis` (the Node server, REDIS_URL; reads then write
+     * nothing, and may run on replicas). docs/scaling.md compares them.
+     */
+    RATE_LIMIT_STORE: z.enum(["postgres", "redis"]).default("postgres"),
+    /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS), for RATE_LIMIT_STORE=redis. */
+    REDIS_URL: z.string().url().optional(),
+    /** With RATE_LIMIT_STORE=redis: how long the rules read from the database are used before being read again. */
+    RATE_LIMIT_RULES_TTL_MS: int(10_000, 0, 3_600_000),
     MAINTENANCE_RETENTION_DAYS: int(30, 0, 3650),
     KEY_USAGE_RETENTION_DAYS: int(90, 1, 3650),
     MAINTENANCE_BATCH_SIZE: int(500, 1, 10_000),
@@ -73,6 +83,10 @@ export const configSchema = z
   .refine((config) => config.EMAIL_PROVIDER !== "resend" || config.RESEND_API_KEY, {
     message: "EMAIL_PROVIDER=resend needs RESEND_API_KEY",
     path: ["RESEND_API_KEY"],
+  })
+  .refine((config) => config.RATE_LIMIT_STORE !== "redis" || config.REDIS_URL, {
+    message: "RATE_LIMIT_STORE=redis needs REDIS_URL",
+    path: ["REDIS_URL"],
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -43,3 +43,14 @@ export const validationError = (details: FieldError[]) =>
 
 export const serviceUnavailable = (message: string, retryAfterSeconds = 5) =>
   new ApiError(503, "service_unavailable", message, undefined, { "Retry-After": String(retryAfterSeconds) });
+
+/** Over a rate limit: the window's limit and when it ends, as headers the client can wait on. */
+export function tooManyRequests(limit: number, resetAt: Date) {
+  const reset = Math.max(0, Math.ceil((resetAt.getTime() - Date.now()) / 1000));
+  return new ApiError(429, "rate_limited", "Too many requests", undefined, {
+    "X-RateLimit-Limit": String(limit),
+    "X-RateLimit-Remaining": "0",
+    "X-RateLimit-Reset": String(reset),
+    "Retry-After": String(Math.max(1, reset)),
+  });
+}

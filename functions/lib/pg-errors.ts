@@ -1,5 +1,13 @@
 import { findPgError, type PgError } from "../../db/pg-error";
-import { ApiError, conflict, forbidden, serviceUnavailable, unauthorized, validationError } from "./errors";
+import {
+  ApiError,
+  conflict,
+  forbidden,
+  serviceUnavailable,
+  tooManyRequests,
+  unauthorized,
+  validationError,
+} from "./errors";
 
 export { findPgError };
 
@@ -19,7 +27,7 @@ function fieldOf(pg: PgError) {
 }
 
 /** 429 with the window's limit and reset, from the DETAIL of PT429: `{"limit": n, "reset_at": epoch}`. */
-function tooManyRequests(detail: string | undefined) {
+function overLimit(detail: string | undefined) {
   let limit = 0;
   let resetAt = Date.now() / 1000;
   try {
@@ -27,13 +35,7 @@ function tooManyRequests(detail: string | undefined) {
     limit = Number(parsed.limit ?? 0);
     resetAt = Number(parsed.reset_at ?? resetAt);
   } catch {}
-  const reset = Math.max(0, Math.ceil(resetAt - Date.now() / 1000));
-  return new ApiError(429, "rate_limited", "Too many requests", undefined, {
-    "X-RateLimit-Limit": String(limit),
-    "X-RateLimit-Remaining": "0",
-    "X-RateLimit-Reset": String(reset),
-    "Retry-After": String(Math.max(1, reset)),
-  });
+  return tooManyRequests(limit, new Date(resetAt * 1000));
 }
 
 // Driver errors without a SQLSTATE that mean the database could not be reached or did not answer in time
@@ -59,7 +61,7 @@ export function mapDatabaseError(error: unknown): ApiError | undefined {
     case "PT403":
       return forbidden(pg.message);
     case "PT429":
-      return tooManyRequests(pg.detail);
+      return overLimit(pg.detail);
     case "23505":
       return conflict(`A record with this ${field} already exists`, [
         { field, location: "body", message: "already exists" },

@@ -3,7 +3,7 @@ import type { Caller, RequestContext } from "../../db/runner/context";
 import { type BatchResults, batch, type Plan, type Query } from "../../db/runner/plan";
 import type { Ran, Runner } from "../../db/runner/runner";
 import { forbidden } from "./errors";
-import { findPgError } from "./pg-errors";
+import { databaseLimiter, type RateLimiter } from "./rate-limits/limiter";
 
 type RunOptions = {
   /** Refuse (403) unless the caller is a superuser; checked in the context statement, before any other. */
@@ -36,19 +36,13 @@ export type Scope = {
 };
 
 /**
- * A refusal of the context statement that leaves nothing to count on the way out: a hit over the limit
- * changes nothing by being counted again. (Refused credentials, PT401, are counted on the way out, against
- * the client's address.)
- */
-const NOTHING_TO_COUNT = new Set(["PT429"]);
-
-/**
  * The request's scope and what the request middleware needs to know afterwards: whether the rate-limit hit
- * was counted (a transaction that committed counted it; one that rolled back did not), and the caller.
+ * was counted (the limiter says when: in the database, a transaction that committed counted it and one that
+ * rolled back did not; in Redis, the count comes before or beside the transaction), and the caller.
  * `contextNow` gives the request context each time a service runs: derived then from what the request's
  * middleware set (its credentials, the permission its route needs), never kept in an object they change.
  */
-export function createScope(runner: Runner, contextNow: () => RequestContext) {
+export function createScope(runner: Runner, contextNow: () => RequestContext, limiter: RateLimiter = databaseLimiter) {
   const state = { counted: false, caller: undefined as Caller | undefined };
   const contextFor = (options: RunOptions): RequestContext => {
     const context = contextNow();
@@ -64,22 +58,18 @@ export function createScope(runner: Runner, contextNow: () => RequestContext) {
       route: state.counted ? undefined : context.route,
     };
   };
-  const settle = async <T>(ran: Promise<Ran<T>>): Promise<T> => {
-    try {
-      const { caller, value } = await ran;
+  const settle = async <T>(context: RequestContext, flight: (context: RequestContext) => Promise<Ran<T>>) => {
+    const { caller, value } = await limiter.run(runner, context, flight, () => {
       state.counted = true;
-      state.caller = caller;
-      return value();
-    } catch (error) {
-      if (NOTHING_TO_COUNT.has(findPgError(error)?.code ?? "")) state.counted = true;
-      throw error;
-    }
+    });
+    state.caller = caller;
+    return value();
   };
   const scope: Scope = {
     batch: async (build, answer, options = {}) =>
-      settle(runner.batch(contextFor(options), (q) => batch(build(q), answer))),
-    run: async (build, options = {}) => settle(runner.batch(contextFor(options), build)),
-    transaction: async (fn, options = {}) => settle(runner.transaction(contextFor(options), fn)),
+      settle(contextFor(options), (context) => runner.batch(context, (q) => batch(build(q), answer))),
+    run: async (build, options = {}) => settle(contextFor(options), (context) => runner.batch(context, build)),
+    transaction: async (fn, options = {}) => settle(contextFor(options), (context) => runner.transaction(context, fn)),
     database: () => runner.database(),
   };
   return { scope, state };

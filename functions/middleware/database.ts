@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import type { Runner } from "../../db/runner/runner";
 import type { Config } from "../lib/config";
 import { log } from "../lib/log";
+import { databaseLimiter, type RateLimiter } from "../lib/rate-limits/limiter";
 import type { ConfigVariables } from "./config";
 
 /** How the app gets a statement runner for one request: the Worker makes one per request, Node shares one. */
@@ -18,6 +19,8 @@ export type DatabaseVariables = {
   background: Promise<unknown>[];
   /** The caller's address, for rate limits on anonymous requests. */
   clientIp: string;
+  /** Where rate-limit hits are counted (functions/lib/rate-limits). */
+  rateLimiter: RateLimiter;
 };
 
 /**
@@ -25,13 +28,22 @@ export type DatabaseVariables = {
  * afterResponse. On Workers the closing runs after the response is sent (waitUntil); elsewhere the request
  * waits for it.
  */
-export const database = ({ openDatabase, clientIp }: { openDatabase: OpenDatabase; clientIp: ClientIp }) =>
+export const database = ({
+  openDatabase,
+  clientIp,
+  rateLimiter = databaseLimiter,
+}: {
+  openDatabase: OpenDatabase;
+  clientIp: ClientIp;
+  rateLimiter?: RateLimiter;
+}) =>
   createMiddleware<{ Bindings: Record<string, unknown>; Variables: ConfigVariables & DatabaseVariables }>(
     async (c, next) => {
       const runner = openDatabase(c.get("config"), c.env ?? {});
       c.set("runner", runner);
       c.set("background", []);
       c.set("clientIp", clientIp(c.req.raw) ?? "unknown");
+      c.set("rateLimiter", rateLimiter);
       try {
         await next();
       } finally {

@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import type { RequestIdVariables } from "hono/request-id";
 import type { RequestContext } from "../../db/runner/context";
-import { nothing } from "../../db/runner/plan";
 import { handleError } from "../lib/error-handler";
+import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
 import { findPgError } from "../lib/pg-errors";
 import type { DatabaseVariables } from "./database";
@@ -10,13 +10,12 @@ import type { ScopeVariables } from "./request-scope";
 
 /**
  * Rate limits on the way out (registered right after requestScope, so every refusal after it is seen here).
- * A request's hit is counted in its own transaction's context statement; rules are read there, so a change to
- * a tier's limits applies to the next request, and the counter is an atomic upsert, so under any concurrency
- * exactly `limit` requests pass.
+ * A request's hit is counted by the rate limiter (functions/lib/rate-limits) when its transaction runs: in
+ * the database, by its own context statement; in Redis, before or beside it.
  *
- * A request whose transaction rolled back (or that never reached the database: a 422, a missing token) was
- * not counted: it is counted here, with one more statement on that failure path only, so failing requests
- * still count; past the limit its answer becomes 429, as it would have been. Then the answer tells the client
+ * A request whose hit was not counted (its transaction rolled back, or it never reached the database: a 422,
+ * a missing token) is counted here, on that failure path only, so failing requests still count; past the
+ * limit its answer becomes 429, as it would have been. Then the answer tells the client
  * where it stands (X-RateLimit-Limit, -Remaining, -Reset).
  */
 export const rateLimits = createMiddleware<{ Variables: DatabaseVariables & ScopeVariables & RequestIdVariables }>(
@@ -33,13 +32,12 @@ export const rateLimits = createMiddleware<{ Variables: DatabaseVariables & Scop
           ? { ip: context.ip, route, readOnly: context.readOnly }
           : { ...context, credentials: credentials() };
       try {
-        const ran = await c.get("runner").batch(counted, () => nothing(undefined), false);
-        state.caller = ran.caller;
+        state.caller = await c.get("rateLimiter").countFailed(c.get("runner"), counted);
       } catch (error) {
-        const code = findPgError(error)?.code;
-        if (code === "PT429") {
+        const status = error instanceof ApiError ? error.status : findPgError(error)?.code;
+        if (status === 429 || status === "PT429") {
           c.res = handleError(error, c);
-        } else if (code !== "PT401") {
+        } else if (status !== "PT401") {
           log("warn", "counting a failed request failed", { requestId: c.get("requestId"), error });
         }
       }

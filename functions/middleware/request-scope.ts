@@ -41,11 +41,11 @@ export const requestScope = createMiddleware<{
     statementTimeoutMs: c.get("config").DATABASE_STATEMENT_TIMEOUT_MS,
   };
   const credentials = () => (c.get("actsForNobody") ? undefined : c.get("credentials"));
-  const request = createScope(c.get("runner"), () => ({
-    ...context,
-    credentials: credentials(),
-    permission: c.get("permission"),
-  }));
+  const request = createScope(
+    c.get("runner"),
+    () => ({ ...context, credentials: credentials(), permission: c.get("permission") }),
+    c.get("rateLimiter"),
+  );
   c.set("request", { ...request, context, credentials });
   c.set("scope", request.scope);
   await next();

@@ -18,6 +18,7 @@ import type { SqlLog } from "../../db/sql-log";
 import { startRelay } from "../../scripts/local/relay";
 import { type App, createApp } from "../app";
 import { findPgError } from "../lib/pg-errors";
+import type { RateLimiter } from "../lib/rate-limits/limiter";
 import type { ErrorSchema } from "../lib/schemas";
 import { type Contract, contractOf, type OpenApiDocument } from "./contract";
 
@@ -217,9 +218,12 @@ export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
  * checked against the OpenAPI document the app serves (./contract.ts): a test that receives an answer the
  * document does not allow fails, whatever it asserts itself.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { sqlLog?: SqlLog } = {}) {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { sqlLog?: SqlLog; rateLimiter?: RateLimiter } = {},
+) {
   const database = await openTestDatabase({ sqlLog: options.sqlLog });
-  const app = createApp({ openDatabase: () => database.runner() });
+  const app = createApp({ openDatabase: () => database.runner(), rateLimiter: options.rateLimiter });
   const bindings = { ...testEnv, ...env };
   let contract: Promise<Contract> | undefined;
   const documented = async () => {

@@ -9,10 +9,13 @@
 -- credentials, PT403 not allowed, PT429 over the rate limit (DETAIL carries the limit and when the window
 -- ends, as JSON). A raise rolls back the whole request, counter included.
 --
+-- The caller's tier comes back too (none: anonymous, or the tier was deleted; either way the default tier's
+-- rules apply), for a rate limiter kept outside the database, which counts with p_route null here.
+--
 -- p_checks = false only counts: the API calls it that way, alone, for a request that failed after its
 -- transaction rolled back (or never reached the database), so that failed requests still count.
 CREATE OR REPLACE FUNCTION app_auth.begin_request(p_user_id uuid, p_token_version integer, p_key_prefix text, p_key_hash text, p_permission text, p_superuser_only boolean, p_ip text, p_route text, p_checks boolean, p_session_id uuid, p_provider text, p_subject text, p_email text, p_email_verified boolean)
- RETURNS TABLE(user_id uuid, is_superuser boolean, key_id uuid, rate_limit integer, rate_hits integer, rate_reset timestamp with time zone, session_id uuid)
+ RETURNS TABLE(user_id uuid, is_superuser boolean, key_id uuid, rate_limit integer, rate_hits integer, rate_reset timestamp with time zone, session_id uuid, tier_id uuid)
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
@@ -117,7 +120,7 @@ BEGIN
   END IF;
 
   RETURN QUERY SELECT v_user_id, coalesce(v_superuser, false), v_key_id, v_limit, v_hits, v_reset,
-    CASE WHEN v_key_id IS NULL THEN p_session_id END;
+    CASE WHEN v_key_id IS NULL THEN p_session_id END, v_tier_id;
 END
 $function$;
 --> statement-breakpoint

@@ -1,0 +1,60 @@
+import { Redis } from "ioredis";
+import { serviceUnavailable } from "../errors";
+import { log } from "../log";
+import type { CounterStore } from "./store-limiter";
+
+/**
+ * One fixed window per key, by Redis's clock (every API process agrees on the window): a hash of the window's
+ * start and its count, reset when a new window begins and expiring when it ends. A script runs atomically, so
+ * N concurrent hits get N distinct counts: exactly `limit` pass. One round trip (EVALSHA).
+ */
+const HIT = `
+local now = tonumber(redis.call('TIME')[1])
+local period = tonumber(ARGV[1])
+local start = now - (now % period)
+if redis.call('HGET', KEYS[1], 'w') ~= tostring(start) then
+  redis.call('HSET', KEYS[1], 'w', start, 'n', 0)
+  redis.call('EXPIREAT', KEYS[1], start + period)
+end
+return {redis.call('HINCRBY', KEYS[1], 'n', 1), start + period}
+`;
+
+type WithHit = Redis & { rateLimitHit(key: string, period: number): Promise<[number, number]> };
+
+/**
+ * Rate-limit counters in Redis (REDIS_URL), for the Node server. A Redis that cannot be reached answers 503
+ * at once (no queueing of commands while it is away): limits are not skipped silently.
+ */
+export function redisStore(url: string, { timeoutMs = 1000 }: { timeoutMs?: number } = {}) {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+  }) as WithHit;
+  redis.defineCommand("rateLimitHit", { numberOfKeys: 1, lua: HIT });
+  // Said once each time Redis goes away (ioredis reconnects on its own, and retries say the same again).
+  let away = false;
+  redis.on("ready", () => {
+    away = false;
+  });
+  redis.on("error", (error) => {
+    if (!away) log("warn", "Redis (rate limits) unreachable: requests that need a count answer 503", { error });
+    away = true;
+  });
+  const store: CounterStore & { close(): Promise<void> } = {
+    async hit(key, periodSeconds) {
+      try {
+        const [hits, resetAt] = await redis.rateLimitHit(key, periodSeconds);
+        return { hits: Number(hits), resetAt: new Date(Number(resetAt) * 1000) };
+      } catch (error) {
+        throw Object.assign(serviceUnavailable("Rate limiter unavailable"), { cause: error });
+      }
+    },
+    async close() {
+      redis.disconnect();
+    },
+  };
+  return store;
+}

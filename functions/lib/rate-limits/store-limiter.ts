@@ -1,0 +1,145 @@
+import type { Caller, Credentials, RequestContext } from "../../../db/runner/context";
+import { nothing } from "../../../db/runner/plan";
+import type { Ran, Runner } from "../../../db/runner/runner";
+import { ApiError, tooManyRequests } from "../errors";
+import { findPgError } from "../pg-errors";
+import type { RateLimiter } from "./limiter";
+import { ruleBook } from "./rules";
+
+/** Where counters live outside the database: one atomic increment of a fixed window per call. */
+export type CounterStore = {
+  /** Counts one hit on `key` in the current `periodSeconds` window, by the store's clock. */
+  hit(key: string, periodSeconds: number): Promise<{ hits: number; resetAt: Date }>;
+};
+
+/** How many subjects' tiers are remembered; past it the longest unused is forgotten (and asked again). */
+const KNOWN_SUBJECTS = 10_000;
+
+/**
+ * Whose counter a request's hit goes to, from its credentials as presented (before the database checked them):
+ * a verified token's user; an API key by its prefix and the hash of its secret, so that a made-up secret
+ * beside someone's real prefix counts on a counter of its own, not theirs; an identity provider's subject;
+ * else the client's address.
+ */
+function subjectOf(credentials: Credentials | undefined, ip: string | undefined) {
+  switch (credentials?.via) {
+    case "token":
+      return `user:${credentials.userId}`;
+    case "api_key":
+      return `key:${credentials.prefix}:${credentials.hash.slice(0, 16)}`;
+    case "provider":
+      return `idp:${credentials.identity.issuer} ${credentials.identity.subject}`;
+    default:
+      return `ip:${ip ?? "unknown"}`;
+  }
+}
+
+const anonymous: Caller = {
+  userId: null,
+  isSuperuser: false,
+  keyId: null,
+  sessionId: null,
+  tierId: null,
+  rateLimit: null,
+};
+
+/**
+ * Rate limits counted in a store outside the database (Redis), so that no request writes on the primary to be
+ * counted. The rules come from the database (rules.ts); a subject's tier is learned from the caller each of
+ * its transactions resolves, so the hit can be counted before or beside the transaction:
+ *
+ * - a write counts first, and runs its transaction only if under the limit: a 429 has written nothing;
+ * - a read counts beside its transaction (both at once) and answers 429 without its result when over;
+ * - a subject not seen yet (since the process started) is resolved first, by a context statement alone, for a
+ *   write; a read counts after its transaction.
+ *
+ * A tier change (billing, an admin) applies to the subject's next read (which learns it and counts again, on the
+ * new tier's counter) and to the write after the next; the count itself is exact under any concurrency, as the
+ * store's increment is atomic. Refused credentials (PT401)
+ * leave the hit uncounted, so the request is counted against the client's address, as in the database.
+ */
+export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: number }): RateLimiter {
+  const rules = ruleBook(rulesTtlMs);
+  const tiers = new Map<string, string | null>();
+  const learn = (subject: string, caller: Caller) => {
+    tiers.delete(subject);
+    tiers.set(subject, caller.tierId);
+    if (tiers.size > KNOWN_SUBJECTS) tiers.delete(tiers.keys().next().value as string);
+  };
+  const tierOf = (subject: string, context: RequestContext) => (context.credentials ? tiers.get(subject) : null);
+
+  /** The caller, resolved by a context statement alone (read-only, counting nothing). */
+  const resolve = async (runner: Runner, context: RequestContext) =>
+    (await runner.batch({ ...context, route: undefined, readOnly: true }, () => nothing(undefined))).caller;
+
+  /** Counts the hit: the window, or none when no rule applies. Throws a 429 over the limit. */
+  const hit = async (runner: Runner, subject: string, tierId: string | null, route: string) => {
+    const rule = await rules.match(runner, tierId, route);
+    if (!rule) return null;
+    const { hits, resetAt } = await store.hit(`rl:${rule.id}:${subject}`, rule.period);
+    if (hits > rule.limit) throw tooManyRequests(rule.limit, resetAt);
+    return { limit: rule.limit, hits, resetAt };
+  };
+
+  return {
+    async run(runner, context, flight, counted) {
+      const { route } = context;
+      if (!route) return flight(context);
+      const inDatabase = { ...context, route: undefined };
+      const subject = subjectOf(context.credentials, context.ip);
+      const withWindow = <T>(ran: Ran<T>, rateLimit: Caller["rateLimit"]): Ran<T> => {
+        learn(subject, ran.caller);
+        return { ...ran, caller: { ...ran.caller, rateLimit } };
+      };
+      /** The hit, counted (over the limit too: the 429 is its answer); a store that failed counted nothing. */
+      const counting = async (tierId: string | null) => {
+        try {
+          const window = await hit(runner, subject, tierId, route);
+          counted();
+          return window;
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 429) counted();
+          throw error;
+        }
+      };
+      let tierId = tierOf(subject, context);
+      if (!context.readOnly) {
+        if (tierId === undefined) {
+          const caller = await resolve(runner, inDatabase);
+          learn(subject, caller);
+          tierId = caller.tierId;
+        }
+        const window = await counting(tierId);
+        return withWindow(await flight(inDatabase), window);
+      }
+      if (tierId === undefined) {
+        const ran = await flight(inDatabase);
+        return withWindow(ran, await counting(ran.caller.tierId));
+      }
+      // A read: the count and the transaction at once. Over the limit (or the store unreachable), that is the
+      // answer, whatever the transaction gave.
+      const [window, ran] = await Promise.allSettled([hit(runner, subject, tierId, route), flight(inDatabase)]);
+      const refused = ran.status === "rejected" && findPgError(ran.reason)?.code === "PT401";
+      if (window.status === "rejected") {
+        if (window.reason instanceof ApiError && window.reason.status === 429) counted();
+        throw window.reason;
+      }
+      if (ran.status === "rejected") {
+        // Refused credentials: counted against the client's address on the way out instead.
+        if (!refused) counted();
+        throw ran.reason;
+      }
+      counted();
+      // The subject's tier changed since its last request: the hit belongs to the new tier's counter.
+      if (ran.value.caller.tierId !== tierId) return withWindow(ran.value, await counting(ran.value.caller.tierId));
+      return withWindow(ran.value, window.value);
+    },
+    async countFailed(runner, context) {
+      const { route } = context;
+      const caller = context.credentials ? await resolve(runner, context) : anonymous;
+      const subject = subjectOf(context.credentials, context.ip);
+      if (context.credentials) learn(subject, caller);
+      return { ...caller, rateLimit: route ? await hit(runner, subject, caller.tierId, route) : null };
+    },
+  };
+}
