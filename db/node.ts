@@ -7,6 +7,7 @@ import { openPg } from "./drivers/node-postgres/open";
 import { pipelinedPgRunner } from "./drivers/node-postgres/runner";
 import { openPglite } from "./drivers/pglite/open";
 import { migrationConfig } from "./migrations";
+import { type ReplicaStats, replicatedRunner } from "./runner/replicas";
 import type { Runner } from "./runner/runner";
 import { transactionRunner } from "./runner/transaction";
 import type { SqlLog } from "./sql-log";
@@ -35,11 +36,18 @@ export async function openNodeDatabase(options: {
   poolMax?: number;
   /** Told every statement's text and duration (LOG_SQL=true), on every driver; never its parameters. */
   sqlLog?: SqlLog;
+  /**
+   * Read replicas of `databaseUrl` (the same login role): reads that count nothing in the database run there
+   * unless they lag more than `maxLagMs` or are behind the caller's last write (db/runner/replicas.ts).
+   */
+  replicas?: { urls: string[]; maxLagMs: number };
 }): Promise<{
   db: Database;
   /** Where withAdmin works: the maintenance login's pool, PGlite's owner-authorized handle, or none. */
   maintenance: Database | undefined;
   runner: Runner;
+  /** With read replicas: what served the reads so far. */
+  replicaStats?: ReplicaStats;
   close: () => Promise<void>;
   description: string;
 }> {
@@ -74,14 +82,32 @@ export async function openNodeDatabase(options: {
       timeouts: options.timeouts,
       sqlLog: options.sqlLog,
     });
+    const replicaUrls = options.replicas?.urls ?? [];
+    const primary = pipelinedPgRunner(app.pool, maintenanceDb, { positions: replicaUrls.length > 0 });
+    const replicas = replicaUrls.map((replicaUrl) => {
+      const replica = openPg(replicaUrl, {
+        max: options.poolMax,
+        pipeline: true,
+        timeouts: options.timeouts,
+        sqlLog: options.sqlLog,
+      });
+      const { host } = new URL(replicaUrl);
+      return { name: host, runner: pipelinedPgRunner(replica.pool, undefined), close: replica.close };
+    });
+    const replicated =
+      replicas.length > 0
+        ? replicatedRunner(primary, replicas, { maxLagMs: options.replicas?.maxLagMs ?? 5_000 })
+        : undefined;
     return {
       db: app.db,
       maintenance: maintenance?.db,
-      runner: pipelinedPgRunner(app.pool, maintenanceDb),
+      runner: replicated ?? primary,
+      replicaStats: replicated?.stats,
       close: async () => {
-        await Promise.all([app.close(), maintenance?.close()]);
+        await Promise.all([app.close(), maintenance?.close(), ...replicas.map((replica) => replica.close())]);
       },
-      description,
+      description:
+        replicas.length > 0 ? `${description}, read replicas ${replicas.map((r) => r.name).join(", ")}` : description,
     };
   }
 

@@ -12,6 +12,7 @@ import type { RateLimiter } from "./lib/rate-limits/limiter";
 import { authenticate } from "./middleware/authenticate";
 import { limitBody, storableInput } from "./middleware/body";
 import { configFromEnv } from "./middleware/config";
+import { consistency } from "./middleware/consistency";
 import { configuredCors } from "./middleware/cors";
 import { type ClientIp, database, type OpenDatabase } from "./middleware/database";
 import { keyUsage } from "./middleware/key-usage";
@@ -44,7 +45,7 @@ export function createApp({
   app.use("/api/*", noStore(), configuredCors(), answerOptions(), database({ openDatabase, clientIp, rateLimiter }));
   // The scope first, then what settles around it: every refusal after them (too large, bad credentials,
   // unstorable input) is counted against the rate limit, and a key's use is recorded with the final answer.
-  app.use("/api/*", requestScope, keyUsage, rateLimits, limitBody, authenticate, storableInput);
+  app.use("/api/*", requestScope, consistency(), keyUsage, rateLimits, limitBody, authenticate, storableInput);
 
   // Every feature, in the order of functions/features.ts; the result keeps each route's types for hc<App>.
   for (const [path, routes] of features) app.route(path, routes);

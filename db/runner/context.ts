@@ -35,6 +35,11 @@ export type RequestContext = {
    * user id. Set only by the webhook, once Stripe's signature over the body checked (functions/billing).
    */
   billing?: boolean;
+  /**
+   * Read-your-writes: the WAL position of the caller's last write (db/runner/replicas.ts). A read replica that
+   * has not replayed that far leaves the read to the primary. Ignored without replicas.
+   */
+  after?: string;
   /** statement_timeout for the rest of the transaction (every driver, Neon's HTTP API included). */
   statementTimeoutMs?: number;
 };

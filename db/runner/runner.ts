@@ -8,7 +8,15 @@ import type { Plan } from "./plan";
  * called after the caller has taken note of the commit, so an answer that throws (not found) is still a
  * request whose transaction ran (and whose rate-limit hit was counted).
  */
-export type Ran<T> = { caller: Caller; value: () => T };
+export type Ran<T> = {
+  caller: Caller;
+  value: () => T;
+  /**
+   * Where a write's commit ends in the primary's WAL (`pg_current_wal_lsn()` after COMMIT), from a runner that
+   * reports positions (with read replicas): a read that must see this write waits for no replica behind it.
+   */
+  position?: string;
+};
 
 /**
  * How a request's statements reach the database; one per driver, the same interface for all, so services

@@ -75,6 +75,23 @@ export const configSchema = z
     REDIS_URL: z.string().url().optional(),
     /** With RATE_LIMIT_STORE=redis: how long the rules read from the database are used before being read again. */
     RATE_LIMIT_RULES_TTL_MS: int(10_000, 0, 3_600_000),
+    /**
+     * Read replicas of DATABASE_URL (comma-separated login-role URLs; the Node server): GET and HEAD run there,
+     * read-only, unless a replica lags or has not replayed the caller's last write (docs/scaling.md). Needs
+     * RATE_LIMIT_STORE=redis: counting in Postgres writes on every request.
+     */
+    DATABASE_REPLICA_URLS: z
+      .string()
+      .default("")
+      .transform((value) =>
+        value
+          .split(",")
+          .map((url) => url.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().url("DATABASE_REPLICA_URLS: each must be a postgres:// URL"))),
+    /** A replica further behind the primary than this is left out; its reads go to the primary. */
+    DATABASE_REPLICA_MAX_LAG_MS: int(5_000, 100, 600_000),
     MAINTENANCE_RETENTION_DAYS: int(30, 0, 3650),
     KEY_USAGE_RETENTION_DAYS: int(90, 1, 3650),
     MAINTENANCE_BATCH_SIZE: int(500, 1, 10_000),
@@ -87,6 +104,10 @@ export const configSchema = z
   .refine((config) => config.RATE_LIMIT_STORE !== "redis" || config.REDIS_URL, {
     message: "RATE_LIMIT_STORE=redis needs REDIS_URL",
     path: ["REDIS_URL"],
+  })
+  .refine((config) => config.DATABASE_REPLICA_URLS.length === 0 || config.RATE_LIMIT_STORE !== "postgres", {
+    message: "read replicas need RATE_LIMIT_STORE=redis: counting hits in Postgres writes on every request, reads too",
+    path: ["DATABASE_REPLICA_URLS"],
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -43,7 +43,12 @@ export type Scope = {
  * middleware set (its credentials, the permission its route needs), never kept in an object they change.
  */
 export function createScope(runner: Runner, contextNow: () => RequestContext, limiter: RateLimiter = databaseLimiter) {
-  const state = { counted: false, caller: undefined as Caller | undefined };
+  const state = {
+    counted: false,
+    caller: undefined as Caller | undefined,
+    /** Where the request's last write committed in the WAL, when the runner reports it (read replicas). */
+    position: undefined as string | undefined,
+  };
   const contextFor = (options: RunOptions): RequestContext => {
     const context = contextNow();
     // Closed by default: an API key reaches only routes that name the permission it needs (permit), so a
@@ -59,10 +64,11 @@ export function createScope(runner: Runner, contextNow: () => RequestContext, li
     };
   };
   const settle = async <T>(context: RequestContext, flight: (context: RequestContext) => Promise<Ran<T>>) => {
-    const { caller, value } = await limiter.run(runner, context, flight, () => {
+    const { caller, value, position } = await limiter.run(runner, context, flight, () => {
       state.counted = true;
     });
     state.caller = caller;
+    state.position = position ?? state.position;
     return value();
   };
   const scope: Scope = {

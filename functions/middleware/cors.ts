@@ -11,5 +11,17 @@ export const configuredCors = () =>
       .map((origin) => origin.trim())
       .filter(Boolean);
     if (origins.length === 0) return next();
-    return cors({ origin: origins.includes("*") ? "*" : origins, maxAge: 600 })(c, next);
+    return cors({
+      origin: origins.includes("*") ? "*" : origins,
+      maxAge: 600,
+      // What a browser client may read of an answer: where it stands with its rate limit, and the token of its
+      // last write to send back for read-your-writes (consistency.ts).
+      exposeHeaders: [
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+        "Retry-After",
+        "X-Consistency-Token",
+      ],
+    })(c, next);
   });

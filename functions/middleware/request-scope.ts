@@ -8,6 +8,11 @@ import type { CredentialsVariables } from "./authenticate";
 import type { ConfigVariables } from "./config";
 import type { DatabaseVariables } from "./database";
 
+export type ConsistencyVariables = {
+  /** Read-your-writes (consistency.ts): the WAL position this request's reads must see (the caller's last write). */
+  readAfter: () => string | undefined;
+};
+
 export type ScopeVariables = {
   /** The request's RLS scope, for services (functions/lib/scope.ts). */
   scope: Scope;
@@ -28,7 +33,12 @@ export type ScopeVariables = {
  * request anyone else's context: without those variables, a request acts for nobody.
  */
 export const requestScope = createMiddleware<{
-  Variables: ConfigVariables & DatabaseVariables & ScopeVariables & CredentialsVariables & AccessVariables;
+  Variables: ConfigVariables &
+    DatabaseVariables &
+    ScopeVariables &
+    CredentialsVariables &
+    AccessVariables &
+    Partial<ConsistencyVariables>;
 }>(async (c, next) => {
   const route = matchedRoutes(c)
     .filter((r) => r.method !== "ALL")
@@ -43,7 +53,7 @@ export const requestScope = createMiddleware<{
   const credentials = () => (c.get("actsForNobody") ? undefined : c.get("credentials"));
   const request = createScope(
     c.get("runner"),
-    () => ({ ...context, credentials: credentials(), permission: c.get("permission") }),
+    () => ({ ...context, credentials: credentials(), permission: c.get("permission"), after: c.get("readAfter")?.() }),
     c.get("rateLimiter"),
   );
   c.set("request", { ...request, context, credentials });

@@ -48,10 +48,21 @@ const send = (query: Query) => new Promise<unknown>((resolve, reject) => query.t
  * answer ROLLBACK, so every result is looked at: the first real error is raised (with its SQLSTATE), and a
  * batch whose COMMIT rolled back never counts as success.
  */
-export function pipelinedPgRunner(pool: pg.Pool, maintenance?: () => Database): Runner {
+export function pipelinedPgRunner(
+  pool: pg.Pool,
+  maintenance?: () => Database,
+  { positions = false }: { positions?: boolean } = {},
+): Runner {
   const interactive = transactionRunner(drizzle(pool, { schema }) as unknown as Database, undefined, maintenance);
+  /** With read replicas: where a write's commit ends in the WAL, asked right after it (db/runner/replicas.ts). */
+  const position = async (client: pg.Pool | pg.PoolClient) =>
+    (await client.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")).rows[0]?.lsn;
   return {
     ...interactive,
+    transaction: async (context, fn) => {
+      const ran = await interactive.transaction(context, fn);
+      return positions && !context.readOnly ? { ...ran, position: await position(pool) } : ran;
+    },
     batch: (context, build, checks = true) =>
       retrying(async () => {
         const client = await pool.connect();
@@ -59,10 +70,13 @@ export function pipelinedPgRunner(pool: pg.Pool, maintenance?: () => Database): 
         try {
           const q = builderFor(client);
           const plan = build(q);
+          // A write reports where its commit ended, in the same flight, when asked (positions).
+          const reports = positions && !context.readOnly;
           const statements = corked(client, () => [
             client.query("begin"),
             ...[contextStatement(q, context, checks), ...plan.queries].map(send),
             client.query("commit"),
+            ...(reports ? [client.query("select pg_current_wal_lsn()::text as lsn")] : []),
           ]);
           const settled = await Promise.allSettled(statements);
           const errors = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
@@ -71,10 +85,16 @@ export function pipelinedPgRunner(pool: pg.Pool, maintenance?: () => Database): 
             if (!findPgError(first)) broken = first as Error;
             throw first;
           }
-          const committed = (settled.at(-1) as PromiseFulfilledResult<pg.QueryResult>).value;
+          const values = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+          const reported = reports ? (values.pop() as pg.QueryResult<{ lsn: string }>).rows[0]?.lsn : undefined;
+          const committed = values.at(-1) as pg.QueryResult;
           if (committed.command !== "COMMIT") throw new Error(`the transaction ended with ${committed.command}`);
-          const [, contextResult, ...results] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
-          return { caller: callerOf(contextResult), value: () => plan.map(results.slice(0, -1)) };
+          const [, contextResult, ...results] = values;
+          return {
+            caller: callerOf(contextResult),
+            value: () => plan.map(results.slice(0, -1)),
+            ...(reported ? { position: reported } : {}),
+          };
         } finally {
           client.release(broken);
         }

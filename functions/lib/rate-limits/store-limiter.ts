@@ -1,6 +1,7 @@
 import type { Caller, Credentials, RequestContext } from "../../../db/runner/context";
 import { nothing } from "../../../db/runner/plan";
 import type { Ran, Runner } from "../../../db/runner/runner";
+import { subjectOf } from "../credentials/subject";
 import { ApiError, tooManyRequests } from "../errors";
 import { findPgError } from "../pg-errors";
 import type { RateLimiter } from "./limiter";
@@ -15,24 +16,9 @@ export type CounterStore = {
 /** How many subjects' tiers are remembered; past it the longest unused is forgotten (and asked again). */
 const KNOWN_SUBJECTS = 10_000;
 
-/**
- * Whose counter a request's hit goes to, from its credentials as presented (before the database checked them):
- * a verified token's user; an API key by its prefix and the hash of its secret, so that a made-up secret
- * beside someone's real prefix counts on a counter of its own, not theirs; an identity provider's subject;
- * else the client's address.
- */
-function subjectOf(credentials: Credentials | undefined, ip: string | undefined) {
-  switch (credentials?.via) {
-    case "token":
-      return `user:${credentials.userId}`;
-    case "api_key":
-      return `key:${credentials.prefix}:${credentials.hash.slice(0, 16)}`;
-    case "provider":
-      return `idp:${credentials.identity.issuer} ${credentials.identity.subject}`;
-    default:
-      return `ip:${ip ?? "unknown"}`;
-  }
-}
+/** Whose counter a request's hit goes to: the caller as its credentials say (subjectOf), else its address. */
+const counterOf = (credentials: Credentials | undefined, ip: string | undefined) =>
+  subjectOf(credentials) ?? `ip:${ip ?? "unknown"}`;
 
 const anonymous: Caller = {
   userId: null,
@@ -86,7 +72,7 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
       const { route } = context;
       if (!route) return flight(context);
       const inDatabase = { ...context, route: undefined };
-      const subject = subjectOf(context.credentials, context.ip);
+      const subject = counterOf(context.credentials, context.ip);
       const withWindow = <T>(ran: Ran<T>, rateLimit: Caller["rateLimit"]): Ran<T> => {
         learn(subject, ran.caller);
         return { ...ran, caller: { ...ran.caller, rateLimit } };
@@ -137,7 +123,7 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
     async countFailed(runner, context) {
       const { route } = context;
       const caller = context.credentials ? await resolve(runner, context) : anonymous;
-      const subject = subjectOf(context.credentials, context.ip);
+      const subject = counterOf(context.credentials, context.ip);
       if (context.credentials) learn(subject, caller);
       return { ...caller, rateLimit: route ? await hit(runner, subject, caller.tierId, route) : null };
     },
