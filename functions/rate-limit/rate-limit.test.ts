@@ -210,6 +210,15 @@ describe.each(stores)("counted in $store", ({ store, limiter }) => {
       }
     });
 
+    it("count an inactive user's refused requests too", async () => {
+      await limit("/api/v1/items", 2);
+      const alice = await t.signUp();
+      await t.asOwner((tx) => tx.update(users).set({ is_active: false }).where(eq(users.id, alice.id)));
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await t.request("/api/v1/items", { token: alice.token })).status);
+      expect(statuses).toEqual([403, 403, 429]);
+    });
+
     it("count a request whose transaction rolled back, and answer 429 past the limit, not its error", async () => {
       await limit("/api/v1/categories", 2);
       const alice = await t.signUp();

@@ -54,9 +54,12 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
   };
   const tierOf = (subject: string, context: RequestContext) => (context.credentials ? tiers.get(subject) : null);
 
-  /** The caller, resolved by a context statement alone (read-only, counting nothing). */
-  const resolve = async (runner: Runner, context: RequestContext) =>
-    (await runner.batch({ ...context, route: undefined, readOnly: true }, () => nothing(undefined))).caller;
+  /**
+   * The caller, resolved by a context statement alone (read-only, counting nothing). `checks: false` for a
+   * request that already failed: an inactive user's refused request is counted, as in the database.
+   */
+  const resolve = async (runner: Runner, context: RequestContext, checks = true) =>
+    (await runner.batch({ ...context, route: undefined, readOnly: true }, () => nothing(undefined), checks)).caller;
 
   /** Counts the hit: the window, or none when no rule applies. Throws a 429 over the limit. */
   const hit = async (runner: Runner, subject: string, tierId: string | null, route: string) => {
@@ -122,7 +125,7 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
     },
     async countFailed(runner, context) {
       const { route } = context;
-      const caller = context.credentials ? await resolve(runner, context) : anonymous;
+      const caller = context.credentials ? await resolve(runner, context, false) : anonymous;
       const subject = counterOf(context.credentials, context.ip);
       if (context.credentials) learn(subject, caller);
       return { ...caller, rateLimit: route ? await hit(runner, subject, caller.tierId, route) : null };
