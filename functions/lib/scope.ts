@@ -46,6 +46,8 @@ export function createScope(runner: Runner, contextNow: () => RequestContext, li
   const state = {
     counted: false,
     caller: undefined as Caller | undefined,
+    /** The hit's window as the limiter counted it, for a request whose transaction then failed (no caller). */
+    rateLimit: undefined as Caller["rateLimit"] | undefined,
     /** Where the request's last write committed in the WAL, when the runner reports it (read replicas). */
     position: undefined as string | undefined,
   };
@@ -64,8 +66,9 @@ export function createScope(runner: Runner, contextNow: () => RequestContext, li
     };
   };
   const settle = async <T>(context: RequestContext, flight: (context: RequestContext) => Promise<Ran<T>>) => {
-    const { caller, value, position } = await limiter.run(runner, context, flight, () => {
+    const { caller, value, position } = await limiter.run(runner, context, flight, (rateLimit) => {
       state.counted = true;
+      state.rateLimit = rateLimit ?? state.rateLimit;
     });
     state.caller = caller;
     state.position = position ?? state.position;

@@ -42,7 +42,7 @@ export const rateLimits = createMiddleware<{ Variables: DatabaseVariables & Scop
         }
       }
     }
-    const rateLimit = state.caller?.rateLimit;
+    const rateLimit = state.caller?.rateLimit ?? state.rateLimit;
     if (rateLimit && c.res.status !== 429) {
       const reset = Math.max(0, Math.ceil((rateLimit.resetAt.getTime() - Date.now()) / 1000));
       c.res.headers.set("X-RateLimit-Limit", String(rateLimit.limit));

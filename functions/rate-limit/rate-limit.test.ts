@@ -225,7 +225,11 @@ describe.each(stores)("counted in $store", ({ store, limiter }) => {
       // rls_app_user may not write categories: Postgres refuses (403) and the transaction rolls back.
       const write = () =>
         t.request("/api/v1/categories", { method: "POST", token: alice.token, json: { name: "n", slug: "n" } });
-      expect((await write()).status).toBe(403);
+      const refused = await write();
+      expect(refused.status).toBe(403);
+      // A refused request still says where the caller stands.
+      expect(refused.headers.get("x-ratelimit-limit")).toBe("2");
+      expect(refused.headers.get("x-ratelimit-remaining")).toBe("1");
       expect((await write()).status).toBe(403);
       expect((await write()).status).toBe(429);
     });

@@ -11,14 +11,15 @@ import { findPgError } from "../pg-errors";
 export type RateLimiter = {
   /**
    * Runs a request's transaction (`flight`, given the context the database is to see) with the request's hit
-   * counted; `counted` is called once the hit is counted, whether or not the transaction then commits. Over
+   * counted; `counted` is called once the hit is counted (with its window, when known before the transaction
+   * ends), whether or not the transaction then commits. Over
    * the limit it throws (a 429), and a write has then written nothing.
    */
   run<T>(
     runner: Runner,
     context: RequestContext,
     flight: (context: RequestContext) => Promise<Ran<T>>,
-    counted: () => void,
+    counted: (rateLimit?: Caller["rateLimit"]) => void,
   ): Promise<Ran<T>>;
   /**
    * Counts a request that failed before its hit was counted (a 422, refused credentials, a transaction that

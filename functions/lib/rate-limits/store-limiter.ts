@@ -84,7 +84,7 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
       const counting = async (tierId: string | null) => {
         try {
           const window = await hit(runner, subject, tierId, route);
-          counted();
+          counted(window);
           return window;
         } catch (error) {
           if (error instanceof ApiError && error.status === 429) counted();
@@ -115,7 +115,7 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
       }
       if (ran.status === "rejected") {
         // Refused credentials: counted against the client's address on the way out instead.
-        if (!refused) counted();
+        if (!refused) counted(window.value);
         throw ran.reason;
       }
       counted();
