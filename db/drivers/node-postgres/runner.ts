@@ -38,6 +38,9 @@ function corked<T>(client: pg.PoolClient, write: () => T): T {
   }
 }
 
+/** Where the WAL ends now: asked right after a write's COMMIT, where its commit record ends (read replicas). */
+const WAL_POSITION = "select pg_current_wal_lsn()::text as lsn";
+
 /** Starts a query now: a thenable runs on `then`, and Promise.resolve would call it a tick too late. */
 const send = (query: Query) => new Promise<unknown>((resolve, reject) => query.then(resolve, reject));
 
@@ -56,7 +59,7 @@ export function pipelinedPgRunner(
   const interactive = transactionRunner(drizzle(pool, { schema }) as unknown as Database, undefined, maintenance);
   /** With read replicas: where a write's commit ends in the WAL, asked right after it (db/runner/replicas.ts). */
   const position = async (client: pg.Pool | pg.PoolClient) =>
-    (await client.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")).rows[0]?.lsn;
+    (await client.query<{ lsn: string }>(WAL_POSITION)).rows[0]?.lsn;
   return {
     ...interactive,
     transaction: async (context, fn) => {
@@ -76,7 +79,7 @@ export function pipelinedPgRunner(
             client.query("begin"),
             ...[contextStatement(q, context, checks), ...plan.queries].map(send),
             client.query("commit"),
-            ...(reports ? [client.query("select pg_current_wal_lsn()::text as lsn")] : []),
+            ...(reports ? [client.query(WAL_POSITION)] : []),
           ]);
           const settled = await Promise.allSettled(statements);
           const errors = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));

@@ -23,7 +23,8 @@ type WithHit = Redis & { rateLimitHit(key: string, period: number): Promise<[num
 
 /**
  * Rate-limit counters in Redis (REDIS_URL), for the Node server. A Redis that cannot be reached answers 503
- * at once (no queueing of commands while it is away): limits are not skipped silently.
+ * instead of waiting: a command is given up after one reconnection attempt or `timeoutMs`, whichever ends first
+ * (it waits in the client's queue while it connects): limits are not skipped silently.
  */
 export function redisStore(url: string, { timeoutMs = 1000 }: { timeoutMs?: number } = {}) {
   const redis = new Redis(url, {
