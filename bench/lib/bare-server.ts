@@ -6,10 +6,9 @@
 //   minimal  set_config of the role and app.current_user_id alone, as a hand-written handler might.
 // PORT, DATABASE_URL (the login role), USER_ID and BARE_CONTEXT from the environment.
 import { serve } from "@hono/node-server";
-import { PgDialect } from "drizzle-orm/pg-core";
 import { Hono } from "hono";
 import pg from "pg";
-import { contextSql } from "../../db/runner/context";
+import { contextQuery } from "../../db/runner/context";
 
 const userId = process.env.USER_ID as string;
 const minimal = process.env.BARE_CONTEXT === "minimal";
@@ -19,16 +18,12 @@ const context = minimal
       text: "select set_config('role', 'rls_app_user', true), set_config('app.current_user_id', $1, true)",
       values: [userId] as unknown[],
     }
-  : (({ sql, params }) => ({ text: sql, values: params }))(
-      new PgDialect().sqlToQuery(
-        contextSql({
-          credentials: { via: "token", userId, tokenVersion: 0 },
-          ip: "127.0.0.1",
-          route: "/api/v1/items",
-          readOnly: true,
-        }),
-      ),
-    );
+  : contextQuery({
+      credentials: { via: "token", userId, tokenVersion: 0 },
+      ip: "127.0.0.1",
+      route: "/api/v1/items",
+      readOnly: true,
+    });
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const app = new Hono().get("/api/v1/items", async (c) => {

@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { fillPlaceholders, type Query, type SQL, sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { type Database, rowsOf } from "../client";
 import { roleNames } from "../schema/roles";
 
@@ -87,33 +88,86 @@ export function contextStatement(q: Database, context: RequestContext, checks = 
   return q.execute(contextSql(context, checks));
 }
 
-/** The context statement's SQL, for contextStatement (and for a benchmark's baseline to send as it is). */
-export function contextSql(context: RequestContext, checks = true) {
+/** The values the context statement binds, by name (its text never holds one). */
+function contextArguments(context: RequestContext, checks: boolean) {
   const { credentials } = context;
   const token = credentials?.via === "token" ? credentials : undefined;
   const apiKey = credentials?.via === "api_key" ? credentials : undefined;
   const identity = credentials?.via === "provider" ? credentials.identity : undefined;
-  const role = context.billing
+  return {
+    userId: token?.userId ?? null,
+    tokenVersion: token?.tokenVersion ?? null,
+    keyPrefix: apiKey?.prefix ?? null,
+    keyHash: apiKey?.hash ?? null,
+    permission: context.permission ?? null,
+    superuserOnly: context.superuserOnly ?? false,
+    ip: context.ip ?? null,
+    route: context.route ?? null,
+    checks,
+    sessionId: token?.sessionId ?? null,
+    issuer: identity?.issuer ?? null,
+    subject: identity?.subject ?? null,
+    email: identity?.email ?? null,
+    emailVerified: identity?.emailVerified ?? null,
+    statementTimeout: context.statementTimeoutMs ? String(context.statementTimeoutMs) : null,
+  };
+}
+type ContextArguments = ReturnType<typeof contextArguments>;
+
+/** What the context statement's text depends on: a handful of shapes, each built once (contextQuery). */
+const shapeOf = (context: RequestContext, checks: boolean) => ({
+  billing: context.billing ?? false,
+  timeout: Boolean(context.statementTimeoutMs),
+  readOnly: context.readOnly && checks,
+});
+type Shape = ReturnType<typeof shapeOf>;
+
+/** The statement for one shape, each value bound as `argument` says (a parameter, or a named placeholder). */
+function contextTemplate(shape: Shape, argument: (name: keyof ContextArguments) => SQL) {
+  const role = shape.billing
     ? sql`${roleNames.billing}::text`
     : sql`case when r.user_id is null then ${roleNames.anon}
         when r.is_superuser then ${roleNames.appSuperuser} else ${roleNames.appUser} end`;
   return sql`
     select r.*,
       set_config('role', ${role}, true) as "role",
-      set_config('app.current_user_id', ${context.billing ? sql`''` : sql`coalesce(r.user_id::text, '')`}, true) as "uid",
+      set_config('app.current_user_id', ${shape.billing ? sql`''` : sql`coalesce(r.user_id::text, '')`}, true) as "uid",
       set_config('app.is_superuser', r.is_superuser::text, true) as "su",
       set_config('app.api_key_id', coalesce(r.key_id::text, ''), true) as "kid",
       set_config('app.session_id', coalesce(r.session_id::text, ''), true) as "sid"${
-        context.statementTimeoutMs
-          ? sql`, set_config('statement_timeout', ${String(context.statementTimeoutMs)}, true) as "st"`
-          : sql``
-      }${context.readOnly && checks ? sql`, set_config('transaction_read_only', 'on', true) as "ro"` : sql``}
-    from app_auth.begin_request(${token?.userId ?? null}::uuid, ${token?.tokenVersion ?? null}::integer,
-      ${apiKey?.prefix ?? null}::text,
-      ${apiKey?.hash ?? null}::text, ${context.permission ?? null}::text, ${context.superuserOnly ?? false}::boolean,
-      ${context.ip ?? null}::text, ${context.route ?? null}::text, ${checks}::boolean,
-      ${token?.sessionId ?? null}::uuid, ${identity?.issuer ?? null}::text, ${identity?.subject ?? null}::text,
-      ${identity?.email ?? null}::text, ${identity?.emailVerified ?? null}::boolean) r`;
+        shape.timeout ? sql`, set_config('statement_timeout', ${argument("statementTimeout")}, true) as "st"` : sql``
+      }${shape.readOnly ? sql`, set_config('transaction_read_only', 'on', true) as "ro"` : sql``}
+    from app_auth.begin_request(${argument("userId")}::uuid, ${argument("tokenVersion")}::integer,
+      ${argument("keyPrefix")}::text,
+      ${argument("keyHash")}::text, ${argument("permission")}::text, ${argument("superuserOnly")}::boolean,
+      ${argument("ip")}::text, ${argument("route")}::text, ${argument("checks")}::boolean,
+      ${argument("sessionId")}::uuid, ${argument("issuer")}::text, ${argument("subject")}::text,
+      ${argument("email")}::text, ${argument("emailVerified")}::boolean) r`;
+}
+
+/** The context statement as Drizzle runs it (contextStatement), every value a parameter. */
+export function contextSql(context: RequestContext, checks = true) {
+  const values = contextArguments(context, checks);
+  return contextTemplate(shapeOf(context, checks), (name) => sql`${values[name]}`);
+}
+
+const dialect = new PgDialect();
+const templates = new Map<string, Query>();
+
+/**
+ * The context statement as text and values, for a driver that sends it itself (node-postgres pipelined): the
+ * text is built once per shape and only the values change, the same text and values contextSql gives Drizzle.
+ * Building the statement anew is most of what a request costs the Node process in SQL building.
+ */
+export function contextQuery(context: RequestContext, checks = true): { text: string; values: unknown[] } {
+  const shape = shapeOf(context, checks);
+  const key = `${shape.billing}/${shape.timeout}/${shape.readOnly}`;
+  let template = templates.get(key);
+  if (!template) {
+    template = dialect.sqlToQuery(contextTemplate(shape, (name) => sql`${sql.placeholder(name)}`));
+    templates.set(key, template);
+  }
+  return { text: template.sql, values: fillPlaceholders(template.params, contextArguments(context, checks)) };
 }
 
 /** The Caller a context statement's result names. */

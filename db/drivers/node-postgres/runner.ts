@@ -2,7 +2,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import type { Database } from "../../client";
 import { findPgError } from "../../pg-error";
-import { callerOf, contextStatement } from "../../runner/context";
+import { callerOf, contextQuery } from "../../runner/context";
 import type { Query } from "../../runner/plan";
 import { retrying } from "../../runner/retry";
 import type { Runner } from "../../runner/runner";
@@ -77,7 +77,8 @@ export function pipelinedPgRunner(
           const reports = positions && !context.readOnly;
           const statements = corked(client, () => [
             client.query("begin"),
-            ...[contextStatement(q, context, checks), ...plan.queries].map(send),
+            client.query(contextQuery(context, checks)),
+            ...plan.queries.map(send),
             client.query("commit"),
             ...(reports ? [client.query(WAL_POSITION)] : []),
           ]);
