@@ -8,13 +8,12 @@ import type { AppEnv } from "./http/env";
 import { registerComponents } from "./http/route";
 import { createRouter } from "./http/router";
 import { handleError, handleNotFound } from "./lib/error-handler";
-import type { RateLimiter } from "./lib/rate-limits/limiter";
 import { authenticate } from "./middleware/authenticate";
 import { limitBody, storableInput } from "./middleware/body";
 import { configFromEnv } from "./middleware/config";
 import { consistency } from "./middleware/consistency";
 import { configuredCors } from "./middleware/cors";
-import { type ClientIp, database, type OpenDatabase } from "./middleware/database";
+import { type ChooseLimiter, type ClientIp, database, type OpenDatabase } from "./middleware/database";
 import { keyUsage } from "./middleware/key-usage";
 import { answerOptions, servedMethods } from "./middleware/methods";
 import { noStore } from "./middleware/no-store";
@@ -34,8 +33,11 @@ export function createApp({
 }: {
   openDatabase: OpenDatabase;
   clientIp?: ClientIp;
-  /** Where rate-limit hits are counted; in the database unless given (Node with RATE_LIMIT_STORE=redis). */
-  rateLimiter?: RateLimiter;
+  /**
+   * Where rate-limit hits are counted; in the database unless given (RATE_LIMIT_STORE=redis on Node, a
+   * Worker's Durable Objects with durable_object).
+   */
+  rateLimiter?: ChooseLimiter;
   /** Node: the API reference's script, for /docs to serve itself (the Worker's page loads it from a CDN). */
   docsBundle?: ReadBundle;
 }) {

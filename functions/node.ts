@@ -42,6 +42,11 @@ if (!env.JWT_SECRET && embedded) env.JWT_SECRET = embeddedJwtSecret();
 let config: Config;
 try {
   config = loadConfig(env);
+  if (config.RATE_LIMIT_STORE === "durable_object") {
+    throw new ConfigError(
+      "RATE_LIMIT_STORE=durable_object needs a Worker's Durable Object binding: on Node, use redis",
+    );
+  }
 } catch (error) {
   // A bad setting is the operator's to fix: say which, in one line, and stop.
   if (!(error instanceof ConfigError)) throw error;

@@ -5,12 +5,16 @@ import { neonHttpRunner } from "../db/drivers/neon-http/runner";
 import { openNeon, useLocalRelay } from "../db/drivers/neon-ws/open";
 import { resilientPool } from "../db/drivers/node-postgres/open";
 import { pipelinedPgRunner } from "../db/drivers/node-postgres/runner";
+import { type PrimaryClock, primaryClock, replicatedRunner } from "../db/runner/replicas";
 import { transactionRunner } from "../db/runner/transaction";
 import * as schema from "../db/schema";
 import { poolTimeouts } from "../db/timeouts";
 import { createApp } from "./app";
 import { type Config, ConfigError, loadConfig, timeoutsOf } from "./lib/config";
 import { log, logStatement } from "./lib/log";
+import { counterNamespaceOf, durableObjectStore, RateLimitCounter } from "./lib/rate-limits/durable-object";
+import { databaseLimiter, type RateLimiter } from "./lib/rate-limits/limiter";
+import { storeLimiter } from "./lib/rate-limits/store-limiter";
 import { runMaintenance } from "./maintenance/run";
 
 const onLost = (error: Error) => log("warn", "idle database connection lost", { error });
@@ -25,10 +29,23 @@ function pointDriver(config: Config) {
 
 /** A Hyperdrive binding, as Workers hand it over (wrangler.toml `[[hyperdrive]]`, binding = "HYPERDRIVE"). */
 type Hyperdrive = { connectionString: string };
-const hyperdriveOf = (bindings: Record<string, unknown>) => {
-  const binding = bindings.HYPERDRIVE as Partial<Hyperdrive> | undefined;
-  return typeof binding?.connectionString === "string" ? (binding as Hyperdrive) : undefined;
-};
+const isHyperdrive = (binding: unknown): binding is Hyperdrive =>
+  typeof (binding as Partial<Hyperdrive> | undefined)?.connectionString === "string";
+const hyperdriveOf = (bindings: Record<string, unknown>) =>
+  isHyperdrive(bindings.HYPERDRIVE) ? bindings.HYPERDRIVE : undefined;
+
+/**
+ * Read replicas on Workers: Hyperdrive bindings named HYPERDRIVE_REPLICA, HYPERDRIVE_REPLICA_2, ... (a Neon read
+ * replica's endpoint, a standby of any Postgres), in name order.
+ */
+const replicaBindingsOf = (bindings: Record<string, unknown>) =>
+  Object.keys(bindings)
+    .filter((name) => /^HYPERDRIVE_REPLICA(_\d+)?$/.test(name) && isHyperdrive(bindings[name]))
+    .sort()
+    .map((name) => ({ name, hyperdrive: bindings[name] as Hyperdrive }));
+
+/** One clock of the primary per isolate: what its requests' writes and questions told it (db/runner/replicas.ts). */
+let clock: PrimaryClock | undefined;
 
 /**
  * node-postgres in pipeline mode over a TCP connection (through Hyperdrive, or straight to a server): at most 5
@@ -48,7 +65,7 @@ function pgPool(connectionString: string, config: Config) {
  * request's and is ended after the response (the app's database middleware hands the closing to waitUntil).
  * Maintenance (on demand) goes over its own login, MAINTENANCE_DATABASE_URL, with node-postgres too.
  */
-function openHyperdrive(hyperdrive: Hyperdrive, config: Config) {
+function openHyperdrive(hyperdrive: Hyperdrive, config: Config, replicas: ReturnType<typeof replicaBindingsOf> = []) {
   const app = pgPool(hyperdrive.connectionString, config);
   let maintenance: ReturnType<typeof pgPool> | undefined;
   const maintenanceUrl = config.MAINTENANCE_DATABASE_URL;
@@ -60,13 +77,23 @@ function openHyperdrive(hyperdrive: Hyperdrive, config: Config) {
           return maintenance.db;
         }
       : undefined,
+    // With replicas, a write reports where its commit ended, for the caller's next reads.
+    { positions: replicas.length > 0 },
   );
-  return {
+  const primary = {
     ...runner,
     close: async () => {
       await Promise.all([app.close(), maintenance?.close()]);
     },
   };
+  if (replicas.length === 0) return primary;
+  const maxLagMs = config.DATABASE_REPLICA_MAX_LAG_MS;
+  clock ??= primaryClock(maxLagMs);
+  const replicaRunners = replicas.map(({ name, hyperdrive: binding }) => {
+    const replica = pgPool(binding.connectionString, config);
+    return { name, runner: { ...pipelinedPgRunner(replica.pool), close: replica.close } };
+  });
+  return replicatedRunner(primary, replicaRunners, { maxLagMs, clock });
 }
 
 // Workers keep no connection across requests. With a Hyperdrive binding (wrangler.toml), requests go through it
@@ -75,12 +102,24 @@ function openHyperdrive(hyperdrive: Hyperdrive, config: Config) {
 // ended with waitUntil once the response is on its way. NEON_DRIVER=ws runs everything over a Pool per request,
 // the slower path, kept for comparison (npm run bench:edge).
 function open(config: Config, bindings: Record<string, unknown>) {
-  // A Worker cannot hold the Redis client's TCP connection across requests: counting stays in Postgres here.
-  if (config.RATE_LIMIT_STORE !== "postgres") {
-    throw new ConfigError("RATE_LIMIT_STORE=redis is for the Node server: on Workers, rate limits count in Postgres");
-  }
   const hyperdrive = hyperdriveOf(bindings);
-  if (hyperdrive) return openHyperdrive(hyperdrive, config);
+  const replicas = replicaBindingsOf(bindings);
+  if (replicas.length > 0 && config.RATE_LIMIT_STORE === "postgres") {
+    throw new ConfigError(
+      "HYPERDRIVE_REPLICA needs RATE_LIMIT_STORE=durable_object: counting hits in Postgres writes on every request, reads too",
+    );
+  }
+  if (replicas.length > 0 && !hyperdrive) {
+    throw new ConfigError("HYPERDRIVE_REPLICA needs the primary through Hyperdrive too (a HYPERDRIVE binding)");
+  }
+  // Neon's HTTP API cannot ask where a write's commit ended (no statement after its COMMIT): replicas go through
+  // Hyperdrive bindings, Neon's read-replica endpoints included.
+  if (config.DATABASE_REPLICA_URLS.length > 0) {
+    throw new ConfigError(
+      "DATABASE_REPLICA_URLS is for the Node server: a Worker reaches replicas through HYPERDRIVE_REPLICA",
+    );
+  }
+  if (hyperdrive) return openHyperdrive(hyperdrive, config, replicas);
   const url = pointDriver(config);
   const timeouts = timeoutsOf(config);
   if (config.NEON_DRIVER === "ws") {
@@ -103,7 +142,27 @@ function open(config: Config, bindings: Record<string, unknown>) {
   return neonHttpRunner(url, timeouts, config.MAINTENANCE_DATABASE_URL, sqlLogOf(config));
 }
 
-const app = createApp({ openDatabase: open });
+/**
+ * Where hits are counted: in Postgres (the default), or in one Durable Object per counter (durable_object),
+ * one limiter per isolate so that its rules and the tiers it learned are kept between requests. A Worker cannot
+ * keep Redis's TCP connection across requests: redis is the Node server's.
+ */
+let counters: RateLimiter | undefined;
+function rateLimiterOf(config: Config, bindings: Record<string, unknown>): RateLimiter {
+  if (config.RATE_LIMIT_STORE === "postgres") return databaseLimiter;
+  if (config.RATE_LIMIT_STORE === "redis") {
+    throw new ConfigError("RATE_LIMIT_STORE=redis is for the Node server: on Workers, use durable_object or postgres");
+  }
+  const namespace = counterNamespaceOf(bindings);
+  if (!namespace) throw new ConfigError("RATE_LIMIT_STORE=durable_object needs the RATE_LIMIT_COUNTERS binding");
+  counters ??= storeLimiter(durableObjectStore(namespace), { rulesTtlMs: config.RATE_LIMIT_RULES_TTL_MS });
+  return counters;
+}
+
+const app = createApp({ openDatabase: open, rateLimiter: rateLimiterOf });
+
+/** The rate-limit counter's class, bound as RATE_LIMIT_COUNTERS (wrangler.toml). */
+export { RateLimitCounter };
 
 export default {
   fetch: app.fetch,

@@ -3,6 +3,7 @@ import { type Database, rowsOf } from "../client";
 import { findPgError } from "../pg-error";
 import type { RequestContext } from "./context";
 import { type Plan, plan } from "./plan";
+import { connectionLost } from "./retry";
 import type { Ran, Runner } from "./runner";
 
 /** A read replica's runner (a streaming standby, a Neon read replica: the same login role, read-only). */
@@ -24,44 +25,54 @@ const FRESHNESS = sql`select pg_last_wal_replay_lsn()::text as replayed,
        else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()) * 1000, 0) end as lag_ms`;
 
 /**
- * The primary's WAL position over time, asked every `everyMs` (a statement of microseconds) and told by every
- * write: a replica lags more than `maxLagMs` exactly when it has not replayed where the primary stood `maxLagMs`
- * ago. Unlike the age of the last replayed commit, this is right both when the primary is idle (nothing to
- * replay is no lag) and when the replica was cut off from it (no role here may read pg_stat_wal_receiver).
+ * The primary's WAL position over time, told by every write and by asking the primary (a statement of
+ * microseconds) at most every `everyMs`: a replica lags more than `maxLagMs` exactly when it has not replayed
+ * where the primary stood `maxLagMs` ago. Unlike the age of the last replayed commit, this is right both when
+ * the primary is idle (nothing to replay is no lag) and when the replica was cut off from it (no role here may
+ * read pg_stat_wal_receiver). An observation older than twice the bound is not used to judge by (a clock that
+ * was not told anything for a while knows nothing about now).
+ *
+ * On Node the runner asks on a timer. A Worker keeps one clock per isolate and asks beside a replica read, at
+ * most every `everyMs` (tick): the read does not wait for it, the request's closing (after the response) does,
+ * as timers do not run between requests there.
  */
-function primaryClock(ask: () => Promise<string | undefined>, maxLagMs: number) {
+export function primaryClock(maxLagMs: number) {
   const seen: { at: number; lsn: string }[] = [];
+  const everyMs = Math.max(100, Math.min(1_000, maxLagMs / 4));
+  let askedAt = Number.NEGATIVE_INFINITY;
   const note = (lsn: string | undefined, at = Date.now()) => {
     if (!lsn) return;
-    seen.push({ at, lsn });
-    seen.sort((a, b) => a.at - b.at);
+    // In order of time: a late answer to an earlier question goes before what was noted since.
+    let i = seen.length;
+    while (i > 0 && (seen[i - 1]?.at ?? 0) > at) i--;
+    seen.splice(i, 0, { at, lsn });
     // Keep the newest observation old enough to judge by, and every later one.
     const cut = Date.now() - maxLagMs;
     while (seen.length > 1 && (seen[1]?.at ?? Number.POSITIVE_INFINITY) <= cut) seen.shift();
   };
-  const everyMs = Math.max(100, Math.min(1_000, maxLagMs / 4));
-  const poll = () => {
-    const at = Date.now();
-    ask().then(
-      (lsn) => note(lsn, at),
-      () => {},
-    );
-  };
-  poll();
-  const timer = setInterval(poll, everyMs);
-  (timer as { unref?: () => void }).unref?.();
   return {
+    everyMs,
     note,
-    /** Where the primary stood `maxLagMs` ago; none while this process has not watched it that long. */
+    /** Where the primary stood `maxLagMs` ago; none while nothing recent enough was observed. */
     bound: () => {
-      const cut = Date.now() - maxLagMs;
+      const now = Date.now();
       let bound: string | undefined;
-      for (const { at, lsn } of seen) if (at <= cut) bound = laterLsn(bound, lsn);
+      for (const { at, lsn } of seen) if (at <= now - maxLagMs && at > now - 2 * maxLagMs) bound = laterLsn(bound, lsn);
       return bound;
     },
-    stop: () => clearInterval(timer),
+    /** Asks the primary where it stands, unless it was asked less than `everyMs` ago; the asking, to wait for. */
+    tick(ask: () => Promise<string | undefined>): Promise<void> | undefined {
+      const at = Date.now();
+      if (at - askedAt < everyMs) return undefined;
+      askedAt = at;
+      return ask().then(
+        (lsn) => note(lsn, at),
+        () => {},
+      );
+    },
   };
 }
+export type PrimaryClock = ReturnType<typeof primaryClock>;
 
 type Freshness = { replayed: string | null; lag_ms: number | string | null };
 
@@ -78,7 +89,8 @@ export const laterLsn = (a: string | undefined, b: string | undefined) =>
 /** Why a replica's answer is not the answer: the primary is asked instead. */
 function reasonToLeave(error: unknown): string | undefined {
   const code = findPgError(error)?.code;
-  if (!code) return "unreachable";
+  // No SQLSTATE (refused, reset, timed out) or one that says the server is going or not there yet (57P0x, 08xxx).
+  if (!code || connectionLost(error)) return "unreachable";
   // 25006: the read wrote after all (an identity provider's first sign-in provisions the user); 40001: a query
   // cancelled by a conflict with recovery; PT401: credentials the replica does not know yet (a user who just
   // registered, a key just made) are the primary's to refuse.
@@ -105,13 +117,20 @@ function reasonToLeave(error: unknown): string | undefined {
 export function replicatedRunner(
   primary: Runner,
   replicas: Replica[],
-  { maxLagMs }: { maxLagMs: number },
+  { maxLagMs, clock: shared }: { maxLagMs: number; clock?: PrimaryClock },
 ): Runner & { stats: ReplicaStats } {
   const stats: ReplicaStats = { replica: 0, primary: 0, fellBack: {} };
-  const clock = primaryClock(
-    async () => rowsOf<{ lsn: string }>(await primary.statement(sql`select pg_current_wal_lsn()::text as lsn`))[0]?.lsn,
-    maxLagMs,
-  );
+  const ask = async () =>
+    rowsOf<{ lsn: string }>(await primary.statement(sql`select pg_current_wal_lsn()::text as lsn`))[0]?.lsn;
+  // A clock of its own, asking on a timer (a long-lived process), or the isolate's, asked after reads (Workers).
+  const clock = shared ?? primaryClock(maxLagMs);
+  const asking: Promise<void>[] = [];
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (!shared) {
+    clock.tick(ask);
+    timer = setInterval(() => clock.tick(ask), clock.everyMs);
+    (timer as { unref?: () => void }).unref?.();
+  }
   const restingUntil = new Map<string, number>();
   let next = 0;
   const fellBack = (reason: string) => {
@@ -136,6 +155,10 @@ export function replicatedRunner(
     stats,
     async batch<T>(context: RequestContext, build: (q: Database) => Plan<T>, checks = true): Promise<Ran<T>> {
       const replica = onReplica(context) ? pick() : undefined;
+      if (replica && shared) {
+        const asked = clock.tick(ask);
+        if (asked) asking.push(asked);
+      }
       if (!replica) {
         if (context.readOnly) stats.primary++;
         const ran = await primary.batch(context, build, checks);
@@ -186,7 +209,8 @@ export function replicatedRunner(
       return ran;
     },
     async close() {
-      clock.stop();
+      clearInterval(timer);
+      await Promise.all(asking);
       await Promise.all([primary.close(), ...replicas.map((replica) => replica.runner.close())]);
     },
   };

@@ -6,7 +6,8 @@ const RETRYABLE = new Set(["40001", "40P01"]);
 const CONNECTION_LOST = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006"]);
 const LOST_MESSAGE = /Connection terminated|ECONNRESET|EPIPE|socket hang up|terminating connection/i;
 
-function connectionLost(error: unknown) {
+/** Whether `error` says the connection is gone or the server is not taking it (shutting down, starting up). */
+export function connectionLost(error: unknown) {
   const code = findPgError(error)?.code;
   if (code) return CONNECTION_LOST.has(code);
   for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {

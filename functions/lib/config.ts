@@ -67,18 +67,19 @@ export const configSchema = z
       .transform((value) => value === true || value === "true"),
     /**
      * Where rate-limit hits are counted: `postgres` (the default; each request's context statement counts its
-     * hit, so every request writes on the primary) or `redis` (the Node server, REDIS_URL; reads then write
-     * nothing, and may run on replicas). docs/scaling.md compares them.
+     * hit, so every request writes on the primary), `redis` (the Node server, REDIS_URL) or `durable_object`
+     * (Workers: one Durable Object per counter, the RATE_LIMIT_COUNTERS binding). Counted outside Postgres,
+     * reads write nothing and may run on replicas. docs/scaling.md compares them.
      */
-    RATE_LIMIT_STORE: z.enum(["postgres", "redis"]).default("postgres"),
+    RATE_LIMIT_STORE: z.enum(["postgres", "redis", "durable_object"]).default("postgres"),
     /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS), for RATE_LIMIT_STORE=redis. */
     REDIS_URL: z.string().url().optional(),
-    /** With RATE_LIMIT_STORE=redis: how long the rules read from the database are used before being read again. */
+    /** Counting outside Postgres: how long the rules read from the database are used before being read again. */
     RATE_LIMIT_RULES_TTL_MS: int(10_000, 0, 3_600_000),
     /**
-     * Read replicas of DATABASE_URL (comma-separated login-role URLs; the Node server): GET and HEAD run there,
-     * read-only, unless a replica lags or has not replayed the caller's last write (docs/scaling.md). Needs
-     * RATE_LIMIT_STORE=redis: counting in Postgres writes on every request.
+     * Read replicas of DATABASE_URL (comma-separated login-role URLs; the Node server, a Worker has Hyperdrive
+     * bindings instead): GET and HEAD run there, read-only, unless a replica lags or has not replayed the caller's
+     * last write (docs/scaling.md). Needs rate limits counted outside Postgres: there, every request writes.
      */
     DATABASE_REPLICA_URLS: z
       .string()
@@ -106,7 +107,8 @@ export const configSchema = z
     path: ["REDIS_URL"],
   })
   .refine((config) => config.DATABASE_REPLICA_URLS.length === 0 || config.RATE_LIMIT_STORE !== "postgres", {
-    message: "read replicas need RATE_LIMIT_STORE=redis: counting hits in Postgres writes on every request, reads too",
+    message:
+      "read replicas need RATE_LIMIT_STORE=redis (or durable_object on Workers): counting hits in Postgres writes on every request, reads too",
     path: ["DATABASE_REPLICA_URLS"],
   });
 

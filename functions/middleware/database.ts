@@ -9,6 +9,12 @@ import type { ConfigVariables } from "./config";
 /** How the app gets a statement runner for one request: the Worker makes one per request, Node shares one. */
 export type OpenDatabase = (config: Config, bindings: Record<string, unknown>) => Runner;
 
+/**
+ * Where rate-limit hits are counted: one limiter for the process (Node), or one chosen from the Worker's
+ * settings and bindings (a Durable Object namespace), made once per isolate by the Worker.
+ */
+export type ChooseLimiter = RateLimiter | ((config: Config, bindings: Record<string, unknown>) => RateLimiter);
+
 /** Where a request comes from: Workers read the address Cloudflare sets; Node reads its socket. */
 export type ClientIp = (request: Request) => string | undefined;
 
@@ -35,7 +41,7 @@ export const database = ({
 }: {
   openDatabase: OpenDatabase;
   clientIp: ClientIp;
-  rateLimiter?: RateLimiter;
+  rateLimiter?: ChooseLimiter;
 }) =>
   createMiddleware<{ Bindings: Record<string, unknown>; Variables: ConfigVariables & DatabaseVariables }>(
     async (c, next) => {
@@ -43,7 +49,7 @@ export const database = ({
       c.set("runner", runner);
       c.set("background", []);
       c.set("clientIp", clientIp(c.req.raw) ?? "unknown");
-      c.set("rateLimiter", rateLimiter);
+      c.set("rateLimiter", typeof rateLimiter === "function" ? rateLimiter(c.get("config"), c.env ?? {}) : rateLimiter);
       try {
         await next();
       } finally {

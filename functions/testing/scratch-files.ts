@@ -6,14 +6,23 @@ import { join } from "node:path";
 
 /**
  * wrangler.toml plus a Hyperdrive binding whose local connection string is `url` (wrangler wants a password in
- * it; trust auth takes any), written in the repository (the config's paths are relative to it) under an
+ * it; trust auth takes any), and one HYPERDRIVE_REPLICA binding per replica URL (HYPERDRIVE_REPLICA,
+ * HYPERDRIVE_REPLICA_2, ...), written in the repository (the config's paths are relative to it) under an
  * ignored name. The caller removes it.
  */
-export function hyperdriveConfig(url: string) {
-  const path = `.wrangler-hyperdrive-${process.pid}.toml`;
+export function hyperdriveConfig(url: string, replicas: string[] = []) {
+  const path = `.wrangler-hyperdrive-${process.pid}-${replicas.length}.toml`;
+  const binding = (name: string, connection: string, id: string) =>
+    `\n[[hyperdrive]]\nbinding = "${name}"\nid = "${id}"\nlocalConnectionString = "${connection}"\n`;
   writeFileSync(
     path,
-    `${readFileSync("wrangler.toml", "utf8")}\n[[hyperdrive]]\nbinding = "HYPERDRIVE"\nid = "00000000000000000000000000000000"\nlocalConnectionString = "${url}"\n`,
+    [
+      readFileSync("wrangler.toml", "utf8"),
+      binding("HYPERDRIVE", url, "0".repeat(32)),
+      ...replicas.map((replica, i) =>
+        binding(i === 0 ? "HYPERDRIVE_REPLICA" : `HYPERDRIVE_REPLICA_${i + 1}`, replica, String(i + 1).repeat(32)),
+      ),
+    ].join(""),
   );
   return path;
 }
