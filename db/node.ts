@@ -83,7 +83,7 @@ export async function openNodeDatabase(options: {
       sqlLog: options.sqlLog,
     });
     const replicaUrls = options.replicas?.urls ?? [];
-    const primary = pipelinedPgRunner(app.pool, maintenanceDb, { positions: replicaUrls.length > 0 });
+    const primary = pipelinedPgRunner(app.pool, maintenanceDb, { positions: replicaUrls.length > 0, prepare: true });
     const replicas = replicaUrls.map((replicaUrl) => {
       const replica = openPg(replicaUrl, {
         max: options.poolMax,
@@ -92,7 +92,11 @@ export async function openNodeDatabase(options: {
         sqlLog: options.sqlLog,
       });
       const { host } = new URL(replicaUrl);
-      return { name: host, runner: pipelinedPgRunner(replica.pool, undefined), close: replica.close };
+      return {
+        name: host,
+        runner: pipelinedPgRunner(replica.pool, undefined, { prepare: true }),
+        close: replica.close,
+      };
     });
     const replicated =
       replicas.length > 0

@@ -1,4 +1,4 @@
-import { findPgError } from "../pg-error";
+import { findPgError, type PgError } from "../pg-error";
 
 const MAX_ATTEMPTS = 3;
 const RETRYABLE = new Set(["40001", "40P01"]);
@@ -22,17 +22,25 @@ export function connectionLost(error: unknown) {
  * WebSocket's ErrorEvent when it cannot connect, and Hono hands only Error instances to the error mapper.
  * After the last attempt the error maps to 503 with Retry-After.
  *
+ * A driver may name more failures that rolled the whole transaction back before it did anything (`rolledBack`,
+ * e.g. a prepared statement a migration made stale): run again once.
+ *
  * A read-only transaction is also run again, once, when its connection was lost under it (a pooled connection
  * whose backend was terminated, a failover): it changed nothing, and the pool hands out a fresh connection. A
  * write is not: whether its COMMIT happened before the connection went cannot be known, so it answers 503.
  */
-export async function retrying<T>(run: () => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+export async function retrying<T>(
+  run: () => Promise<T>,
+  options: { readOnly?: boolean; rolledBack?: (error: PgError | undefined) => boolean } = {},
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (error) {
       const again =
-        RETRYABLE.has(findPgError(error)?.code ?? "") || (options.readOnly && attempt === 1 && connectionLost(error));
+        RETRYABLE.has(findPgError(error)?.code ?? "") ||
+        (attempt === 1 && options.rolledBack?.(findPgError(error))) ||
+        (options.readOnly && attempt === 1 && connectionLost(error));
       if (attempt < MAX_ATTEMPTS && again) {
         await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * Math.random()));
         continue;

@@ -13,7 +13,7 @@ import type { Runner } from "./runner";
 let t: TestDatabase;
 let userId: string;
 const runners: [string, () => Runner][] = [];
-let closePg: (() => Promise<void>) | undefined;
+const closing: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   t = await openTestDatabase();
@@ -21,13 +21,17 @@ beforeAll(async () => {
   runners.push([t.driver, t.runner]);
   if (t.appUrl) {
     const pg = openPg(t.appUrl, { pipeline: true });
-    closePg = pg.close;
     const runner = pipelinedPgRunner(pg.pool);
     runners.push(["pg pipeline", () => runner]);
+    // As npm start runs it: statements sent as named prepared statements, on a pool of its own.
+    const own = openPg(t.appUrl, { pipeline: true, max: 1 });
+    const prepared = pipelinedPgRunner(own.pool, undefined, { prepare: true });
+    runners.push(["pg pipeline, prepared", () => prepared]);
+    closing.push(pg.close, own.close);
   }
 });
 afterAll(async () => {
-  await closePg?.();
+  for (const close of closing) await close();
   await t.close();
 });
 
@@ -117,6 +121,26 @@ describe("statement runners", () => {
           one(q.execute(sql`select pg_sleep(3)`)),
         );
         expect(await pgCodeOf(slow), name).toBe("57014");
+      }
+    },
+  );
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    "run a transaction again on a fresh connection when a migration made a prepared statement stale",
+    async () => {
+      const [name, runner] = runners.find(([name]) => name.endsWith("prepared")) ?? [];
+      if (!runner) throw new Error("no prepared runner");
+      const titles = () =>
+        runner().batch({ ...context(), readOnly: true }, (q) => one(q.select({ title: items.title }).from(items)));
+      await titles();
+      await titles(); // prepared on the runner's one connection
+      // What an expand step of a migration may do: the statement's result type changes under it (0A000).
+      await t.asOwner((tx) => tx.execute(sql`alter table items alter column title type text`));
+      try {
+        const after = await titles();
+        expect(Array.isArray(after.value()), name).toBe(true);
+      } finally {
+        await t.asOwner((tx) => tx.execute(sql`alter table items alter column title type varchar(255)`));
       }
     },
   );

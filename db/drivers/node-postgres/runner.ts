@@ -8,17 +8,23 @@ import { retrying } from "../../runner/retry";
 import type { Runner } from "../../runner/runner";
 import { transactionRunner } from "../../runner/transaction";
 import * as schema from "../../schema";
+import { preparing, type StatementNames, stalePreparedStatement, statementNames } from "./prepared";
 
-/** A Drizzle instance per pooled connection, made once: drizzle() with a schema builds its relational config. */
-const builders = new WeakMap<pg.PoolClient, Database>();
-const builderFor = (client: pg.PoolClient) => {
-  let q = builders.get(client);
-  if (!q) {
-    q = drizzle(client, { schema }) as unknown as Database;
-    builders.set(client, q);
-  }
-  return q;
-};
+/**
+ * A Drizzle instance per pooled connection, made once: drizzle() with a schema builds its relational config.
+ * With `names`, the connection's statements go as named prepared statements (prepared.ts).
+ */
+function builders(names: StatementNames | undefined) {
+  const made = new WeakMap<pg.PoolClient, Database>();
+  return (client: pg.PoolClient) => {
+    let q = made.get(client);
+    if (!q) {
+      q = drizzle(names ? preparing(client, names) : client, { schema }) as unknown as Database;
+      made.set(client, q);
+    }
+    return q;
+  };
+}
 
 type Corkable = { connection?: { stream?: { cork?: () => void; uncork?: () => void } } };
 
@@ -54,8 +60,11 @@ const send = (query: Query) => new Promise<unknown>((resolve, reject) => query.t
 export function pipelinedPgRunner(
   pool: pg.Pool,
   maintenance?: () => Database,
-  { positions = false }: { positions?: boolean } = {},
+  { positions = false, prepare = false }: { positions?: boolean; prepare?: boolean } = {},
 ): Runner {
+  // A process that keeps its connections (Node) prepares its statements; a Worker's pool lives for one request.
+  const names = prepare ? statementNames() : undefined;
+  const builderFor = builders(names);
   const interactive = transactionRunner(drizzle(pool, { schema }) as unknown as Database, undefined, maintenance);
   /** With read replicas: where a write's commit ends in the WAL, asked right after it (db/runner/replicas.ts). */
   const position = async (client: pg.Pool | pg.PoolClient) =>
@@ -67,41 +76,45 @@ export function pipelinedPgRunner(
       return positions && !context.readOnly ? { ...ran, position: await position(pool) } : ran;
     },
     batch: (context, build, checks = true) =>
-      retrying(async () => {
-        const client = await pool.connect();
-        let broken: Error | undefined;
-        try {
-          const q = builderFor(client);
-          const plan = build(q);
-          // A write reports where its commit ended, in the same flight, when asked (positions).
-          const reports = positions && !context.readOnly;
-          const statements = corked(client, () => [
-            client.query("begin"),
-            client.query(contextQuery(context, checks)),
-            ...plan.queries.map(send),
-            client.query("commit"),
-            ...(reports ? [client.query(WAL_POSITION)] : []),
-          ]);
-          const settled = await Promise.allSettled(statements);
-          const errors = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
-          const first = errors.find((error) => findPgError(error)?.code !== "25P02") ?? errors[0];
-          if (first) {
-            if (!findPgError(first)) broken = first as Error;
-            throw first;
+      retrying(
+        async () => {
+          const client = await pool.connect();
+          let broken: Error | undefined;
+          try {
+            const q = builderFor(client);
+            const plan = build(q);
+            // A write reports where its commit ended, in the same flight, when asked (positions).
+            const reports = positions && !context.readOnly;
+            const contextText = contextQuery(context, checks);
+            const statements = corked(client, () => [
+              client.query("begin"),
+              client.query({ ...contextText, name: names?.(contextText.text) }),
+              ...plan.queries.map(send),
+              client.query("commit"),
+              ...(reports ? [client.query(WAL_POSITION)] : []),
+            ]);
+            const settled = await Promise.allSettled(statements);
+            const errors = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+            const first = errors.find((error) => findPgError(error)?.code !== "25P02") ?? errors[0];
+            if (first) {
+              if (!findPgError(first) || stalePreparedStatement(findPgError(first))) broken = first as Error;
+              throw first;
+            }
+            const values = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+            const reported = reports ? (values.pop() as pg.QueryResult<{ lsn: string }>).rows[0]?.lsn : undefined;
+            const committed = values.at(-1) as pg.QueryResult;
+            if (committed.command !== "COMMIT") throw new Error(`the transaction ended with ${committed.command}`);
+            const [, contextResult, ...results] = values;
+            return {
+              caller: callerOf(contextResult),
+              value: () => plan.map(results.slice(0, -1)),
+              ...(reported ? { position: reported } : {}),
+            };
+          } finally {
+            client.release(broken);
           }
-          const values = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
-          const reported = reports ? (values.pop() as pg.QueryResult<{ lsn: string }>).rows[0]?.lsn : undefined;
-          const committed = values.at(-1) as pg.QueryResult;
-          if (committed.command !== "COMMIT") throw new Error(`the transaction ended with ${committed.command}`);
-          const [, contextResult, ...results] = values;
-          return {
-            caller: callerOf(contextResult),
-            value: () => plan.map(results.slice(0, -1)),
-            ...(reported ? { position: reported } : {}),
-          };
-        } finally {
-          client.release(broken);
-        }
-      }, context),
+        },
+        { readOnly: context.readOnly, rolledBack: stalePreparedStatement },
+      ),
   };
 }
