@@ -26,13 +26,18 @@ export const rateLimits = createMiddleware<{ Variables: DatabaseVariables & Scop
     // Not when the database is unavailable (503): the count could not reach it either. A 401 (credentials
     // missing, malformed, badly signed, unknown or revoked) is counted against the client's address: whoever
     // sends made-up keys or tokens uses up the anonymous limit, not nobody's.
-    if (route && !state.counted && c.res.status !== 503) {
+    // Counted before a write whose transaction then failed (a store outside Postgres): an API key's use is still
+    // recorded (keyUsage), so who called is resolved, without counting again.
+    const keyUnknown = state.counted && !state.caller && credentials()?.via === "api_key";
+    if (route && (!state.counted || keyUnknown) && c.res.status !== 503) {
       const counted: RequestContext =
         c.res.status === 401
           ? { ip: context.ip, route, readOnly: context.readOnly }
           : { ...context, credentials: credentials() };
       try {
-        state.caller = await c.get("rateLimiter").countFailed(c.get("runner"), counted);
+        state.caller = await c
+          .get("rateLimiter")
+          .countFailed(c.get("runner"), counted, { alreadyCounted: state.counted });
       } catch (error) {
         const status = error instanceof ApiError ? error.status : findPgError(error)?.code;
         if (status === 429 || status === "PT429") {

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { rateLimitCounters, rateLimits, tiers, users } from "../../db/schema";
+import { keyUsage, rateLimitCounters, rateLimits, tiers, users } from "../../db/schema";
 import type { RateLimiter } from "../lib/rate-limits/limiter";
 import { redisStore } from "../lib/rate-limits/redis";
 import { storeLimiter } from "../lib/rate-limits/store-limiter";
@@ -232,6 +232,32 @@ describe.each(stores)("counted in $store", ({ store, limiter }) => {
       expect(refused.headers.get("x-ratelimit-remaining")).toBe("1");
       expect((await write()).status).toBe(403);
       expect((await write()).status).toBe(429);
+    });
+
+    it("record an API key's use of a write that failed after its hit was counted", async () => {
+      await limit("/api/v1/posts", 10);
+      const alice = await t.signUp();
+      const created = await t.request("/api/v1/api-keys", {
+        method: "POST",
+        token: alice.token,
+        json: { name: "k", permissions: ["posts:write"] },
+      });
+      const { id, key } = (await created.json()) as { id: string; key: string };
+      const post = { title: "Once", content: "text", slug: `once-${id.slice(0, 8)}` };
+      const write = (json: unknown) =>
+        t.request("/api/v1/posts", { method: "POST", headers: { "x-api-key": key }, json });
+      expect((await write(post)).status).toBe(201);
+      // The same slug again: refused inside the transaction (409), after the hit was counted.
+      const again = await write({ ...post, title: "Twice" });
+      expect(again.status).toBe(409);
+      expect(again.headers.get("x-ratelimit-remaining")).toBe("8");
+      const statuses = () =>
+        t.asOwner(async (tx) =>
+          (await tx.select({ status: keyUsage.status }).from(keyUsage).where(eq(keyUsage.api_key_id, id)))
+            .map((row) => row.status)
+            .sort(),
+        );
+      await expect.poll(statuses).toEqual([201, 409]);
     });
 
     it("count sign-in attempts per address whatever credentials come along: a key or token of one's own buys none", async () => {

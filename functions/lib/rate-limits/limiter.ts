@@ -24,8 +24,10 @@ export type RateLimiter = {
   /**
    * Counts a request that failed before its hit was counted (a 422, refused credentials, a transaction that
    * rolled back): the caller as far as it is known, with its window. Over the limit it throws (a 429).
+   * `alreadyCounted`: the hit was counted before a transaction that then failed (a store outside Postgres
+   * counts a write first): only who called is resolved, to record an API key's use.
    */
-  countFailed(runner: Runner, context: RequestContext): Promise<Caller>;
+  countFailed(runner: Runner, context: RequestContext, options?: { alreadyCounted?: boolean }): Promise<Caller>;
 };
 
 /**
@@ -44,7 +46,8 @@ export const databaseLimiter: RateLimiter = {
       throw error;
     }
   },
-  async countFailed(runner, context) {
-    return (await runner.batch(context, () => nothing(undefined), false)).caller;
+  async countFailed(runner, context, { alreadyCounted = false } = {}) {
+    const counting = alreadyCounted ? { ...context, route: undefined } : context;
+    return (await runner.batch(counting, () => nothing(undefined), false)).caller;
   },
 };

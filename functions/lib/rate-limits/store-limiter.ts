@@ -123,11 +123,12 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
       if (ran.value.caller.tierId !== tierId) return withWindow(ran.value, await counting(ran.value.caller.tierId));
       return withWindow(ran.value, window.value);
     },
-    async countFailed(runner, context) {
+    async countFailed(runner, context, { alreadyCounted = false } = {}) {
       const { route } = context;
       const caller = context.credentials ? await resolve(runner, context, false) : anonymous;
       const subject = counterOf(context.credentials, context.ip);
       if (context.credentials) learn(subject, caller);
+      if (alreadyCounted) return caller;
       return { ...caller, rateLimit: route ? await hit(runner, subject, caller.tierId, route) : null };
     },
   };
