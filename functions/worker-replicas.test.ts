@@ -9,6 +9,7 @@ import { openNodeDatabase } from "../db/node";
 import { testDriver, testEnv } from "./testing/harness";
 import { hyperdriveConfig } from "./testing/scratch-files";
 import { type StreamingReplica, startStreamingReplica } from "./testing/streaming-replica";
+import { startWranglerDev } from "./testing/wrangler-dev";
 
 // The Worker in workerd (wrangler dev) past one primary: the primary and a real streaming standby that replays
 // its WAL one second late, each reached through a Hyperdrive binding (HYPERDRIVE, HYPERDRIVE_REPLICA), and rate
@@ -107,33 +108,17 @@ describe.runIf(runs)("the Worker with a read replica and Durable Object rate lim
       select id, ${path}, ${path}, ${max}, 86400 from tiers where is_default`);
 
   beforeAll(async () => {
-    process.env.WRANGLER_SEND_METRICS = "false";
-    process.env.WRANGLER_SEND_ERROR_REPORTS = "false";
-    process.env.WRANGLER_HIDE_BANNER = "true";
-    process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
     replica = await startStreamingReplica({ applyDelayMs: 1_000 });
     owner = await openNodeDatabase({ databaseUrl: replica.primaryUrl, migrationUrl: replica.primaryUrl });
     // No limits but the tests' own: every request here comes from one address.
     await owner.db.execute(sql`delete from rate_limits`);
-    const standby = await openNodeDatabase({ databaseUrl: replica.standbyUrl });
-    for (let tries = 0; ; tries++) {
-      const found = await standby.db
-        .execute(sql`select count(*)::int as n from rate_limits`)
-        .then((result) => rowsOf<{ n: number }>(result)[0]?.n)
-        .catch(() => undefined);
-      if (found === 0) break;
-      if (tries > 100) throw new Error("the standby never replayed the migrations");
-      await sleep(200);
-    }
-    await standby.close();
+    await replica.caughtUp(); // the schema, and no rules
 
     relay = await relayTo(Number(new URL(replica.standbyUrl).port));
     const standbyUrl = Object.assign(new URL(replica.standbyUrl), { port: String(relay.port) }).toString();
     config = hyperdriveConfig(loginUrl(replica.primaryUrl), [loginUrl(standbyUrl)]);
-    const { unstable_dev } = await import("wrangler");
-    worker = await unstable_dev("functions/worker.ts", {
+    worker = await startWranglerDev({
       config,
-      ip: "127.0.0.1",
       vars: {
         ...testEnv,
         // Every request must go through the bindings.
@@ -143,19 +128,7 @@ describe.runIf(runs)("the Worker with a read replica and Durable Object rate lim
         RATE_LIMIT_RULES_TTL_MS: "0",
         LOG_LEVEL: "warn",
       },
-      logLevel: "warn",
-      experimental: { disableExperimentalWarning: true, disableDevRegistry: true, watch: false },
     });
-    const ready = performance.now() + 60_000;
-    for (;;) {
-      const answer = await call("/").catch(() => undefined);
-      if (answer) {
-        await answer.body?.cancel();
-        break;
-      }
-      if (performance.now() > ready) throw new Error("wrangler dev did not answer within 60 s");
-      await sleep(100);
-    }
   }, 120_000);
 
   afterAll(async () => {

@@ -11,6 +11,7 @@ import { type FakeStripe, startFakeStripe } from "./testing/fake-stripe";
 import { openTestDatabase, type TestDatabase, testEnv } from "./testing/harness";
 import { expectHostileBodiesRefusedOnOneConnection } from "./testing/kept-alive";
 import { hyperdriveConfig } from "./testing/scratch-files";
+import { startWranglerDev } from "./testing/wrangler-dev";
 
 // The deployed artefact, end to end: functions/worker.ts bundled by wrangler and run in workerd, reaching a
 // fresh database on the TEST_DATABASE_URL server two ways: with the neon driver through scripts/local/relay.ts, as
@@ -75,11 +76,6 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
     };
 
     beforeAll(async () => {
-      // wrangler must stay offline: no telemetry, no update check (it rides on the banner), no Request.cf download.
-      process.env.WRANGLER_SEND_METRICS = "false";
-      process.env.WRANGLER_SEND_ERROR_REPORTS = "false";
-      process.env.WRANGLER_HIDE_BANNER = "true";
-      process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
       // As drizzle-kit migrate leaves it: the default tier and its limits come with the schema.
       database = await openTestDatabase({ tiers: "migrated" });
       if (!database.appUrl) throw new Error("openTestDatabase() returned no appUrl for Postgres");
@@ -87,13 +83,10 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
       stripe = await startFakeStripe();
       if (path === "hyperdrive")
         config = hyperdriveConfig(Object.assign(new URL(database.appUrl), { password: "local" }).toString());
-      const { unstable_dev } = await import("wrangler");
-      const started = performance.now();
-      worker = await unstable_dev("functions/worker.ts", {
+      worker = await startWranglerDev({
         config,
-        ip: "127.0.0.1",
-        // These override wrangler.toml and a developer's .dev.vars alike; the retention is what the cron test assumes.
-        // With Hyperdrive, DATABASE_URL points nowhere: every request must go through the binding.
+        // The retention is what the cron test assumes. With Hyperdrive, DATABASE_URL points nowhere: every request
+        // must go through the binding.
         vars: {
           ...testEnv,
           DATABASE_URL: path === "hyperdrive" ? "postgres://nobody@127.0.0.1:1/nowhere" : database.appUrl,
@@ -104,21 +97,8 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
           ...stripe.env,
           LOG_LEVEL: "warn",
         },
-        logLevel: "warn",
-        experimental: { testScheduled: true, disableExperimentalWarning: true, disableDevRegistry: true, watch: false },
+        testScheduled: true,
       });
-      // Ready means answering HTTP, not just "started".
-      const ready = performance.now() + 60_000;
-      for (;;) {
-        const answer = await call("/").catch(() => undefined);
-        if (answer) {
-          await answer.body?.cancel();
-          break;
-        }
-        if (performance.now() > ready) throw new Error("wrangler dev did not answer within 60 s");
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      console.info(`wrangler dev answered after ${Math.round(performance.now() - started)} ms on port ${worker.port}`);
     }, 120_000);
 
     afterAll(async () => {

@@ -9,6 +9,7 @@ import { appendFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 
 export type StreamingReplica = {
   /** The primary's URL (trust auth, user postgres, database postgres). */
@@ -17,9 +18,33 @@ export type StreamingReplica = {
   standbyUrl: string;
   /** Stops the standby (the replica "goes away"); the primary runs on. */
   stopStandby: () => void;
+  /** Resolves once the standby has replayed everything the primary had written when it was called. */
+  caughtUp: () => Promise<void>;
   /** Stops both servers and removes their folders. */
   stop: () => void;
 };
+
+/** Waits until the standby at `standbyUrl` has replayed the primary's WAL up to where it ends now. */
+async function caughtUp(primaryUrl: string, standbyUrl: string) {
+  const ask = async (url: string, text: string, values: unknown[] = []) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<{ v: string | boolean | null }>(text, values)).rows[0]?.v;
+    } finally {
+      await client.end();
+    }
+  };
+  const target = await ask(primaryUrl, "select pg_current_wal_lsn()::text as v");
+  for (let tries = 0; tries < 300; tries++) {
+    const done = await ask(standbyUrl, "select pg_last_wal_replay_lsn() >= $1::pg_lsn as v", [target]).catch(
+      () => false,
+    );
+    if (done === true) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the standby did not replay up to ${target} within 30 s`);
+}
 
 const bindir = () => execFileSync("pg_config", ["--bindir"], { encoding: "utf8" }).trim();
 
@@ -111,10 +136,13 @@ export async function startStreamingReplica(options: { applyDelayMs?: number } =
     stop();
     throw error;
   }
+  const primaryUrl = `postgres://postgres@127.0.0.1:${primaryPort}/postgres`;
+  const standbyUrl = `postgres://postgres@127.0.0.1:${standbyPort}/postgres`;
   return {
-    primaryUrl: `postgres://postgres@127.0.0.1:${primaryPort}/postgres`,
-    standbyUrl: `postgres://postgres@127.0.0.1:${standbyPort}/postgres`,
+    primaryUrl,
+    standbyUrl,
     stopStandby: () => stopServer(standby),
+    caughtUp: () => caughtUp(primaryUrl, standbyUrl),
     stop,
   };
 }
