@@ -22,6 +22,7 @@ import { listingOrderOf } from "../schema/user-scoped";
 import { fieldOf, sortOrderOf } from "./fields";
 import { coerce, FilterError } from "./filters";
 import { type CountMode, type Include, type ListQuery, PAGING_BOUNDS, type SortKey } from "./list-query";
+import { prepared, type Slot } from "./prepared";
 
 type CrudTable = PgTable & { id: AnyPgColumn };
 type Row<T extends CrudTable> = T["$inferSelect"];
@@ -116,6 +117,9 @@ export function crud<T extends CrudTable>(table: T) {
     const id = table.id as AnyPgColumn;
     return [...keys, { column: id, order: sql`${id}`, descending: keys[keys.length - 1]?.descending ?? false }];
   };
+  /** A sort as text, for the shape of a prepared page (prepared.ts). */
+  const shapeOfSort = (sort: SortKey[] = []) =>
+    sort.map((key) => `${key.descending ? "-" : ""}${key.field.column.name}`).join(",");
   const orderBy = (sort: SortKey[] = []) =>
     keysOf(sort).map((key) => (key.descending ? desc(key.order) : asc(key.order)));
   // The order of the table's listing index (userScoped: owner_id, created_at, id), for the capped count: read
@@ -154,16 +158,26 @@ export function crud<T extends CrudTable>(table: T) {
   const pageQuery = (
     q: Database,
     options: ListOptions<T> & { where?: SQL; offset?: number; limit: number; extras?: Record<string, SQL> },
+    filtered: boolean,
   ): Query => {
     const order = orderBy(options.sort);
     if (!options.with) {
-      return q
-        .select({ ...selection(options.columns, options.select), ...options.extras })
-        .from(from)
-        .where(options.where)
-        .orderBy(...order)
-        .offset(options.offset ?? 0)
-        .limit(options.limit);
+      const select = (slot: Slot) =>
+        q
+          .select({ ...selection(options.columns, options.select), ...options.extras })
+          .from(from)
+          .where(options.where)
+          .orderBy(...order)
+          .offset(slot("offset", options.offset ?? 0))
+          .limit(slot("limit", options.limit));
+      // A page with no filter of the caller's, no selection of its own: one shape per columns and order.
+      const shape =
+        !filtered && !options.select && !options.extras
+          ? `${name}/page/${options.columns?.join(",") ?? "*"}/${shapeOfSort(options.sort)}/${options.withDeleted ?? false}`
+          : undefined;
+      return shape
+        ? prepared(q, shape, { offset: options.offset ?? 0, limit: options.limit }, select)
+        : select((_name, value) => value);
     }
     if (options.select) throw new Error("a joined list picks columns; a selection of its own cannot be joined");
     const { query, withClause } = relational(q);
@@ -209,7 +223,7 @@ export function crud<T extends CrudTable>(table: T) {
       options: ListOptions<T> & { offset: number; limit: number; count?: CountMode },
     ): Plan<Page<Row<T>>> {
       const where = live(options.where, options.withDeleted);
-      const page = pageQuery(q, { ...options, where });
+      const page = pageQuery(q, { ...options, where }, options.where !== undefined);
       const counted = self.countAs(q, options.count ?? "capped", options);
       return plan([page, ...counted.queries], ([data, ...total]) => ({
         data: rows(data),
@@ -240,14 +254,21 @@ export function crud<T extends CrudTable>(table: T) {
         });
       }
       const cap = PAGING_BOUNDS.countCap;
-      const capped = q
-        .select({ one: sql`1` })
-        .from(from)
-        .where(where)
-        .orderBy(...countOrder)
-        .limit(cap + 1)
-        .as("capped");
-      return andThen(one(q.select({ n: count() }).from(capped)), ([total]) => {
+      const counting = () => {
+        const capped = q
+          .select({ one: sql`1` })
+          .from(from)
+          .where(where)
+          .orderBy(...countOrder)
+          .limit(cap + 1)
+          .as("capped");
+        return q.select({ n: count() }).from(capped);
+      };
+      const counted =
+        options.where === undefined
+          ? prepared(q, `${name}/count/${options.withDeleted ?? false}`, {}, counting)
+          : counting();
+      return andThen(one(counted as ReturnType<typeof counting>), ([total]) => {
         const n = total?.n ?? 0;
         return n > cap ? kind(cap, "lower_bound") : kind(n, "exact");
       });
@@ -302,12 +323,16 @@ export function crud<T extends CrudTable>(table: T) {
       const cursorColumns = Object.fromEntries(
         keys.map((key, i) => [`__cursor${i}`, sql<string>`${key.column}::text`]),
       );
-      const query = pageQuery(q, {
-        ...options,
-        where: live(and(options.where, after), options.withDeleted),
-        extras: cursorColumns,
-        limit: options.limit + 1,
-      });
+      const query = pageQuery(
+        q,
+        {
+          ...options,
+          where: live(and(options.where, after), options.withDeleted),
+          extras: cursorColumns,
+          limit: options.limit + 1,
+        },
+        true,
+      );
       return andThen(one(query), (result) => {
         const found = result as Record<string, unknown>[];
         const page = found.slice(0, options.limit);

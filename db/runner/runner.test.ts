@@ -1,6 +1,9 @@
 import { count, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertUser, openTestDatabase, pgCodeOf, type TestDatabase } from "../../functions/testing/harness";
+import { rowsOf } from "../client";
+import { crud } from "../crud";
+import { fieldOf } from "../crud/fields";
 import { openPg } from "../drivers/node-postgres/open";
 import { pipelinedPgRunner } from "../drivers/node-postgres/runner";
 import { items } from "../schema";
@@ -142,6 +145,46 @@ describe("statement runners", () => {
       } finally {
         await t.asOwner((tx) => tx.execute(sql`alter table items alter column title type varchar(255)`));
       }
+    },
+  );
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    "serve a list page from statements prepared once per shape, bound anew for each caller and page",
+    async () => {
+      const [, prepared] = runners.find(([name]) => name.endsWith("prepared")) ?? [];
+      const [, plain] = runners.find(([name]) => name === "pg pipeline") ?? [];
+      if (!prepared || !plain) throw new Error("no pipelined runners");
+      const other = await insertUser(t, "runner-other@example.com");
+      await t.asOwner((tx) =>
+        tx
+          .insert(items)
+          .values([
+            ...Array.from({ length: 5 }, (_, i) => ({ owner_id: userId, title: `mine ${i}` })),
+            ...Array.from({ length: 3 }, (_, i) => ({ owner_id: other, title: `theirs ${i}` })),
+          ]),
+      );
+      const rows = crud(items);
+      const sort = [{ field: fieldOf("title", items.title), descending: true }];
+      const page = async (runner: Runner, user: string, offset: number) =>
+        (
+          await runner.batch({ credentials: { via: "token", userId: user, tokenVersion: 0 }, readOnly: true }, (q) =>
+            rows.getMulti(q, { sort, offset, limit: 2 }),
+          )
+        ).value();
+      for (const [user, offset] of [
+        [userId, 0],
+        [other, 0],
+        [userId, 2],
+        [other, 2],
+        [userId, 4],
+      ] as const) {
+        expect(await page(prepared(), user, offset)).toEqual(await page(plain(), user, offset));
+      }
+      // The page and the count were prepared on the runner's one connection, and used again.
+      const kept = await prepared().batch(context(), (q) =>
+        one(q.execute(sql`select count(*)::int as n from pg_prepared_statements where name like 'crud_%'`)),
+      );
+      expect(rowsOf<{ n: number }>(kept.value())[0]?.n).toBeGreaterThanOrEqual(2);
     },
   );
 });

@@ -1,6 +1,7 @@
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import type { Database } from "../../client";
+import { keepPrepared } from "../../crud/prepared";
 import { findPgError } from "../../pg-error";
 import { callerOf, contextQuery } from "../../runner/context";
 import type { Query } from "../../runner/plan";
@@ -19,7 +20,9 @@ function builders(names: StatementNames | undefined) {
   return (client: pg.PoolClient) => {
     let q = made.get(client);
     if (!q) {
-      q = drizzle(names ? preparing(client, names) : client, { schema }) as unknown as Database;
+      q = names
+        ? keepPrepared(drizzle(preparing(client, names), { schema }) as unknown as Database)
+        : (drizzle(client, { schema }) as unknown as Database);
       made.set(client, q);
     }
     return q;
