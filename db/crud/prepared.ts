@@ -9,6 +9,22 @@ export type Slot = <V>(name: string, value: V) => V | Placeholder<string, V>;
 
 const kept = new WeakMap<Database, Map<string, Prepared>>();
 const names = new Map<string, string>();
+/**
+ * How many shapes are prepared, per connection and in all. A client choosing sorts and columns could make many;
+ * past the bound a shape is built anew each time, as on any other driver, so neither the process nor a
+ * connection's server backend grows without bound.
+ */
+const SHAPES = 200;
+
+/** The shape's statement name, the same on every connection; none past the bound. */
+function nameOf(key: string) {
+  let name = names.get(key);
+  if (!name && names.size < SHAPES) {
+    name = `crud_${names.size + 1}`;
+    names.set(key, name);
+  }
+  return name;
+}
 
 /**
  * Marks `q` as a Database whose statements all go through one connection that stays open (the pipelined
@@ -34,14 +50,12 @@ export function prepared<B extends Query & { prepare(name: string): Prepared }>(
   build: (slot: Slot) => B,
 ): Query {
   const statements = kept.get(q);
-  if (!statements) return build((_name, value) => value);
+  const asBuilt = () => build((_name, value) => value);
+  if (!statements) return asBuilt();
   let statement = statements.get(key);
   if (!statement) {
-    let name = names.get(key);
-    if (!name) {
-      name = `crud_${names.size + 1}`;
-      names.set(key, name);
-    }
+    const name = nameOf(key);
+    if (!name || statements.size >= SHAPES) return asBuilt();
     statement = build((slotName) => sql.placeholder(slotName)).prepare(name);
     statements.set(key, statement);
   }
