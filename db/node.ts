@@ -41,6 +41,11 @@ export async function openNodeDatabase(options: {
    * unless they lag more than `maxLagMs` or are behind the caller's last write (db/runner/replicas.ts).
    */
   replicas?: { urls: string[]; maxLagMs: number };
+  /**
+   * Statements as named prepared statements, once per connection (the default); false behind a transaction-mode
+   * pooler that does not keep them (DATABASE_PREPARE).
+   */
+  prepare?: boolean;
 }): Promise<{
   db: Database;
   /** Where withAdmin works: the maintenance login's pool, PGlite's owner-authorized handle, or none. */
@@ -83,7 +88,10 @@ export async function openNodeDatabase(options: {
       sqlLog: options.sqlLog,
     });
     const replicaUrls = options.replicas?.urls ?? [];
-    const primary = pipelinedPgRunner(app.pool, maintenanceDb, { positions: replicaUrls.length > 0, prepare: true });
+    const primary = pipelinedPgRunner(app.pool, maintenanceDb, {
+      positions: replicaUrls.length > 0,
+      prepare: options.prepare ?? true,
+    });
     const replicas = replicaUrls.map((replicaUrl) => {
       const replica = openPg(replicaUrl, {
         max: options.poolMax,
@@ -94,7 +102,7 @@ export async function openNodeDatabase(options: {
       const { host } = new URL(replicaUrl);
       return {
         name: host,
-        runner: pipelinedPgRunner(replica.pool, undefined, { prepare: true }),
+        runner: pipelinedPgRunner(replica.pool, undefined, { prepare: options.prepare ?? true }),
         close: replica.close,
       };
     });

@@ -64,6 +64,7 @@ async function prepareDatabase() {
     poolMax: config.DATABASE_POOL_MAX,
     sqlLog: config.LOG_SQL ? logStatement : undefined,
     replicas: { urls: config.DATABASE_REPLICA_URLS, maxLagMs: config.DATABASE_REPLICA_MAX_LAG_MS },
+    prepare: config.DATABASE_PREPARE,
     maintenanceUrl: env.MAINTENANCE_DATABASE_URL ?? env.MIGRATION_DATABASE_URL,
     onStep: (message) => log("info", message),
   });

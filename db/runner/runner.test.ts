@@ -185,6 +185,11 @@ describe("statement runners", () => {
         one(q.execute(sql`select count(*)::int as n from pg_prepared_statements where name like 'crud_%'`)),
       );
       expect(rowsOf<{ n: number }>(kept.value())[0]?.n).toBeGreaterThanOrEqual(2);
+      // A runner told not to prepare (DATABASE_PREPARE=false, behind a pooler that would not keep them) leaves none.
+      const none = await plain().batch(context(), (q) =>
+        one(q.execute(sql`select count(*)::int as n from pg_prepared_statements`)),
+      );
+      expect(rowsOf<{ n: number }>(none.value())[0]?.n).toBe(0);
     },
   );
 });

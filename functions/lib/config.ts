@@ -66,6 +66,15 @@ export const configSchema = z
       .default(false)
       .transform((value) => value === true || value === "true"),
     /**
+     * npm start on a server: send statements as named prepared statements (parsed, and planned when a generic
+     * plan is as good, once per connection). `false` behind a transaction-mode pooler that does not keep them
+     * for its clients (PgBouncer before 1.21, or with max_prepared_statements = 0).
+     */
+    DATABASE_PREPARE: z
+      .union([z.boolean(), z.enum(["true", "false"], { message: "DATABASE_PREPARE must be true or false" })])
+      .default(true)
+      .transform((value) => value === true || value === "true"),
+    /**
      * Where rate-limit hits are counted: `postgres` (the default; each request's context statement counts its
      * hit, so every request writes on the primary), `redis` (the Node server, REDIS_URL) or `durable_object`
      * (Workers: one Durable Object per counter, the RATE_LIMIT_COUNTERS binding). Counted outside Postgres,

@@ -62,6 +62,12 @@ describe("LOG_SQL", () => {
     expect(configSchema.safeParse({ ...testEnv, LOG_SQL: "yes" }).success).toBe(false);
   });
 
+  it("prepares statements unless DATABASE_PREPARE=false, and takes only true or false", () => {
+    expect(configSchema.parse(testEnv).DATABASE_PREPARE).toBe(true);
+    expect(configSchema.parse({ ...testEnv, DATABASE_PREPARE: "false" }).DATABASE_PREPARE).toBe(false);
+    expect(configSchema.safeParse({ ...testEnv, DATABASE_PREPARE: "no" }).success).toBe(false);
+  });
+
   it("sizes the Node pool by DATABASE_POOL_MAX, from 1 to 1000", () => {
     expect(configSchema.parse(testEnv).DATABASE_POOL_MAX).toBe(10);
     expect(configSchema.parse({ ...testEnv, DATABASE_POOL_MAX: "25" }).DATABASE_POOL_MAX).toBe(25);
