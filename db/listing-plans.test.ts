@@ -37,6 +37,34 @@ async function explain(t: TestDatabase, userId: string, params: Record<string, s
   });
 }
 
+/**
+ * The same plans as the Node server gets them: each statement prepared, as npm start sends it (db/crud/prepared.ts,
+ * db/drivers/node-postgres/prepared.ts), and run six times first, past the fifth execution after which Postgres
+ * may switch to a generic plan, planned without the parameters' values.
+ */
+async function explainPrepared(t: TestDatabase, userId: string, params: Record<string, string>) {
+  return t.asUser(userId, async (tx) => {
+    const statements = itemsCrud.list(tx, parseListQuery(params, itemsListSpec)).queries as unknown as {
+      toSQL(): { sql: string; params: unknown[] };
+    }[];
+    const plans: PlanNode[][] = [];
+    for (const [i, statement] of statements.entries()) {
+      const { sql: text, params: values } = statement.toSQL();
+      const name = `listing_plan_${i}`;
+      await tx.execute(sql.raw(`prepare ${name} as ${text}`));
+      if (!values.every((value) => typeof value === "number")) throw new Error("a parameter that is not a number");
+      const call = `execute ${name}${values.length > 0 ? `(${values.join(", ")})` : ""}`;
+      for (let run = 0; run < 6; run++) await tx.execute(sql.raw(call));
+      const [row] = rowsOf<Record<string, unknown>>(await tx.execute(sql.raw(`explain (format json) ${call}`)));
+      await tx.execute(sql.raw(`deallocate ${name}`));
+      const document = row?.["QUERY PLAN"];
+      const parsed = (typeof document === "string" ? JSON.parse(document) : document) as { Plan: PlanNode }[];
+      plans.push(nodesOf((parsed[0] as { Plan: PlanNode }).Plan));
+    }
+    return plans;
+  });
+}
+
 const scansOfItems = (nodes: PlanNode[]) => nodes.filter((node) => node["Relation Name"] === "items");
 const describePlan = (nodes: PlanNode[]) => nodes.map((node) => `${node["Node Type"]} ${node["Index Name"] ?? ""}`);
 
@@ -99,6 +127,15 @@ describe.each([
       expectListingIndex(page as PlanNode[], { sorted: true });
     },
   );
+
+  it.each([
+    ["the heaviest owner", heavy],
+    ["a light owner", light],
+  ])("for %s, as prepared statements run past Postgres's switch to a generic plan: the same", async (_, owner) => {
+    const [page, count] = await explainPrepared(t, uuidOf(owner as number), {});
+    expectListingIndex(page as PlanNode[], { sorted: true });
+    expectListingIndex(count as PlanNode[], { sorted: false });
+  });
 
   it("for the heaviest owner, a deep cursor page is an index range in order", async () => {
     const cursorOf = await t.asUser(uuidOf(heavy), async (tx) => {
