@@ -45,11 +45,13 @@ export const database = ({
 }) =>
   createMiddleware<{ Bindings: Record<string, unknown>; Variables: ConfigVariables & DatabaseVariables }>(
     async (c, next) => {
+      // Chosen first: a limiter the settings refuse fails the request before anything is opened.
+      const limiter = typeof rateLimiter === "function" ? rateLimiter(c.get("config"), c.env ?? {}) : rateLimiter;
       const runner = openDatabase(c.get("config"), c.env ?? {});
       c.set("runner", runner);
       c.set("background", []);
       c.set("clientIp", clientIp(c.req.raw) ?? "unknown");
-      c.set("rateLimiter", typeof rateLimiter === "function" ? rateLimiter(c.get("config"), c.env ?? {}) : rateLimiter);
+      c.set("rateLimiter", limiter);
       try {
         await next();
       } finally {
