@@ -164,6 +164,23 @@ describe.runIf(runs)("the Worker with a read replica and Durable Object rate lim
     }
   });
 
+  it("answer a read over the limit 429 without its rows, counted beside its transaction on the replica", {
+    timeout: 30_000,
+  }, async () => {
+    await limit("/api/v1/items", 2);
+    try {
+      const erin = await signUp();
+      await sleep(1_500); // the account reaches the replica
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await call("/api/v1/items", { token: erin.token })).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      const over = await call("/api/v1/items", { token: erin.token });
+      expect(await over.json()).toEqual({ error: expect.objectContaining({ code: "rate_limited" }) });
+    } finally {
+      await owner.db.execute(sql`delete from rate_limits`);
+    }
+  });
+
   it("serve GETs from the replica: a row written on the primary a moment ago is not there yet", {
     timeout: 30_000,
   }, async () => {
