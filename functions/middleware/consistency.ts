@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { laterLsn } from "../../db/runner/replicas";
 import { subjectOf } from "../lib/credentials/subject";
 import { validationError } from "../lib/errors";
+import { recentMap } from "../lib/recent";
 import type { CredentialsVariables } from "./authenticate";
 import type { ConsistencyVariables, ScopeVariables } from "./request-scope";
 
@@ -21,13 +22,9 @@ const REMEMBERED = 10_000;
  * the newest token it got back. Without replicas, nothing is sent and a token is ignored.
  */
 export const consistency = () => {
-  const lastWrite = new Map<string, string>();
+  const lastWrite = recentMap<string>(REMEMBERED);
   const remember = (key: string | undefined, position: string) => {
-    if (!key) return;
-    const later = laterLsn(lastWrite.get(key), position) as string;
-    lastWrite.delete(key);
-    lastWrite.set(key, later);
-    if (lastWrite.size > REMEMBERED) lastWrite.delete(lastWrite.keys().next().value as string);
+    if (key) lastWrite.set(key, laterLsn(lastWrite.get(key), position) as string);
   };
   return createMiddleware<{ Variables: ConsistencyVariables & ScopeVariables & CredentialsVariables }>(
     async (c, next) => {

@@ -4,6 +4,7 @@ import type { Ran, Runner } from "../../../db/runner/runner";
 import { subjectOf } from "../credentials/subject";
 import { ApiError, tooManyRequests } from "../errors";
 import { findPgError } from "../pg-errors";
+import { recentMap } from "../recent";
 import type { RateLimiter } from "./limiter";
 import { ruleBook } from "./rules";
 
@@ -46,12 +47,8 @@ const anonymous: Caller = {
  */
 export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: number }): RateLimiter {
   const rules = ruleBook(rulesTtlMs);
-  const tiers = new Map<string, string | null>();
-  const learn = (subject: string, caller: Caller) => {
-    tiers.delete(subject);
-    tiers.set(subject, caller.tierId);
-    if (tiers.size > KNOWN_SUBJECTS) tiers.delete(tiers.keys().next().value as string);
-  };
+  const tiers = recentMap<string | null>(KNOWN_SUBJECTS);
+  const learn = (subject: string, caller: Caller) => tiers.set(subject, caller.tierId);
   const tierOf = (subject: string, context: RequestContext) => (context.credentials ? tiers.get(subject) : null);
 
   /**
