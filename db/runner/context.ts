@@ -156,8 +156,8 @@ const templates = new Map<string, Query>();
 
 /**
  * The context statement as text and values, for a driver that sends it itself (node-postgres pipelined): the
- * text is built once per shape and only the values change, the same text and values contextSql gives Drizzle.
- * Building the statement anew is most of what a request costs the Node process in SQL building.
+ * text is built once per shape and only the values change, the same text and values contextSql gives Drizzle
+ * (which is then not asked to build it for every request).
  */
 export function contextQuery(context: RequestContext, checks = true): { text: string; values: unknown[] } {
   const shape = shapeOf(context, checks);

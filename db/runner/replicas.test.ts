@@ -48,6 +48,10 @@ describe("the primary's clock", () => {
     vi.advanceTimersByTime(clock.everyMs);
     await clock.tick(ask);
     expect(ask).toHaveBeenCalledTimes(2);
+    // A timer firing every `everyMs` asks each time, even a millisecond early.
+    vi.advanceTimersByTime(clock.everyMs - 1);
+    await clock.tick(ask, true);
+    expect(ask).toHaveBeenCalledTimes(3);
   });
 
   it("compare WAL positions as numbers, not text", () => {

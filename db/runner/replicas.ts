@@ -60,10 +60,13 @@ export function primaryClock(maxLagMs: number) {
       for (const { at, lsn } of seen) if (at <= now - maxLagMs && at > now - 2 * maxLagMs) bound = laterLsn(bound, lsn);
       return bound;
     },
-    /** Asks the primary where it stands, unless it was asked less than `everyMs` ago; the asking, to wait for. */
-    tick(ask: () => Promise<string | undefined>): Promise<void> | undefined {
+    /**
+     * Asks the primary where it stands, unless it was asked less than `everyMs` ago (`always`: a timer that fires
+     * every `everyMs` asks each time, whatever a millisecond of drift says); the asking, to wait for.
+     */
+    tick(ask: () => Promise<string | undefined>, always = false): Promise<void> | undefined {
       const at = Date.now();
-      if (at - askedAt < everyMs) return undefined;
+      if (!always && at - askedAt < everyMs) return undefined;
       askedAt = at;
       return ask().then(
         (lsn) => note(lsn, at),
@@ -127,8 +130,8 @@ export function replicatedRunner(
   const asking: Promise<void>[] = [];
   let timer: ReturnType<typeof setInterval> | undefined;
   if (!shared) {
-    clock.tick(ask);
-    timer = setInterval(() => clock.tick(ask), clock.everyMs);
+    clock.tick(ask, true);
+    timer = setInterval(() => clock.tick(ask, true), clock.everyMs);
     (timer as { unref?: () => void }).unref?.();
   }
   const restingUntil = new Map<string, number>();
