@@ -102,10 +102,16 @@ describe.runIf(runs)("the Worker with a read replica and Durable Object rate lim
     return { id, token: ((await login.json()) as { access_token: string }).access_token };
   };
 
-  /** A rule of the default tier, as an admin would set it. */
-  const limit = (path: string, max: number) =>
-    owner.db.execute(sql`insert into rate_limits (tier_id, name, path, "limit", period)
+  /** `run` under a rule of the default tier, as an admin would set it; no rule once it is done. */
+  const limited = async (path: string, max: number, run: () => Promise<void>) => {
+    await owner.db.execute(sql`insert into rate_limits (tier_id, name, path, "limit", period)
       select id, ${path}, ${path}, ${max}, 86400 from tiers where is_default`);
+    try {
+      await run();
+    } finally {
+      await owner.db.execute(sql`delete from rate_limits`);
+    }
+  };
 
   beforeAll(async () => {
     replica = await startStreamingReplica({ applyDelayMs: 1_000 });
@@ -142,8 +148,7 @@ describe.runIf(runs)("the Worker with a read replica and Durable Object rate lim
   it("count hits in Durable Objects, exactly: of 30 concurrent writes at limit 10, 10 are made", {
     timeout: 60_000,
   }, async () => {
-    await limit("/api/v1/items", 10);
-    try {
+    await limited("/api/v1/items", 10, async () => {
       const alice = await signUp();
       const statuses = (
         await Promise.all(
@@ -159,16 +164,13 @@ describe.runIf(runs)("the Worker with a read replica and Durable Object rate lim
       // Nothing was written in Postgres to count them.
       const counted = await owner.db.execute(sql`select count(*)::int as n from rate_limit_counters`);
       expect(rowsOf<{ n: number }>(counted)[0]?.n).toBe(0);
-    } finally {
-      await owner.db.execute(sql`delete from rate_limits`);
-    }
+    });
   });
 
   it("answer a read over the limit 429 without its rows, counted beside its transaction on the replica", {
     timeout: 30_000,
   }, async () => {
-    await limit("/api/v1/items", 2);
-    try {
+    await limited("/api/v1/items", 2, async () => {
       const erin = await signUp();
       await sleep(1_500); // the account reaches the replica
       const statuses = [];
@@ -176,9 +178,7 @@ describe.runIf(runs)("the Worker with a read replica and Durable Object rate lim
       expect(statuses).toEqual([200, 200, 429]);
       const over = await call("/api/v1/items", { token: erin.token });
       expect(await over.json()).toEqual({ error: expect.objectContaining({ code: "rate_limited" }) });
-    } finally {
-      await owner.db.execute(sql`delete from rate_limits`);
-    }
+    });
   });
 
   it("serve GETs from the replica: a row written on the primary a moment ago is not there yet", {
