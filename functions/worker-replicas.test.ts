@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import { createServer, connect as dial, type Server, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Unstable_DevWorker } from "wrangler";
 import { rowsOf } from "../db/client";
@@ -69,6 +70,26 @@ async function relayTo(port: number) {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Transactions that served a request so far in the fixture's database (`postgres`) on the server at `url`, from
+ * its statistics: those committed, less one per session, which commits one of its own while it logs in. Asked
+ * from another database, so that asking is not counted.
+ */
+async function servedOn(url: string) {
+  const client = new pg.Client({
+    connectionString: Object.assign(new URL(url), { pathname: "/template1" }).toString(),
+  });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      "select (xact_commit - sessions)::text as n from pg_stat_database where datname = 'postgres'",
+    );
+    return Number(rows[0]?.n);
+  } finally {
+    await client.end();
+  }
 }
 
 describe.runIf(runs)("the Worker with a read replica and Durable Object rate limits", () => {
@@ -219,6 +240,22 @@ describe.runIf(runs)("the Worker with a read replica and Durable Object rate lim
       if ((await call(`/api/v1/items/${id}`, { token: carol.token })).status !== 200) misses++;
     }
     expect(misses).toBe(0);
+  });
+
+  it("serve at least 95% of GETs from the replica, one transaction each", { timeout: 60_000 }, async () => {
+    const frank = await signUp();
+    await sleep(1_500); // the account reaches the replica, and the Worker no longer waits for frank's writes
+    const before = await servedOn(replica.standbyUrl);
+    const reads = 100;
+    for (let i = 0; i < reads; i++) expect((await call("/api/v1/items", { token: frank.token })).status).toBe(200);
+    // A backend reports its transactions when its connection closes, which each request's does as it ends.
+    let served = 0;
+    for (let tries = 0; tries < 50 && served < reads; tries++) {
+      await sleep(200);
+      served = (await servedOn(replica.standbyUrl)) - before;
+    }
+    expect(served).toBeGreaterThanOrEqual(0.95 * reads);
+    expect(served).toBeLessThanOrEqual(reads);
   });
 
   it("answer from the primary, with no 5xx, when the replica goes away", { timeout: 30_000 }, async () => {
