@@ -1,12 +1,16 @@
 // `npm run bench:node`: throughput of `npm start` on Postgres (node-postgres) for GET /items (20 of 104 rows),
 // against bare Hono handlers on the same pool size (bench/lib/bare-server.ts), with autocannon at 1, 10 and
-// 50 connections, same run: one sends the app's own statements (its context statement included) one after
-// another, so the ratio is what the app's code costs; the other a minimal set_config context instead, which
-// also shows what the app's caller checks and rate-limit count cost in Postgres. Each server runs in its own
-// process; rate limiting stays on in the app (its limit out of reach). Per request, the CPU milliseconds each
-// server and Postgres used say where the time goes. The app runs twice: its rate-limit hits counted in Postgres
-// (the default) and in Redis (RATE_LIMIT_STORE=redis, REDIS_URL or 127.0.0.1:6379). Results in
-// bench/results/node.json.
+// 50 connections: one sends the app's own statements (its context statement included) one after another, so
+// the ratio is what the app's code costs; the other a minimal set_config context instead, which also shows what
+// the app's caller checks and rate-limit count cost in Postgres. Each server runs in its own process; rate
+// limiting stays on in the app (its limit out of reach). Per request, the CPU milliseconds each server and
+// Postgres used say where the time goes. The app runs twice: its rate-limit hits counted in Postgres (the
+// default) and in Redis (RATE_LIMIT_STORE=redis, REDIS_URL or 127.0.0.1:6379).
+//
+// On a shared 2-core machine one 10-second run moves by 20-30 % from the next, so each point is measured in
+// rounds (BENCH_ROUNDS, 3), every server once per round for BENCH_SECONDS (5), starting with a different one
+// each round: a ratio is the median of the rounds' ratios, each between runs a few seconds apart, and its
+// spread is kept beside it. Results in bench/results/node.json.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
@@ -18,7 +22,8 @@ import { ensureDefaultTier } from "../db/seed";
 import { testEnv } from "../functions/testing/harness";
 
 const SERVER = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // BENCH_CONNECTIONS=1,10: a subset of the connection counts (for profiling one of them).
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
 
@@ -58,21 +63,51 @@ async function postgresCpuMs() {
 const postgresDelta = (before: Map<string, number>, after: Map<string, number>) =>
   [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
 
-async function load(url: string, token: string, connections: number, server: ChildProcess) {
+type Run = { requests: number; requests_per_s: number; p50_ms: number; server_cpu_ms: number; postgres_cpu_ms: number };
+
+/** One run of `duration` seconds at `connections`, after a warm-up when `warm`; its CPU totals, not per request. */
+async function load(url: string, token: string, connections: number, server: ChildProcess, warm: boolean) {
   const headers = { authorization: `Bearer ${token}` };
-  await autocannon({ url, connections, duration: 2, headers }); // warm-up
+  if (warm) await autocannon({ url, connections, duration: 2, headers });
   const before = { server: await cpuMs(server.pid ?? 0), postgres: await postgresCpuMs() };
   const result = await autocannon({ url, connections, duration: DURATION, headers });
   const after = { server: await cpuMs(server.pid ?? 0), postgres: await postgresCpuMs() };
   if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers`);
-  const perRequest = (ms: number) => +(ms / result.requests.total).toFixed(3);
   return {
-    requests_per_s: Math.round(result.requests.average),
+    requests: result.requests.total,
+    requests_per_s: result.requests.average,
     p50_ms: result.latency.p50,
-    // Where the time goes: CPU milliseconds per request in the server process and in Postgres.
-    server_cpu_ms: perRequest(after.server - before.server),
-    postgres_cpu_ms: perRequest(postgresDelta(before.postgres, after.postgres)),
+    server_cpu_ms: after.server - before.server,
+    postgres_cpu_ms: postgresDelta(before.postgres, after.postgres),
+  } satisfies Run;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+const round2 = (value: number) => +value.toFixed(2);
+
+/** A server's rounds at one point: the median rate and p50, and CPU per request over all its requests. */
+function summary(runs: Run[]) {
+  const requests = runs.reduce((sum, run) => sum + run.requests, 0);
+  const perRequest = (key: "server_cpu_ms" | "postgres_cpu_ms") =>
+    +(runs.reduce((sum, run) => sum + run[key], 0) / requests).toFixed(3);
+  return {
+    requests_per_s: Math.round(median(runs.map((run) => run.requests_per_s))),
+    p50_ms: median(runs.map((run) => run.p50_ms)),
+    server_cpu_ms: perRequest("server_cpu_ms"),
+    postgres_cpu_ms: perRequest("postgres_cpu_ms"),
   };
+}
+
+/** The median of the rounds' ratios of `a` to `b` (each pair a few seconds apart), and their lowest and highest. */
+function ratioOf(a: Run[], b: Run[]) {
+  const ratios = a.map((run, i) => run.requests_per_s / (b[i] as Run).requests_per_s);
+  return { median: round2(median(ratios)), low: round2(Math.min(...ratios)), high: round2(Math.max(...ratios)) };
 }
 
 const name = `rls_node_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
@@ -134,22 +169,33 @@ try {
   children.push(minimalServer);
 
   const rows = [];
-  const ratio = (a: { requests_per_s: number }, b: { requests_per_s: number }) =>
-    +(a.requests_per_s / b.requests_per_s).toFixed(2);
+  const servers = [
+    { key: "app", url: `${base}/items`, process: appServer },
+    { key: "app_redis", url: `http://127.0.0.1:${appPort + 2000}/api/v1/items`, process: redisServer },
+    { key: "bare", url: `http://127.0.0.1:${barePort}/api/v1/items`, process: bareServer },
+    { key: "minimal", url: `http://127.0.0.1:${barePort + 1}/api/v1/items`, process: minimalServer },
+  ] as const;
   for (const connections of CONNECTIONS) {
-    const app = await load(`${base}/items`, token, connections, appServer);
-    const redis = await load(`http://127.0.0.1:${appPort + 2000}/api/v1/items`, token, connections, redisServer);
-    const bare = await load(`http://127.0.0.1:${barePort}/api/v1/items`, token, connections, bareServer);
-    const minimal = await load(`http://127.0.0.1:${barePort + 1}/api/v1/items`, token, connections, minimalServer);
+    const runs: Record<(typeof servers)[number]["key"], Run[]> = { app: [], app_redis: [], bare: [], minimal: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      // Each round starts with another server, so none is always the one measured first (or last).
+      for (let i = 0; i < servers.length; i++) {
+        const server = servers[(round + i) % servers.length] as (typeof servers)[number];
+        runs[server.key].push(await load(server.url, token, connections, server.process, round === 0));
+      }
+    }
+    const redisToMinimal = ratioOf(runs.app_redis, runs.minimal);
     rows.push({
       connections,
-      app,
-      app_redis: redis,
-      bare,
-      minimal,
-      ratio: ratio(app, bare),
-      ratio_to_minimal: ratio(app, minimal),
-      redis_ratio_to_minimal: ratio(redis, minimal),
+      app: summary(runs.app),
+      app_redis: summary(runs.app_redis),
+      bare: summary(runs.bare),
+      minimal: summary(runs.minimal),
+      ratio: ratioOf(runs.app, runs.bare).median,
+      ratio_to_minimal: ratioOf(runs.app, runs.minimal).median,
+      redis_ratio_to_minimal: redisToMinimal.median,
+      // The lowest and highest of the rounds' ratios: how far one run alone could have been from the median.
+      redis_ratio_to_minimal_range: [redisToMinimal.low, redisToMinimal.high],
     });
   }
   const cpu = (r: { server_cpu_ms: number; postgres_cpu_ms: number }) => `${r.server_cpu_ms} + ${r.postgres_cpu_ms}`;
@@ -162,7 +208,7 @@ try {
       "minimal req/s (p50 ms)": `${r.minimal.requests_per_s} (${r.minimal.p50_ms})`,
       ratio: r.ratio,
       "ratio to minimal": r.ratio_to_minimal,
-      "Redis app to minimal": r.redis_ratio_to_minimal,
+      "Redis app to minimal": `${r.redis_ratio_to_minimal} (${r.redis_ratio_to_minimal_range.join("-")})`,
       "cpu ms/req app": cpu(r.app),
       "app, Redis": cpu(r.app_redis),
       bare: cpu(r.bare),
@@ -184,6 +230,8 @@ try {
           bare: "the app's statements (its context statement included), awaited one by one, no app code",
           minimal: "begin read only, a set_config context, the page, the count, commit",
         },
+        // Each point: ROUNDS runs of duration_s per server; rates and ratios are the rounds' medians.
+        rounds: ROUNDS,
         duration_s: DURATION,
         rows,
       },
