@@ -2,10 +2,10 @@ import { z } from "@hono/zod-openapi";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { fieldsOf } from "../../db/crud";
 import { plans, subscriptions } from "../../db/schema";
-import { listOf } from "../lib/schemas";
+import { listOf, timestamp } from "../lib/schemas";
 
 /** What a client sees of a plan: these fields and no other. */
-export const PlanSchema = createSelectSchema(plans)
+export const PlanSchema = createSelectSchema(plans, { created_at: timestamp, updated_at: timestamp })
   .pick({
     id: true,
     name: true,
@@ -60,7 +60,13 @@ export const plansResource = {
   },
 };
 
-export const SubscriptionSchema = createSelectSchema(subscriptions)
+export const SubscriptionSchema = createSelectSchema(subscriptions, {
+  current_period_start: timestamp,
+  current_period_end: timestamp,
+  canceled_at: timestamp,
+  created_at: timestamp,
+  updated_at: timestamp,
+})
   .pick({
     id: true,
     stripe_subscription_id: true,

@@ -46,11 +46,10 @@ export const password = z
   .openapi({ example: "correct horse battery" });
 
 /**
- * Timestamps travel as ISO 8601 strings; in code they are Dates until JSON serialises them. A plain z.date() is
- * documented as `string`, `date-time`, and keeps its nullability (`["string", "null"]`): overriding its type in
- * .openapi() would drop the null a nullable column sends.
+ * Timestamps travel as ISO 8601 strings: a row's Dates become strings where a response is shaped
+ * (functions/lib/expose.ts), so a response body holds no Date for JSON.stringify to call toJSON on.
  */
-export const timestamp = () => z.date();
+export const timestamp = () => z.iso.datetime();
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
