@@ -127,14 +127,11 @@ try {
   const appPort = 18_000 + Math.floor(Math.random() * 1000);
   const barePort = appPort + 1000;
   const env = { ...testEnv, DATABASE_URL: appUrl };
-  // BENCH_PROFILE_DIR: a CPU profile of the app (.cpuprofile, for Chrome DevTools) written there when it stops.
+  // BENCH_PROFILE_DIR: CPU profiles of each server (.cpuprofile, for Chrome DevTools), written when it stops into
+  // a folder named after it (app-postgres, app-redis, bare, minimal); the largest is the main thread's.
   const profile = process.env.BENCH_PROFILE_DIR;
-  const appServer = await start(
-    "functions/node.ts",
-    env,
-    appPort,
-    profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [],
-  );
+  const profiled = (server: string) => (profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}/${server}`] : []);
+  const appServer = await start("functions/node.ts", env, appPort, profiled("app-postgres"));
   children.push(appServer);
   const base = `http://127.0.0.1:${appPort}/api/v1`;
   const email = `bench-${randomUUID().slice(0, 8)}@example.com`;
@@ -160,12 +157,23 @@ try {
     "functions/node.ts",
     { ...env, RATE_LIMIT_STORE: "redis", REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
     appPort + 2000,
+    profiled("app-redis"),
   );
   children.push(redisServer);
   const bareEnv = { DATABASE_URL: appUrl, USER_ID: userId };
-  const bareServer = await start("bench/lib/bare-server.ts", { ...bareEnv, BARE_CONTEXT: "app" }, barePort);
+  const bareServer = await start(
+    "bench/lib/bare-server.ts",
+    { ...bareEnv, BARE_CONTEXT: "app" },
+    barePort,
+    profiled("bare"),
+  );
   children.push(bareServer);
-  const minimalServer = await start("bench/lib/bare-server.ts", { ...bareEnv, BARE_CONTEXT: "minimal" }, barePort + 1);
+  const minimalServer = await start(
+    "bench/lib/bare-server.ts",
+    { ...bareEnv, BARE_CONTEXT: "minimal" },
+    barePort + 1,
+    profiled("minimal"),
+  );
   children.push(minimalServer);
 
   const rows = [];
