@@ -33,6 +33,11 @@ export const subscriptionStatuses = [
   "paused",
 ] as const;
 export type SubscriptionStatus = (typeof subscriptionStatuses)[number];
+/** The statuses after which Stripe will not charge for the subscription again (a new checkout starts another). */
+export const endedSubscriptionStatuses = [
+  "canceled",
+  "incomplete_expired",
+] as const satisfies readonly SubscriptionStatus[];
 
 /**
  * What a customer can buy: a Stripe price, and the tier it gives while its subscription is active or trialing.

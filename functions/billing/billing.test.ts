@@ -325,6 +325,53 @@ describe("the caller's own billing", () => {
   });
 });
 
+describe("deleting an account that pays", () => {
+  const deleteMe = (user: { token: string; password: string }) =>
+    t.request("/api/v1/users/me", { method: "DELETE", token: user.token, json: { current_password: user.password } });
+  const alive = async (token: string) => (await t.request("/api/v1/users/me", { token })).status === 200;
+
+  it("is refused while a subscription will charge again, and goes once it ends with its period", async () => {
+    const { user, created, subscription } = await subscriber();
+    await deliver(created);
+    const refused = await deleteMe(user);
+    expect(refused.status).toBe(409);
+    expect((await readError(refused)).error.message).toContain("billing portal");
+    expect(await alive(user.token)).toBe(true);
+
+    // past_due: Stripe still retries the payment.
+    await deliver(
+      stripe.event("customer.subscription.updated", stripe.update(subscription.id, { status: "past_due" })),
+    );
+    expect((await deleteMe(user)).status).toBe(409);
+
+    // Cancelled in the portal at the period's end: nothing more will be charged.
+    await deliver(
+      stripe.event(
+        "customer.subscription.updated",
+        stripe.update(subscription.id, { status: "active", cancel_at_period_end: true }),
+      ),
+    );
+    expect((await deleteMe(user)).status).toBe(204);
+    expect(await alive(user.token)).toBe(false);
+  });
+
+  it("goes at once when the subscription has ended", async () => {
+    const { user, created, subscription } = await subscriber();
+    await deliver(created);
+    await deliver(
+      stripe.event("customer.subscription.deleted", stripe.update(subscription.id, { status: "canceled" })),
+    );
+    expect((await deleteMe(user)).status).toBe(204);
+  });
+
+  it("looks only at the caller's own subscriptions", async () => {
+    const { created } = await subscriber();
+    await deliver(created);
+    const other = await t.signUp();
+    expect((await deleteMe(other)).status).toBe(204);
+  });
+});
+
 describe("billing not configured", () => {
   it("billing routes answer 503 saying what to set; the rest of the API works", async () => {
     const bare = await startTestApp();

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Database, Tx } from "../../db/client";
 import { all, andThen, one } from "../../db/runner/plan";
-import { plans, subscriptions, tiers, users } from "../../db/schema";
+import { endedSubscriptionStatuses, plans, subscriptions, tiers, users } from "../../db/schema";
 import { currentUserId } from "../../db/schema/rls";
 import type { Config } from "../lib/config";
 import { ApiError, conflict, serviceUnavailable, validationError } from "../lib/errors";
@@ -190,7 +190,7 @@ export const billingService = {
 };
 
 /** Statuses after which a new checkout is a new subscription, not a second one. */
-const ENDED = new Set(["canceled", "incomplete_expired"]);
+const ENDED = new Set<string>(endedSubscriptionStatuses);
 
 /**
  * Stripe sends the customer's browser back to these: only to the web app's own origin (APP_URL), so the API

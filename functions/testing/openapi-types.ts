@@ -241,7 +241,7 @@ export interface paths {
         post?: never;
         /**
          * Delete your account
-         * @description Needs current_password and an access token (not an API key). The account stops working at once: its tokens and API keys are refused and it cannot sign in. Its data is deleted for good after the retention period (MAINTENANCE_RETENTION_DAYS).
+         * @description Needs current_password and an access token (not an API key). The account stops working at once: its tokens and API keys are refused and it cannot sign in. Its data is deleted for good after the retention period (MAINTENANCE_RETENTION_DAYS). 409 while a subscription will charge you again: cancel it in the billing portal first.
          */
         delete: operations["deleteMe"];
         options?: never;

@@ -46,7 +46,8 @@ const deleteMe = defineRoute({
   description:
     "Needs current_password and an access token (not an API key). The account stops working at once: its " +
     "tokens and API keys are refused and it cannot sign in. Its data is deleted for good after the retention " +
-    "period (MAINTENANCE_RETENTION_DAYS).",
+    "period (MAINTENANCE_RETENTION_DAYS). 409 while a subscription will charge you again: cancel it in the " +
+    "billing portal first.",
   request: { body: { content: { "application/json": { schema: DeleteMeSchema } }, required: true } },
   responses: { 204: { description: "Deleted" }, ...errors, ...conflictError },
 });

@@ -1,7 +1,7 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, notExists, notInArray, sql } from "drizzle-orm";
 import type { ListQuery } from "../../db/crud";
-import { andThen, one } from "../../db/runner/plan";
-import { type User, userIdentities, users } from "../../db/schema";
+import { all, andThen, one } from "../../db/runner/plan";
+import { endedSubscriptionStatuses, subscriptions, type User, userIdentities, users } from "../../db/schema";
 import { currentUserId } from "../../db/schema/rls";
 import { hashPassword, isPasswordHash, verifyPassword } from "../lib/credentials/password";
 import { conflict, forbidden, notFound, validationError } from "../lib/errors";
@@ -19,6 +19,17 @@ type Via = "token" | "api_key" | "provider";
 
 /** "Me" is whoever the request's context statement found: the token's user, or the API key's owner. */
 const isMe = eq(users.id, currentUserId);
+
+/**
+ * The caller's subscriptions Stripe will charge again: not ended, and not set to end with the period it has
+ * paid for. An account with one cannot be deleted, or Stripe would go on charging someone who cannot sign in to
+ * stop it.
+ */
+const stillCharging = and(
+  eq(subscriptions.owner_id, currentUserId),
+  notInArray(subscriptions.status, [...endedSubscriptionStatuses]),
+  eq(subscriptions.cancel_at_period_end, false),
+);
 
 /**
  * Reads the caller's stored hash and checks `password` against it (PBKDF2 runs outside any transaction):
@@ -83,22 +94,40 @@ export const usersService = {
    * and from the next request on no token or key of it works and it cannot sign in (app_auth.begin_request and
    * login_lookup skip deleted users). Its rows stay, unseen by anyone but superusers, until maintenance deletes
    * the account and everything it owns after MAINTENANCE_RETENTION_DAYS. Two round trips, as for a password
-   * change: the hash is read and checked, then the delete applies only if it is still the one stored.
+   * change: the hash is read and checked, then the delete applies only if it is still the one stored, and only
+   * while no subscription will charge the caller again (409: cancel it in the billing portal first).
    */
   deleteMe: async (scope: Scope, currentPassword: string | undefined, via: Via) => {
     if (via === "api_key") throw forbidden("An API key cannot delete its owner's account: use an access token");
     const stored = await provePassword(scope, currentPassword, via);
     await scope.run((q) =>
       andThen(
-        one(
-          q
-            .update(users)
-            .set({ deleted_at: new Date() })
-            .where(and(isMe, eq(users.hashed_password, stored)))
-            .returning({ id: users.id }),
+        all(
+          one(
+            q
+              .update(users)
+              .set({ deleted_at: new Date() })
+              .where(
+                and(
+                  isMe,
+                  eq(users.hashed_password, stored),
+                  notExists(q.select({ one: sql`1` }).from(subscriptions).where(stillCharging)),
+                ),
+              )
+              .returning({ id: users.id }),
+          ),
+          // After the update, so that a subscription that stopped it is seen here too.
+          one(q.select({ id: subscriptions.id }).from(subscriptions).where(stillCharging).limit(1)),
         ),
-        (rows) => {
-          if (!rows[0]) throw conflict("Your password changed meanwhile: try again");
+        ([deleted, charging]) => {
+          if (deleted[0]) return;
+          if (charging[0]) {
+            throw conflict(
+              "You have a subscription that will charge you again: cancel it in the billing portal " +
+                "(POST /api/v1/billing/portal), then delete your account",
+            );
+          }
+          throw conflict("Your password changed meanwhile: try again");
         },
       ),
     );
