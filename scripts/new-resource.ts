@@ -124,6 +124,8 @@ const zodFields = fields
   .map((field) => `  ${field.name}: ${KINDS[field.kind].zod}${field.optional ? ".nullable().optional()" : ""},`)
   .join("\n");
 const filterable = ["id", "owner_id", ...fields.map((field) => field.name), "created_at", "updated_at"];
+// Every timestamp a client sees is an ISO 8601 string in the response schema (functions/lib/schemas.ts).
+const timestamps = ["created_at", "updated_at", ...fields.filter((f) => f.kind === "timestamp").map((f) => f.name)];
 writeFileSync(
   `${feature}/schemas.ts`,
   `import { z } from "@hono/zod-openapi";
@@ -133,7 +135,7 @@ import { ${camel} } from "../../db/schema";
 import { listOf, timestamp } from "../lib/schemas";
 
 /** What a client sees of ${singular === table ? "a row" : `a ${singular.replace(/_/g, " ")}`}: these fields and no other. */
-export const ${one}Schema = createSelectSchema(${camel}, { created_at: timestamp, updated_at: timestamp })
+export const ${one}Schema = createSelectSchema(${camel}, { ${timestamps.map((field) => `${field}: timestamp`).join(", ")} })
   .pick({ ${picked.join(", ")}, created_at: true, updated_at: true })
   .openapi("${one}");
 
