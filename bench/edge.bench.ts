@@ -8,8 +8,6 @@
 // A benchmark, not a test: it prints a table and writes bench/results/edge.json.
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
 import { sql } from "drizzle-orm";
 import type { Unstable_DevWorker } from "wrangler";
 import { openNodeDatabase } from "../db/node";
@@ -18,6 +16,7 @@ import { testEnv } from "../functions/testing/harness";
 import { hyperdriveConfig } from "../functions/testing/scratch-files";
 import { startRelay } from "../scripts/local/relay";
 import { startDelayProxy } from "./lib/delay-proxy";
+import { writeResults } from "./lib/results";
 
 const SERVER = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const RTT = Number(process.env.BENCH_RTT_MS ?? 40);
@@ -195,19 +194,13 @@ try {
     "hyperdrive round trips": drivers.hyperdrive[kind]?.roundTrips,
   }));
   console.table(rows);
-  const result = {
-    benchmark: "edge",
-    date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+  await writeResults("edge", {
     rtt_ms: RTT,
     samples: SAMPLES,
     method:
       "wrangler dev (workerd) -> delaying TCP proxy -> local /sql endpoint or ws relay -> Postgres (http, ws); workerd -> Hyperdrive binding (local: direct) -> delaying TCP proxy, connection startup not delayed as a pooler's -> Postgres (hyperdrive); median of sequential requests",
     drivers,
-  };
-  await mkdir("bench/results", { recursive: true });
-  await writeFile("bench/results/edge.json", `${JSON.stringify(result, null, 2)}\n`);
-  console.log("wrote bench/results/edge.json");
+  });
 } finally {
   await proxy.close();
   await pgProxy.close();

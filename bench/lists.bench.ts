@@ -12,8 +12,6 @@
 //   the transaction as the rls way sets its own, so the only difference between the two is the policy.
 // Results in bench/results/lists.json; the ratios are what the listing index and the count policy promise.
 import { randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { eq, sql } from "drizzle-orm";
 import { withAdmin } from "../db/admin";
@@ -26,6 +24,7 @@ import { ensureDefaultTier } from "../db/seed";
 import { createApp } from "../functions/app";
 import { itemsListSpec } from "../functions/items/schemas";
 import { testEnv } from "../functions/testing/harness";
+import { writeResults } from "./lib/results";
 
 const SERVER = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
@@ -215,30 +214,18 @@ try {
   };
   console.table(rows);
   console.table(checks);
-  await mkdir("bench/results", { recursive: true });
-  await writeFile(
-    "bench/results/lists.json",
-    `${JSON.stringify(
-      {
-        benchmark: "lists",
-        date: new Date().toISOString(),
-        machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-        data: { users: counts.users, items: counts.items, fill_seconds: fillSeconds },
-        ways: {
-          http: "GET /api/v1/items in process: token, rate limit, one flight (node-postgres, pipelined)",
-          rls: "the list's statements as rls_app_user with the request's context (context statement not timed)",
-          plain:
-            "the same statements with owner_id = $1 and no RLS, as rls_maintenance_admin through a pool like the app's",
-        },
-        rounds: ROUNDS,
-        rows,
-        checks,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log("wrote bench/results/lists.json");
+  await writeResults("lists", {
+    data: { users: counts.users, items: counts.items, fill_seconds: fillSeconds },
+    ways: {
+      http: "GET /api/v1/items in process: token, rate limit, one flight (node-postgres, pipelined)",
+      rls: "the list's statements as rls_app_user with the request's context (context statement not timed)",
+      plain:
+        "the same statements with owner_id = $1 and no RLS, as rls_maintenance_admin through a pool like the app's",
+    },
+    rounds: ROUNDS,
+    rows,
+    checks,
+  });
   await plainPool.close();
   await owner.close();
   await opened.close();

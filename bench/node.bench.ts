@@ -13,13 +13,13 @@
 // spread is kept beside it. Results in bench/results/node.json.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import autocannon from "autocannon";
 import { sql } from "drizzle-orm";
 import { openNodeDatabase } from "../db/node";
 import { ensureDefaultTier } from "../db/seed";
 import { testEnv } from "../functions/testing/harness";
+import { writeResults } from "./lib/results";
 
 const SERVER = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
@@ -224,30 +224,18 @@ try {
     })),
   );
   console.log("cpu ms/req: the server's + Postgres's CPU milliseconds per request");
-  await mkdir("bench/results", { recursive: true });
-  await writeFile(
-    "bench/results/node.json",
-    `${JSON.stringify(
-      {
-        benchmark: "node",
-        date: new Date().toISOString(),
-        machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-        request: "GET /api/v1/items (20 of 104 rows), node-postgres, pool of 10",
-        app: "npm start, hits counted in Postgres (the default); app_redis: the same with RATE_LIMIT_STORE=redis",
-        baselines: {
-          bare: "the app's statements (its context statement included), awaited one by one, no app code",
-          minimal: "begin read only, a set_config context, the page, the count, commit",
-        },
-        // Each point: ROUNDS runs of duration_s per server; rates and ratios are the rounds' medians.
-        rounds: ROUNDS,
-        duration_s: DURATION,
-        rows,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log("wrote bench/results/node.json");
+  await writeResults("node", {
+    request: "GET /api/v1/items (20 of 104 rows), node-postgres, pool of 10",
+    app: "npm start, hits counted in Postgres (the default); app_redis: the same with RATE_LIMIT_STORE=redis",
+    baselines: {
+      bare: "the app's statements (its context statement included), awaited one by one, no app code",
+      minimal: "begin read only, a set_config context, the page, the count, commit",
+    },
+    // Each point: ROUNDS runs of duration_s per server; rates and ratios are the rounds' medians.
+    rounds: ROUNDS,
+    duration_s: DURATION,
+    rows,
+  });
 } finally {
   for (const child of children) child.kill("SIGINT");
   await new Promise((resolve) => setTimeout(resolve, 1000)); // let a profiled app write its profile

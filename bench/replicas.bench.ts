@@ -12,8 +12,6 @@
 //
 // Results in bench/results/replicas.json.
 import { randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../db/client";
@@ -24,6 +22,7 @@ import { redisStore } from "../functions/lib/rate-limits/redis";
 import { storeLimiter } from "../functions/lib/rate-limits/store-limiter";
 import { testEnv } from "../functions/testing/harness";
 import { startStreamingReplica } from "../functions/testing/streaming-replica";
+import { writeResults } from "./lib/results";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 1_000);
@@ -145,23 +144,11 @@ try {
 
   console.table([mixed]);
   console.table([pairs]);
-  await mkdir("bench/results", { recursive: true });
-  await writeFile(
-    "bench/results/replicas.json",
-    `${JSON.stringify(
-      {
-        benchmark: "replicas",
-        date: new Date().toISOString(),
-        machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-        setup: `one streaming standby replaying ${APPLY_DELAY_MS} ms late (recovery_min_apply_delay), DATABASE_REPLICA_MAX_LAG_MS=5000, rate limits in Redis, ${CONCURRENCY} concurrent requests in process; ${READERS} readers (GET /items, 90%) and ${WRITERS} writers (POST /items, 10%)`,
-        mixed,
-        write_then_read: pairs,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log("wrote bench/results/replicas.json");
+  await writeResults("replicas", {
+    setup: `one streaming standby replaying ${APPLY_DELAY_MS} ms late (recovery_min_apply_delay), DATABASE_REPLICA_MAX_LAG_MS=5000, rate limits in Redis, ${CONCURRENCY} concurrent requests in process; ${READERS} readers (GET /items, 90%) and ${WRITERS} writers (POST /items, 10%)`,
+    mixed,
+    write_then_read: pairs,
+  });
   await opened.close();
   await owner.close();
 } finally {

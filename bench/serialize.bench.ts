@@ -5,10 +5,9 @@
 // JSON must come out the same both ways. A benchmark, not a test: it prints a table and writes
 // bench/results/serialize.json.
 import { randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
 import { ItemSchema } from "../functions/items/schemas";
 import { exposing } from "../functions/lib/expose";
+import { writeResults } from "./lib/results";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const PAGES = 20_000;
@@ -55,20 +54,8 @@ for (let r = 0; r < 3; r++) {
 }
 const row = { dates_us: median(results.dates), exposed_us: median(results.exposed) };
 console.table([row]);
-await mkdir("bench/results", { recursive: true });
-await writeFile(
-  "bench/results/serialize.json",
-  `${JSON.stringify(
-    {
-      benchmark: "serialize",
-      date: new Date().toISOString(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model.split(" ").slice(0, 2).join(" "), node: process.version },
-      page: "20 items, 2 timestamps each, as GET /items answers them",
-      unit: "CPU microseconds per page, the median of 3 interleaved series of medians",
-      ...row,
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log("wrote bench/results/serialize.json");
+await writeResults("serialize", {
+  page: "20 items, 2 timestamps each, as GET /items answers them",
+  unit: "CPU microseconds per page, the median of 3 interleaved series of medians",
+  ...row,
+});
