@@ -28,6 +28,10 @@ type WithHit = Redis & { rateLimitHit(key: string, period: number): Promise<[num
  */
 export function redisStore(url: string, { timeoutMs = 1000 }: { timeoutMs?: number } = {}) {
   const redis = new Redis(url, {
+    // Hits from requests that arrive in the same turn of the event loop leave in one write and come back in one
+    // read (ioredis collects them until setImmediate): under load, a few syscalls per batch instead of per hit.
+    // Each script still runs atomically on its own, so counts stay exact.
+    enableAutoPipelining: true,
     lazyConnect: true,
     enableOfflineQueue: true,
     maxRetriesPerRequest: 1,
