@@ -4,7 +4,7 @@ import type { Config } from "../lib/config";
 import { parseApiKey } from "../lib/credentials/api-key-secret";
 import { issuerOf, verifyProviderToken } from "../lib/credentials/provider-tokens";
 import { hashSecret } from "../lib/credentials/secrets";
-import { verifyAccessToken } from "../lib/credentials/tokens";
+import { verifiedBefore, verifyAccessToken } from "../lib/credentials/tokens";
 import { unauthorized } from "../lib/errors";
 import type { ConfigVariables } from "./config";
 
@@ -35,6 +35,9 @@ function credentialsOf(authorization: string | undefined, apiKeyHeader: string |
  * `iss` picks the provider, whose published keys verify it). Anything else is refused.
  */
 async function verifyBearer(config: Config, token: string): Promise<Credentials | undefined> {
+  // Ours and verified before: no need to read its issuer (decoding a JWT costs more than the lookup).
+  const known = verifiedBefore(config, token);
+  if (known) return { via: "token", userId: known.userId, tokenVersion: known.version, sessionId: known.sessionId };
   const issuer = issuerOf(token);
   const provider = issuer === config.JWT_ISSUER ? undefined : config.AUTH_ISSUERS.find((it) => it.issuer === issuer);
   if (provider) {

@@ -50,15 +50,34 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VERIFIED_MAX = 10_000;
 type Verified = { userId: string; version: number; sessionId: string; expiresAt: number };
 const verified = new Map<string, Map<string, Verified>>();
+// The same settings object comes back on every request (loadConfig keeps one per environment): found by
+// identity first, without building and hashing the setup's string each time.
+const verifiedByConfig = new WeakMap<TokenConfig, Map<string, Verified>>();
 const verifiedFor = (config: TokenConfig) => {
+  let tokens = verifiedByConfig.get(config);
+  if (tokens) return tokens;
   const setup = `${config.JWT_SECRET}\0${config.JWT_ISSUER}\0${config.JWT_AUDIENCE}`;
-  let tokens = verified.get(setup);
+  tokens = verified.get(setup);
   if (!tokens) {
     tokens = new Map();
     verified.set(setup, tokens);
   }
+  verifiedByConfig.set(config, tokens);
   return tokens;
 };
+
+/**
+ * A token of ours that passed verification before and has not expired since (the common case: a client sends
+ * the same token on every request), or undefined. Synchronous, so the hot path neither decodes nor awaits.
+ */
+export function verifiedBefore(config: TokenConfig, token: string) {
+  const tokens = verifiedFor(config);
+  const known = tokens.get(token);
+  if (known && known.expiresAt > Date.now())
+    return { userId: known.userId, version: known.version, sessionId: known.sessionId };
+  if (known) tokens.delete(token);
+  return undefined;
+}
 
 /**
  * The user a token names, the token_version and session it was issued under, or null when the token is not one we
@@ -68,11 +87,9 @@ export async function verifyAccessToken(
   config: TokenConfig,
   token: string,
 ): Promise<{ userId: string; version: number; sessionId: string } | null> {
+  const known = verifiedBefore(config, token);
+  if (known) return known;
   const tokens = verifiedFor(config);
-  const known = tokens.get(token);
-  if (known && known.expiresAt > Date.now())
-    return { userId: known.userId, version: known.version, sessionId: known.sessionId };
-  if (known) tokens.delete(token);
   const entry = await verifySignedToken(config, token);
   if (entry === null) return null;
   if (tokens.size >= VERIFIED_MAX) tokens.delete(tokens.keys().next().value as string);
