@@ -22,7 +22,10 @@ import { listingOrderOf } from "../schema/user-scoped";
 import { fieldOf, sortOrderOf } from "./fields";
 import { coerce, FilterError } from "./filters";
 import { type CountMode, type Include, type ListQuery, PAGING_BOUNDS, type SortKey } from "./list-query";
-import { prepared, type Slot } from "./prepared";
+import { type Decoder, prepared, type Slot } from "./prepared";
+
+/** How a prepared count's one column becomes its number, as Drizzle's count() maps it (bigint comes as text). */
+const countDecoder: Decoder = { mapFromDriverValue: (value) => Number(value) };
 
 type CrudTable = PgTable & { id: AnyPgColumn };
 type Row<T extends CrudTable> = T["$inferSelect"];
@@ -176,7 +179,13 @@ export function crud<T extends CrudTable>(table: T) {
           ? `${name}/page/${options.columns?.join(",") ?? "*"}/${shapeOfSort(options.sort)}/${options.withDeleted ?? false}`
           : undefined;
       return shape
-        ? prepared(q, shape, { offset: options.offset ?? 0, limit: options.limit }, select)
+        ? prepared(
+            q,
+            shape,
+            { offset: options.offset ?? 0, limit: options.limit },
+            select,
+            selection(options.columns) as Record<string, AnyPgColumn>,
+          )
         : select((_name, value) => value);
     }
     if (options.select) throw new Error("a joined list picks columns; a selection of its own cannot be joined");
@@ -266,7 +275,7 @@ export function crud<T extends CrudTable>(table: T) {
       };
       const counted =
         options.where === undefined
-          ? prepared(q, `${name}/count/${options.withDeleted ?? false}`, {}, counting)
+          ? prepared(q, `${name}/count/${options.withDeleted ?? false}`, {}, counting, { n: countDecoder })
           : counting();
       return andThen(one(counted as ReturnType<typeof counting>), ([total]) => {
         const n = total?.n ?? 0;

@@ -1,13 +1,23 @@
-import { type Placeholder, sql } from "drizzle-orm";
+import { fillPlaceholders, type Placeholder, sql } from "drizzle-orm";
 import type { Database } from "../client";
 import type { Query } from "../runner/plan";
 
-/** A statement prepared by Drizzle on one connection: bound to values and run, its rows mapped as usual. */
-type Prepared = { execute(values: Record<string, unknown>): Promise<unknown> };
-/** What a statement's builder takes where a value goes: the value itself, or a placeholder to bind it to later. */
+/** What a builder takes where a value goes: the value itself, or a placeholder to bind it to later. */
 export type Slot = <V>(name: string, value: V) => V | Placeholder<string, V>;
 
-const kept = new WeakMap<Database, Map<string, Prepared>>();
+/** How a result column becomes its row field: a Drizzle column (its own mapFromDriverValue), or a function's. */
+export type Decoder = { mapFromDriverValue(value: unknown): unknown };
+
+/**
+ * Runs one named statement on the connection a Database stands for: its rows as arrays of the driver's values,
+ * date and time types as Postgres's text (as Drizzle reads them, so a column's decoder makes the same value).
+ */
+export type RunPrepared = (name: string, text: string, values: unknown[]) => Promise<unknown[][]>;
+
+/** A shape compiled once: its statement, where each parameter comes from, and how a row becomes an object. */
+type Shape = { name: string; text: string; params: unknown[]; decode: (row: unknown[]) => Record<string, unknown> };
+
+const kept = new WeakMap<Database, { run: RunPrepared; shapes: Map<string, Shape> }>();
 const names = new Map<string, string>();
 /**
  * How many shapes are prepared, per connection and in all. A client choosing sorts and columns could make many;
@@ -28,39 +38,65 @@ function nameOf(key: string) {
 
 /**
  * Marks `q` as a Database whose statements all go through one connection that stays open (the pipelined
- * node-postgres runner makes one per pooled connection): the hottest statements (a list's page and count) are
- * then built and compiled once per shape on it, and only bound to their values afterwards. Building Drizzle's
- * SQL anew was the largest part of a list request's CPU in the Node process.
+ * node-postgres runner makes one per pooled connection), with `run` to send a named statement on it: the
+ * hottest statements (a list's page and count) are then built and compiled once per shape, and afterwards only
+ * bound to their values, sent, and their rows mapped by a decoder list made once. Building Drizzle's SQL anew
+ * was the largest part of a list request's CPU in the Node process, and Drizzle's generic execution (its
+ * per-query wrappers, and a row mapper that looks up each field's kind on every row) the next.
  */
-export function keepPrepared(q: Database) {
-  kept.set(q, new Map());
+export function keepPrepared(q: Database, run: RunPrepared) {
+  kept.set(q, { run, shapes: new Map() });
   return q;
 }
 
+/** Rows as objects with `fields`' keys, each value through its decoder (null stays null), as Drizzle maps them. */
+function decoding(fields: Record<string, Decoder>) {
+  const keys = Object.keys(fields);
+  const decoders = keys.map((key) => fields[key] as Decoder);
+  return (row: unknown[]) => {
+    const mapped: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) {
+      const value = row[i];
+      mapped[keys[i] as string] = value === null ? null : (decoders[i] as Decoder).mapFromDriverValue(value);
+    }
+    return mapped;
+  };
+}
+
 /**
- * The statement `build` makes. On a Database that keeps prepared statements, it is built with placeholders and
- * prepared once per `key` (which must name everything its text depends on: table, columns, order, filters'
- * shape), then bound to `values`; elsewhere (a transaction per request, Neon's HTTP batch, which takes Drizzle's
- * own builders), it is built with the values, as any query.
+ * The statement `build` makes, whose result columns are `fields`, in order (a flat selection). On a Database
+ * that keeps prepared statements, it is built with placeholders and compiled once per `key` (which must name
+ * everything its text depends on: table, columns, order, filters' shape), then bound to `values`; elsewhere (a
+ * transaction per request, Neon's HTTP batch, which takes Drizzle's own builders), it is built with the values,
+ * as any query.
  */
-export function prepared<B extends Query & { prepare(name: string): Prepared }>(
+export function prepared<B extends Query & { toSQL(): { sql: string; params: unknown[] } }>(
   q: Database,
   key: string,
   values: Record<string, unknown>,
   build: (slot: Slot) => B,
+  fields: Record<string, Decoder>,
 ): Query {
-  const statements = kept.get(q);
+  const connection = kept.get(q);
   const asBuilt = () => build((_name, value) => value);
-  if (!statements) return asBuilt();
-  let statement = statements.get(key);
-  if (!statement) {
+  if (!connection) return asBuilt();
+  let shape = connection.shapes.get(key);
+  if (!shape) {
     const name = nameOf(key);
-    if (!name || statements.size >= SHAPES) return asBuilt();
-    statement = build((slotName) => sql.placeholder(slotName)).prepare(name);
-    statements.set(key, statement);
+    if (!name || connection.shapes.size >= SHAPES) return asBuilt();
+    const { sql: text, params } = build((slotName) => sql.placeholder(slotName)).toSQL();
+    shape = { name, text, params, decode: decoding(fields) };
+    connection.shapes.set(key, shape);
   }
-  const ready = statement;
+  const { name, text, params, decode } = shape;
+  const bound = fillPlaceholders(params, values);
   // Lazy, as Drizzle's builders are: nothing is sent until the runner asks.
-  // biome-ignore lint/suspicious/noThenProperty: a query is awaitable on purpose (db/runner/plan.ts)
-  return { then: (onFulfilled, onRejected) => ready.execute(values).then(onFulfilled, onRejected) };
+  return {
+    // biome-ignore lint/suspicious/noThenProperty: a query is awaitable on purpose (db/runner/plan.ts)
+    then: (onFulfilled, onRejected) =>
+      connection
+        .run(name, text, bound)
+        .then((rows) => rows.map(decode))
+        .then(onFulfilled, onRejected),
+  };
 }

@@ -6,7 +6,7 @@ import { crud } from "../crud";
 import { fieldOf } from "../crud/fields";
 import { openPg } from "../drivers/node-postgres/open";
 import { pipelinedPgRunner } from "../drivers/node-postgres/runner";
-import { items } from "../schema";
+import { items, plans, posts, rateLimits, tiers, users } from "../schema";
 import { all, andThen, batch, one } from "./plan";
 import type { Runner } from "./runner";
 
@@ -190,6 +190,46 @@ describe("statement runners", () => {
         one(q.execute(sql`select count(*)::int as n from pg_prepared_statements`)),
       );
       expect(rowsOf<{ n: number }>(none.value())[0]?.n).toBe(0);
+    },
+  );
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    "map a prepared page's rows and count as Drizzle does, for every column type a listed table has",
+    async () => {
+      const [, prepared] = runners.find(([name]) => name.endsWith("prepared")) ?? [];
+      const [, plain] = runners.find(([name]) => name === "pg pipeline") ?? [];
+      if (!prepared || !plain) throw new Error("no pipelined runners");
+      const admin = await insertUser(t, "runner-admin@example.com", { superuser: true });
+      // Nullable columns both ways: a published post (timestamp, booleans) and a draft (nulls).
+      await t.asOwner(async (tx) => {
+        await tx.insert(posts).values([
+          {
+            owner_id: admin,
+            title: "out",
+            slug: "runner-out",
+            content: "c",
+            is_published: true,
+            published_at: new Date(),
+          },
+          { owner_id: admin, title: "draft", slug: "runner-draft", content: "c", excerpt: null },
+        ]);
+        // A tier with a rule (integers) on a path no request takes, and a plan on it.
+        const [tier] = await tx.insert(tiers).values({ name: "runner tier", description: null }).returning();
+        const tierId = tier?.id as string;
+        await tx
+          .insert(rateLimits)
+          .values({ tier_id: tierId, name: "runner", path: "/runner-none", limit: 7, period: 60 });
+        await tx.insert(plans).values({ name: "runner plan", stripe_price_id: "price_runner", tier_id: tierId });
+      });
+      const asAdmin = { credentials: { via: "token" as const, userId: admin, tokenVersion: 0 }, readOnly: true };
+      // Text, varchar, uuid, booleans, integers, timestamps with and without nulls, across the listed tables.
+      for (const table of [items, posts, users, tiers, rateLimits, plans] as const) {
+        const page = async (runner: Runner) =>
+          (await runner.batch(asAdmin, (q) => crud(table).getMulti(q, { offset: 0, limit: 50 }))).value();
+        const fromPrepared = await page(prepared());
+        expect(fromPrepared).toEqual(await page(plain()));
+        expect(fromPrepared.data.length, "rows of each table").toBeGreaterThan(0);
+      }
     },
   );
 });

@@ -1,4 +1,5 @@
-import type pg from "pg";
+import pg from "pg";
+import type { RunPrepared } from "../../crud/prepared";
 import type { PgError } from "../../pg-error";
 
 /**
@@ -65,3 +66,28 @@ export function stalePreparedStatement(error: PgError | undefined) {
   const { code, message } = error ?? {};
   return code === "26000" || (code === "0A000" && /cached plan must not change result type/.test(message ?? ""));
 }
+
+// Date and time types (and their arrays) as Postgres's text, as Drizzle's node-postgres session reads them: a
+// Drizzle column's decoder then makes the same value from them (a timestamp column its Date).
+const AS_TEXT = new Set([
+  pg.types.builtins.TIMESTAMPTZ,
+  pg.types.builtins.TIMESTAMP,
+  pg.types.builtins.DATE,
+  pg.types.builtins.INTERVAL,
+  1115, // timestamp[]
+  1182, // date[]
+  1185, // timestamptz[]
+  1187, // interval[]
+  1231, // numeric[]
+]);
+const asText = (value: string) => value;
+const drizzleTypes = {
+  getTypeParser: (oid: number, format?: "text" | "binary") =>
+    AS_TEXT.has(oid) ? asText : pg.types.getTypeParser(oid, format),
+};
+
+/** How db/crud/prepared.ts sends a shape it compiled: by name on this connection, rows as arrays. */
+export const runPrepared =
+  (client: pg.PoolClient): RunPrepared =>
+  async (name, text, values) =>
+    (await client.query<unknown[]>({ name, text, values, rowMode: "array", types: drizzleTypes as never })).rows;

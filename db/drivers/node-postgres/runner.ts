@@ -9,7 +9,7 @@ import { retrying } from "../../runner/retry";
 import type { Runner } from "../../runner/runner";
 import { transactionRunner } from "../../runner/transaction";
 import * as schema from "../../schema";
-import { preparing, type StatementNames, stalePreparedStatement, statementNames } from "./prepared";
+import { preparing, runPrepared, type StatementNames, stalePreparedStatement, statementNames } from "./prepared";
 
 /**
  * A Drizzle instance per pooled connection, made once: drizzle() with a schema builds its relational config.
@@ -21,7 +21,7 @@ function builders(names: StatementNames | undefined) {
     let q = made.get(client);
     if (!q) {
       q = names
-        ? keepPrepared(drizzle(preparing(client, names), { schema }) as unknown as Database)
+        ? keepPrepared(drizzle(preparing(client, names), { schema }) as unknown as Database, runPrepared(client))
         : (drizzle(client, { schema }) as unknown as Database);
       made.set(client, q);
     }
