@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { serviceUnavailable } from "../errors";
 import { log } from "../log";
+import { coalescing } from "./coalesce";
 import type { CounterStore } from "./store-limiter";
 
 /**
@@ -19,7 +20,12 @@ end
 return {redis.call('HINCRBY', KEYS[1], 'n', 1), start + period}
 `;
 
-type WithHit = Redis & { rateLimitHit(key: string, period: number): Promise<[number, number]> };
+type Hit = [hits: number, resetAt: number];
+type WithHit = Redis & { rateLimitHit(key: string, period: number): Promise<Hit> };
+type HitPipeline = {
+  rateLimitHit(key: string, period: number): HitPipeline;
+  exec(): Promise<[Error | null, Hit][] | null>;
+};
 
 /**
  * Rate-limit counters in Redis (REDIS_URL), for the Node server. A Redis that cannot be reached answers 503
@@ -28,10 +34,6 @@ type WithHit = Redis & { rateLimitHit(key: string, period: number): Promise<[num
  */
 export function redisStore(url: string, { timeoutMs = 1000 }: { timeoutMs?: number } = {}) {
   const redis = new Redis(url, {
-    // Hits from requests that arrive in the same turn of the event loop leave in one write and come back in one
-    // read (ioredis collects them until setImmediate): under load, a few syscalls per batch instead of per hit.
-    // Each script still runs atomically on its own, so counts stay exact.
-    enableAutoPipelining: true,
     lazyConnect: true,
     enableOfflineQueue: true,
     maxRetriesPerRequest: 1,
@@ -48,10 +50,26 @@ export function redisStore(url: string, { timeoutMs = 1000 }: { timeoutMs?: numb
     if (!away) log("warn", "Redis (rate limits) unreachable: requests that need a count answer 503", { error });
     away = true;
   });
+  // Hits of requests that arrive together leave in one pipeline (one write, one read), each script still atomic
+  // on its own, so counts stay exact; a lone hit goes at once (coalesce.ts).
+  const hit = coalescing<{ key: string; period: number }, Hit>(
+    ({ key, period }) => redis.rateLimitHit(key, period),
+    async (calls) => {
+      const pipeline = calls.reduce(
+        (p, { key, period }) => p.rateLimitHit(key, period),
+        redis.pipeline() as unknown as HitPipeline,
+      );
+      const replies = (await pipeline.exec()) ?? [];
+      return calls.map((_, i) => {
+        const [error, value] = replies[i] ?? [new Error("no reply from Redis"), undefined];
+        return error ? { status: "rejected", reason: error } : { status: "fulfilled", value: value as Hit };
+      });
+    },
+  );
   const store: CounterStore & { close(): Promise<void> } = {
     async hit(key, periodSeconds) {
       try {
-        const [hits, resetAt] = await redis.rateLimitHit(key, periodSeconds);
+        const [hits, resetAt] = await hit({ key, period: periodSeconds });
         return { hits: Number(hits), resetAt: new Date(Number(resetAt) * 1000) };
       } catch (error) {
         throw Object.assign(serviceUnavailable("Rate limiter unavailable"), { cause: error });
