@@ -124,6 +124,10 @@ try {
   else await owner.db.execute(sql`update rate_limits set "limit" = 100000000`);
   await owner.close();
 
+  // The app runs as `npm start` runs it: with the node flags of its script in package.json (a larger young
+  // generation); the bare handlers with node's defaults, as a hand-written handler would run.
+  const { scripts } = JSON.parse(await readFile("package.json", "utf8")) as { scripts: Record<string, string> };
+  const startFlags = (scripts.start ?? "").split(/\s+/).filter((arg) => arg.startsWith("--") && arg !== "--import");
   const appPort = 18_000 + Math.floor(Math.random() * 1000);
   const barePort = appPort + 1000;
   const env = { ...testEnv, DATABASE_URL: appUrl };
@@ -131,7 +135,7 @@ try {
   // a folder named after it (app-postgres, app-redis, bare, minimal); the largest is the main thread's.
   const profile = process.env.BENCH_PROFILE_DIR;
   const profiled = (server: string) => (profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}/${server}`] : []);
-  const appServer = await start("functions/node.ts", env, appPort, profiled("app-postgres"));
+  const appServer = await start("functions/node.ts", env, appPort, [...startFlags, ...profiled("app-postgres")]);
   children.push(appServer);
   const base = `http://127.0.0.1:${appPort}/api/v1`;
   const email = `bench-${randomUUID().slice(0, 8)}@example.com`;
@@ -157,7 +161,7 @@ try {
     "functions/node.ts",
     { ...env, RATE_LIMIT_STORE: "redis", REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
     appPort + 2000,
-    profiled("app-redis"),
+    [...startFlags, ...profiled("app-redis")],
   );
   children.push(redisServer);
   const bareEnv = { DATABASE_URL: appUrl, USER_ID: userId };
