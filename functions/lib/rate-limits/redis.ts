@@ -32,7 +32,17 @@ type HitPipeline = {
  * instead of waiting: a command is given up after one reconnection attempt or `timeoutMs`, whichever ends first
  * (it waits in the client's queue while it connects): limits are not skipped silently.
  */
-export function redisStore(url: string, { timeoutMs = 1000 }: { timeoutMs?: number } = {}) {
+export function redisStore(
+  url: string,
+  {
+    timeoutMs = 1000,
+    coalesce = true,
+  }: {
+    timeoutMs?: number;
+    /** false: every hit leaves on its own, as soon as it is made (what `npm run bench:redis` compares against). */
+    coalesce?: boolean;
+  } = {},
+) {
   const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: true,
@@ -52,20 +62,19 @@ export function redisStore(url: string, { timeoutMs = 1000 }: { timeoutMs?: numb
   });
   // Hits of requests that arrive together leave in one pipeline (one write, one read), each script still atomic
   // on its own, so counts stay exact; a lone hit goes at once (coalesce.ts).
-  const hit = coalescing<{ key: string; period: number }, Hit>(
-    ({ key, period }) => redis.rateLimitHit(key, period),
-    async (calls) => {
-      const pipeline = calls.reduce(
-        (p, { key, period }) => p.rateLimitHit(key, period),
-        redis.pipeline() as unknown as HitPipeline,
-      );
-      const replies = (await pipeline.exec()) ?? [];
-      return calls.map((_, i) => {
-        const [error, value] = replies[i] ?? [new Error("no reply from Redis"), undefined];
-        return error ? { status: "rejected", reason: error } : { status: "fulfilled", value: value as Hit };
-      });
-    },
-  );
+  const single = ({ key, period }: { key: string; period: number }) => redis.rateLimitHit(key, period);
+  const together = async (calls: { key: string; period: number }[]): Promise<PromiseSettledResult<Hit>[]> => {
+    const pipeline = calls.reduce(
+      (p, { key, period }) => p.rateLimitHit(key, period),
+      redis.pipeline() as unknown as HitPipeline,
+    );
+    const replies = (await pipeline.exec()) ?? [];
+    return calls.map((_, i) => {
+      const [error, value] = replies[i] ?? [new Error("no reply from Redis"), undefined];
+      return error ? { status: "rejected", reason: error } : { status: "fulfilled", value: value as Hit };
+    });
+  };
+  const hit = coalesce ? coalescing(single, together) : single;
   const store: CounterStore & { close(): Promise<void> } = {
     async hit(key, periodSeconds) {
       try {
