@@ -38,6 +38,13 @@ afterAll(async () => {
   await t.close();
 });
 
+/** The two node-postgres runners of a server run: as npm start sends statements (prepared), and unprepared. */
+const pipelined = () => {
+  const [, prepared] = runners.find(([name]) => name.endsWith("prepared")) ?? [];
+  const [, plain] = runners.find(([name]) => name === "pg pipeline") ?? [];
+  if (!prepared || !plain) throw new Error("no pipelined runners");
+  return { prepared, plain };
+};
 const context = () => ({ credentials: { via: "token" as const, userId, tokenVersion: 0 }, readOnly: false });
 const itemCount = () => t.asOwner(async (tx) => (await tx.select({ n: count() }).from(items))[0]?.n);
 
@@ -151,9 +158,7 @@ describe("statement runners", () => {
   it.skipIf(!process.env.TEST_DATABASE_URL)(
     "serve a list page from statements prepared once per shape, bound anew for each caller and page",
     async () => {
-      const [, prepared] = runners.find(([name]) => name.endsWith("prepared")) ?? [];
-      const [, plain] = runners.find(([name]) => name === "pg pipeline") ?? [];
-      if (!prepared || !plain) throw new Error("no pipelined runners");
+      const { prepared, plain } = pipelined();
       const other = await insertUser(t, "runner-other@example.com");
       await t.asOwner((tx) =>
         tx
@@ -196,9 +201,7 @@ describe("statement runners", () => {
   it.skipIf(!process.env.TEST_DATABASE_URL)(
     "map a prepared page's rows and count as Drizzle does, for every column type a listed table has",
     async () => {
-      const [, prepared] = runners.find(([name]) => name.endsWith("prepared")) ?? [];
-      const [, plain] = runners.find(([name]) => name === "pg pipeline") ?? [];
-      if (!prepared || !plain) throw new Error("no pipelined runners");
+      const { prepared, plain } = pipelined();
       const admin = await insertUser(t, "runner-admin@example.com", { superuser: true });
       // Nullable columns both ways: a published post (timestamp, booleans) and a draft (nulls).
       await t.asOwner(async (tx) => {
