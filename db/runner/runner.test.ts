@@ -212,7 +212,8 @@ describe("statement runners", () => {
             slug: "runner-out",
             content: "c",
             is_published: true,
-            published_at: new Date(),
+            // A minute ago: a published post's published_at may not be after its transaction's now().
+            published_at: new Date(Date.now() - 60_000),
           },
           { owner_id: admin, title: "draft", slug: "runner-draft", content: "c", excerpt: null },
         ]);
