@@ -35,19 +35,18 @@ function credentialsOf(authorization: string | undefined, apiKeyHeader: string |
  * `iss` picks the provider, whose published keys verify it). Anything else is refused.
  */
 async function verifyBearer(config: Config, token: string): Promise<Credentials | undefined> {
+  const asCredentials = (ours: { userId: string; version: number; sessionId: string } | null | undefined) =>
+    ours && ({ via: "token", userId: ours.userId, tokenVersion: ours.version, sessionId: ours.sessionId } as const);
   // Ours and verified before: no need to read its issuer (decoding a JWT costs more than the lookup).
-  const known = verifiedBefore(config, token);
-  if (known) return { via: "token", userId: known.userId, tokenVersion: known.version, sessionId: known.sessionId };
+  const known = asCredentials(verifiedBefore(config, token));
+  if (known) return known;
   const issuer = issuerOf(token);
   const provider = issuer === config.JWT_ISSUER ? undefined : config.AUTH_ISSUERS.find((it) => it.issuer === issuer);
   if (provider) {
     const identity = await verifyProviderToken(provider, token);
     return identity ? { via: "provider", identity } : undefined;
   }
-  const ours = await verifyAccessToken(config, token);
-  return ours
-    ? { via: "token", userId: ours.userId, tokenVersion: ours.version, sessionId: ours.sessionId }
-    : undefined;
+  return asCredentials(await verifyAccessToken(config, token)) || undefined;
 }
 
 /**
