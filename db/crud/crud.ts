@@ -184,7 +184,7 @@ export function crud<T extends CrudTable>(table: T) {
             shape,
             { offset: options.offset ?? 0, limit: options.limit },
             select,
-            selection(options.columns) as Record<string, AnyPgColumn>,
+            () => selection(options.columns) as Record<string, AnyPgColumn>,
           )
         : select((_name, value) => value);
     }
@@ -275,7 +275,7 @@ export function crud<T extends CrudTable>(table: T) {
       };
       const counted =
         options.where === undefined
-          ? prepared(q, `${name}/count/${options.withDeleted ?? false}`, {}, counting, { n: countDecoder })
+          ? prepared(q, `${name}/count/${options.withDeleted ?? false}`, {}, counting, () => ({ n: countDecoder }))
           : counting();
       return andThen(one(counted as ReturnType<typeof counting>), ([total]) => {
         const n = total?.n ?? 0;

@@ -64,7 +64,8 @@ function decoding(fields: Record<string, Decoder>) {
 }
 
 /**
- * The statement `build` makes, whose result columns are `fields`, in order (a flat selection). On a Database
+ * The statement `build` makes, whose result columns are what `fields` gives, in order (a flat selection; asked
+ * only when the shape is compiled). On a Database
  * that keeps prepared statements, it is built with placeholders and compiled once per `key` (which must name
  * everything its text depends on: table, columns, order, filters' shape), then bound to `values`; elsewhere (a
  * transaction per request, Neon's HTTP batch, which takes Drizzle's own builders), it is built with the values,
@@ -75,7 +76,7 @@ export function prepared<B extends Query & { toSQL(): { sql: string; params: unk
   key: string,
   values: Record<string, unknown>,
   build: (slot: Slot) => B,
-  fields: Record<string, Decoder>,
+  fields: () => Record<string, Decoder>,
 ): Query {
   const connection = kept.get(q);
   const asBuilt = () => build((_name, value) => value);
@@ -85,7 +86,7 @@ export function prepared<B extends Query & { toSQL(): { sql: string; params: unk
     const name = nameOf(key);
     if (!name || connection.shapes.size >= SHAPES) return asBuilt();
     const { sql: text, params } = build((slotName) => sql.placeholder(slotName)).toSQL();
-    shape = { name, text, params, decode: decoding(fields) };
+    shape = { name, text, params, decode: decoding(fields()) };
     connection.shapes.set(key, shape);
   }
   const { name, text, params, decode } = shape;
