@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { defineConfig } from "vitest/config";
 
@@ -21,5 +22,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: "threads",
+    // vitest's default is one worker per core but one, which on a two-core machine runs the files one after
+    // another. Most of a file's time is spent waiting on a database, a spawned server or wrangler dev, so one
+    // worker per core, and at least two, finishes sooner: every file has its own database (or PGlite), ports,
+    // folders and wrangler state, so files do not meet.
+    maxWorkers: Math.max(2, availableParallelism()),
   },
 });

@@ -1,5 +1,8 @@
 // The bundled Worker under workerd, as `wrangler dev` runs it, for the Worker suites: offline, and ready only once
 // it answers HTTP.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Unstable_DevWorker } from "wrangler";
 
 /**
@@ -23,13 +26,22 @@ export async function startWranglerDev({
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
   const { unstable_dev } = await import("wrangler");
   const started = performance.now();
+  // Its own state folder (Durable Objects' storage): two suites' Workers may run at once, and by default both
+  // would keep it in the repository's .wrangler/state.
+  const state = mkdtempSync(join(tmpdir(), "wrangler-state-"));
   const worker = await unstable_dev("functions/worker.ts", {
     config,
     ip: "127.0.0.1",
+    persistTo: state,
     vars,
     logLevel: "warn",
     experimental: { testScheduled, disableExperimentalWarning: true, disableDevRegistry: true, watch: false },
   });
+  const stopWorkerd = worker.stop.bind(worker);
+  worker.stop = async () => {
+    await stopWorkerd();
+    rmSync(state, { recursive: true, force: true });
+  };
   // Ready means answering HTTP, not just "started".
   const ready = performance.now() + 60_000;
   for (;;) {
