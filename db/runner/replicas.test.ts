@@ -31,6 +31,19 @@ describe("the primary's clock", () => {
     expect(clock.bound()).toBe("0/250");
   });
 
+  it("keep the latest position told of by then, when a later observation tells of an earlier one", () => {
+    const clock = primaryClock(1_000);
+    // An answer read after a write committed, placed by when it was asked: before the write, yet further on.
+    clock.note("0/500", Date.now() - 300);
+    clock.note("0/400", Date.now() - 100);
+    vi.advanceTimersByTime(950); // both are over 1 s old
+    expect(clock.bound()).toBe("0/500");
+    clock.note("0/600");
+    expect(clock.bound()).toBe("0/500");
+    vi.advanceTimersByTime(1_000);
+    expect(clock.bound()).toBe("0/600");
+  });
+
   it("know nothing of now from observations older than twice the bound", () => {
     const clock = primaryClock(1_000);
     clock.note("0/100");

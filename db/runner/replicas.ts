@@ -37,7 +37,9 @@ const FRESHNESS = sql`select pg_last_wal_replay_lsn()::text as replayed,
  * as timers do not run between requests there.
  */
 export function primaryClock(maxLagMs: number) {
-  const seen: { at: number; lsn: string }[] = [];
+  // In order of time; `upTo` is the latest position of this observation and every earlier one, so that where
+  // the primary stood at any moment is one binary search away, however many writes were noted meanwhile.
+  const seen: { at: number; lsn: string; upTo: string }[] = [];
   const everyMs = Math.max(100, Math.min(1_000, maxLagMs / 4));
   let askedAt = Number.NEGATIVE_INFINITY;
   const note = (lsn: string | undefined, at = Date.now()) => {
@@ -45,7 +47,11 @@ export function primaryClock(maxLagMs: number) {
     // In order of time: a late answer to an earlier question goes before what was noted since.
     let i = seen.length;
     while (i > 0 && (seen[i - 1]?.at ?? 0) > at) i--;
-    seen.splice(i, 0, { at, lsn });
+    seen.splice(i, 0, { at, lsn, upTo: lsn });
+    for (let j = i; j < seen.length; j++) {
+      const entry = seen[j] as (typeof seen)[number];
+      entry.upTo = laterLsn(seen[j - 1]?.upTo, entry.lsn) as string;
+    }
     // Keep the newest observation old enough to judge by, and every later one.
     const cut = Date.now() - maxLagMs;
     while (seen.length > 1 && (seen[1]?.at ?? Number.POSITIVE_INFINITY) <= cut) seen.shift();
@@ -56,9 +62,16 @@ export function primaryClock(maxLagMs: number) {
     /** Where the primary stood `maxLagMs` ago; none while nothing recent enough was observed. */
     bound: () => {
       const now = Date.now();
-      let bound: string | undefined;
-      for (const { at, lsn } of seen) if (at <= now - maxLagMs && at > now - 2 * maxLagMs) bound = laterLsn(bound, lsn);
-      return bound;
+      // The newest observation at least `maxLagMs` old.
+      let after = 0;
+      let before = seen.length;
+      while (after < before) {
+        const middle = (after + before) >> 1;
+        if ((seen[middle]?.at ?? 0) <= now - maxLagMs) after = middle + 1;
+        else before = middle;
+      }
+      const newest = seen[after - 1];
+      return newest && newest.at > now - 2 * maxLagMs ? newest.upTo : undefined;
     },
     /**
      * Asks the primary where it stands, unless it was asked less than `everyMs` ago (`always`: a timer that fires
