@@ -65,11 +65,10 @@ function decoding(fields: Record<string, Decoder>) {
 
 /**
  * The statement `build` makes, whose result columns are what `fields` gives, in order (a flat selection; asked
- * only when the shape is compiled). On a Database
- * that keeps prepared statements, it is built with placeholders and compiled once per `key` (which must name
- * everything its text depends on: table, columns, order, filters' shape), then bound to `values`; elsewhere (a
- * transaction per request, Neon's HTTP batch, which takes Drizzle's own builders), it is built with the values,
- * as any query.
+ * only when the shape is compiled). On a Database that keeps prepared statements, it is built with placeholders
+ * and compiled once per `key` (which must name everything its text depends on: table, columns, order, filters'
+ * shape), then bound to `values`; elsewhere (a transaction per request, Neon's HTTP batch, which takes Drizzle's
+ * own builders), it is built with the values, as any query.
  */
 export function prepared<B extends Query & { toSQL(): { sql: string; params: unknown[] } }>(
   q: Database,
