@@ -43,9 +43,12 @@ export async function openNodeDatabase(options: {
   replicas?: { urls: string[]; maxLagMs: number };
   /**
    * Statements as named prepared statements, once per connection (the default); false behind a transaction-mode
-   * pooler that does not keep them (DATABASE_PREPARE).
+   * pooler that does not keep them (DATABASE_PREPARE). Left true there, the first statement the server shows it
+   * did not keep turns naming off for the pool, with a warning.
    */
   prepare?: boolean;
+  /** Told what an operator should know and change (prepared statements turned off behind a pooler). */
+  warn?: (message: string) => void;
 }): Promise<{
   db: Database;
   /** Where withAdmin works: the maintenance login's pool, PGlite's owner-authorized handle, or none. */
@@ -91,6 +94,7 @@ export async function openNodeDatabase(options: {
     const primary = pipelinedPgRunner(app.pool, maintenanceDb, {
       positions: replicaUrls.length > 0,
       prepare: options.prepare ?? true,
+      warn: options.warn,
     });
     const replicas = replicaUrls.map((replicaUrl) => {
       const replica = openPg(replicaUrl, {
@@ -102,7 +106,7 @@ export async function openNodeDatabase(options: {
       const { host } = new URL(replicaUrl);
       return {
         name: host,
-        runner: pipelinedPgRunner(replica.pool, undefined, { prepare: options.prepare ?? true }),
+        runner: pipelinedPgRunner(replica.pool, undefined, { prepare: options.prepare ?? true, warn: options.warn }),
         close: replica.close,
       };
     });

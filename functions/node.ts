@@ -67,13 +67,18 @@ async function prepareDatabase() {
     prepare: config.DATABASE_PREPARE,
     maintenanceUrl: env.MAINTENANCE_DATABASE_URL ?? env.MIGRATION_DATABASE_URL,
     onStep: (message) => log("info", message),
+    warn: (message) => log("warn", message),
   });
   const { db, maintenance } = opened;
+  // Asked in a transaction, as every request is: a pooler in statement mode, which runs none, is refused here
+  // (startup-hint.ts says so) instead of answering every request 503.
   const [role] = rowsOf<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; reaches: string | null }>(
-    await db.execute(sql`select rolname, rolsuper, rolbypassrls,
-      (select string_agg(b.rolname, ', ') from pg_roles b
-        where b.rolbypassrls and b.oid <> r.oid and pg_has_role(r.oid, b.oid, 'MEMBER')) as reaches
-      from pg_roles r where rolname = current_user`),
+    await db.transaction((tx) =>
+      tx.execute(sql`select rolname, rolsuper, rolbypassrls,
+        (select string_agg(b.rolname, ', ') from pg_roles b
+          where b.rolbypassrls and b.oid <> r.oid and pg_has_role(r.oid, b.oid, 'MEMBER')) as reaches
+        from pg_roles r where rolname = current_user`),
+    ),
   );
   // Fail closed: a login role that is a superuser, bypasses RLS or can switch to a role that does would
   // read every row.

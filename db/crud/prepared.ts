@@ -9,32 +9,22 @@ export type Slot = <V>(name: string, value: V) => V | Placeholder<string, V>;
 export type Decoder = { mapFromDriverValue(value: unknown): unknown };
 
 /**
- * Runs one named statement on the connection a Database stands for: its rows as arrays of the driver's values,
- * date and time types as Postgres's text (as Drizzle reads them, so a column's decoder makes the same value).
+ * Runs one statement text on the connection a Database stands for, prepared there once (the driver names it):
+ * its rows as arrays of the driver's values, date and time types as Postgres's text (as Drizzle reads them, so
+ * a column's decoder makes the same value).
  */
-export type RunPrepared = (name: string, text: string, values: unknown[]) => Promise<unknown[][]>;
+export type RunPrepared = (text: string, values: unknown[]) => Promise<unknown[][]>;
 
 /** A shape compiled once: its statement, where each parameter comes from, and how a row becomes an object. */
-type Shape = { name: string; text: string; params: unknown[]; decode: (row: unknown[]) => Record<string, unknown> };
+type Shape = { text: string; params: unknown[]; decode: (row: unknown[]) => Record<string, unknown> };
 
 const kept = new WeakMap<Database, { run: RunPrepared; shapes: Map<string, Shape> }>();
-const names = new Map<string, string>();
 /**
- * How many shapes are prepared, per connection and in all. A client choosing sorts and columns could make many;
- * past the bound a shape is built anew each time, as on any other driver, so neither the process nor a
- * connection's server backend grows without bound.
+ * How many shapes are compiled, per connection. A client choosing sorts and columns could make many; past the
+ * bound a shape is built anew each time, as on any other driver, so the process does not grow without bound
+ * (the driver bounds how many texts it prepares).
  */
 const SHAPES = 200;
-
-/** The shape's statement name, the same on every connection; none past the bound. */
-function nameOf(key: string) {
-  let name = names.get(key);
-  if (!name && names.size < SHAPES) {
-    name = `crud_${names.size + 1}`;
-    names.set(key, name);
-  }
-  return name;
-}
 
 /**
  * Marks `q` as a Database whose statements all go through one connection that stays open (the pipelined
@@ -82,20 +72,19 @@ export function prepared<B extends Query & { toSQL(): { sql: string; params: unk
   if (!connection) return asBuilt();
   let shape = connection.shapes.get(key);
   if (!shape) {
-    const name = nameOf(key);
-    if (!name || connection.shapes.size >= SHAPES) return asBuilt();
+    if (connection.shapes.size >= SHAPES) return asBuilt();
     const { sql: text, params } = build((slotName) => sql.placeholder(slotName)).toSQL();
-    shape = { name, text, params, decode: decoding(fields()) };
+    shape = { text, params, decode: decoding(fields()) };
     connection.shapes.set(key, shape);
   }
-  const { name, text, params, decode } = shape;
+  const { text, params, decode } = shape;
   const bound = fillPlaceholders(params, values);
   // Lazy, as Drizzle's builders are: nothing is sent until the runner asks.
   return {
     // biome-ignore lint/suspicious/noThenProperty: a query is awaitable on purpose (db/runner/plan.ts)
     then: (onFulfilled, onRejected) =>
       connection
-        .run(name, text, bound)
+        .run(text, bound)
         .then((rows) => rows.map(decode))
         .then(onFulfilled, onRejected),
   };

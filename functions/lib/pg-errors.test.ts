@@ -46,6 +46,17 @@ describe("mapDatabaseError", () => {
     }
   });
 
+  it("maps a pooler's refusals and a prepared statement it did not keep to 503 with the reason, never a 500", () => {
+    const refusal = (message: string) => mapDatabaseError(pgError({ code: "08P01", message }));
+    expect(refusal("transaction blocks not allowed in statement pooling mode")).toMatchObject({
+      status: 503,
+      message: expect.stringMatching(/statement mode/),
+    });
+    expect(refusal("query_wait_timeout")).toMatchObject({ status: 503, message: expect.stringMatching(/no free/) });
+    expect(refusal("server conn crashed?")).toMatchObject({ status: 503, message: expect.stringMatching(/pooler/) });
+    for (const code of ["26000", "42P05"]) expect(mapDatabaseError(pgError({ code }))?.status, code).toBe(503);
+  });
+
   it("maps a connection that broke under a request to 503 (a terminated backend, a failover)", () => {
     for (const message of ["write EPIPE", "read ECONNRESET", "Connection terminated unexpectedly", "fetch failed"]) {
       expect(mapDatabaseError(new Error(message)), message).toMatchObject({ status: 503, code: "service_unavailable" });

@@ -43,6 +43,17 @@ function overLimit(detail: string | undefined) {
 const CONNECTION_FAILURE =
   /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|WebSocket|socket hang up|Connection terminated|connection error|Error connecting to database|fetch failed|timeout expired|timeout exceeded|Query read timeout|TimeoutError|aborted due to timeout/i;
 
+/** What a pooler's refusal means for a client, without its wording (which names the pooler's settings). */
+function poolerRefusal(message: string) {
+  if (/statement pooling/i.test(message)) {
+    return "The database's connection pooler is in statement mode, which cannot run a transaction";
+  }
+  if (/query_wait_timeout|no more connections|max_client_conn|pool.*full|too many/i.test(message)) {
+    return "The database's connection pooler has no free connection";
+  }
+  return "The database's connection pooler refused the request";
+}
+
 /**
  * Database errors become stable API errors: the caller learns which rule it broke, never the SQL.
  * Returns undefined for errors that are bugs (they stay 500s).
@@ -97,6 +108,14 @@ export function mapDatabaseError(error: unknown): ApiError | undefined {
     case "08006":
     case "53300":
       return serviceUnavailable("Database unavailable");
+    // A prepared statement the server did not keep (a pooler): the runner names nothing more and ran the
+    // transaction again; should that fail too, the client may retry, as nothing was written.
+    case "26000":
+    case "42P05":
+      return serviceUnavailable("Database busy, please retry", 1);
+    // A connection pooler's own refusals (PgBouncer, Supavisor) are protocol violations; the reason, in short.
+    case "08P01":
+      return serviceUnavailable(poolerRefusal(pg.message));
     // statement_timeout (db/timeouts.ts): the statement was cancelled at the server.
     case "57014":
       return serviceUnavailable("The database did not answer in time");

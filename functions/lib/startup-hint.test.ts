@@ -20,6 +20,18 @@ describe("start-up failures name the cause and the fix", () => {
     }
   });
 
+  it("tells a pooler's refusals from a host that does not answer", () => {
+    const parameter = startupHint(pg("08P01", "unsupported startup parameter: statement_timeout"), url);
+    expect(parameter).toMatch(/refused the startup parameter statement_timeout/);
+    expect(parameter).not.toMatch(/nothing answers/);
+    expect(startupHint(pg("08P01", "transaction blocks not allowed in statement pooling mode"), url)).toMatch(
+      /statement mode.*pool_mode to transaction/,
+    );
+    expect(startupHint(pg("08P01", "no more connections allowed (max_client_conn)"), url)).toMatch(
+      /pooler at .*6543\/app refused the connection/,
+    );
+  });
+
   it("stays quiet about anything else", () => {
     expect(startupHint(pg("23505"), url)).toBeUndefined();
     expect(startupHint(new Error("something else"), undefined)).toBeUndefined();

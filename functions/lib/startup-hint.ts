@@ -18,6 +18,18 @@ export function startupHint(error: unknown, databaseUrl: string | undefined): st
   if (code === "42P01" || code === "3F000" || code === "42883" || missingRole) {
     return `${where} is not migrated: run MIGRATION_DATABASE_URL=<the schema owner's URL> npm run db:migrate`;
   }
+  // A connection pooler's own refusals (PgBouncer, Supavisor) come as protocol violations.
+  if (code === "08P01") {
+    const message = pg?.message ?? "";
+    if (/statement pooling/i.test(message)) {
+      return `${where} is a connection pooler in statement mode, which runs no transaction, and every request is one: set the pooler's pool_mode to transaction (or session)`;
+    }
+    const parameter = message.match(/unsupported startup parameter:?\s*(\S+)/i)?.[1];
+    if (parameter) {
+      return `the pooler at ${where} refused the startup parameter ${parameter}: take it out of DATABASE_URL (or list it in the pooler's ignore_startup_parameters)`;
+    }
+    return `the pooler at ${where} refused the connection: see its log, and docs/deploy.md on poolers`;
+  }
   if (code === "3D000") return `${where} does not exist: create it (createdb), then migrate it`;
   if (code === "28P01" || code === "28000") {
     return `${where} refused the login: set the role's password (ALTER ROLE ... PASSWORD) to the one in DATABASE_URL`;

@@ -49,7 +49,7 @@ async function caughtUp(primaryUrl: string, standbyUrl: string) {
 const bindir = () => execFileSync("pg_config", ["--bindir"], { encoding: "utf8" }).trim();
 
 /** A port nobody listens on now. */
-const freePort = () =>
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -10,24 +10,54 @@ import type { PgError } from "../../pg-error";
 const NAMED_TEXTS = 500;
 
 /**
- * Names for statement texts, the same in every connection of the process: node-postgres prepares a named
- * statement once per connection (Parse), then only binds and executes it. Postgres then skips parsing, the
- * rewrite (where RLS policies are added) and, once it finds a generic plan as good, planning: measured with
- * pgbench on this project's list request, the database's work per request is about half.
+ * A statement's name, from its text alone: the same text has the same name in every process and every version
+ * of the app, and two texts never share one. Behind a transaction-mode pooler a server connection carries the
+ * statements other clients prepared; a name handed out in first-use order could there stand for another
+ * process's text and run it with this one's parameters. A name from the text can only be missing (26000) or
+ * already there (42P05), never wrong. 64 bits of two FNV-style hashes: no two texts of an app collide.
+ */
+export function statementName(text: string) {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return `app_${(a >>> 0).toString(16).padStart(8, "0")}${(b >>> 0).toString(16).padStart(8, "0")}`;
+}
+
+/**
+ * Names for statement texts (statementName): node-postgres prepares a named statement once per connection
+ * (Parse), then only binds and executes it. Postgres then skips parsing, the rewrite (where RLS policies are
+ * added) and, once it finds a generic plan as good, planning: measured with pgbench on this project's list
+ * request, the database's work per request is about half.
+ *
+ * `abandon()` stops naming for good, for a pool whose server showed it does not keep a connection's prepared
+ * statements (a pooler in transaction mode: preparedStatementsNotKept); it returns true the first time only.
  */
 export function statementNames(limit = NAMED_TEXTS) {
   const names = new Map<string, string>();
-  return (text: string) => {
-    let name = names.get(text);
-    if (name === undefined && names.size < limit) {
-      name = `app_${++named}`;
-      names.set(text, name);
+  let abandoned = false;
+  const name = (text: string) => {
+    if (abandoned) return undefined;
+    let found = names.get(text);
+    if (found === undefined && names.size < limit) {
+      found = statementName(text);
+      names.set(text, found);
     }
-    return name;
+    return found;
   };
+  return Object.assign(name, {
+    abandon: () => {
+      if (abandoned) return false;
+      abandoned = true;
+      names.clear();
+      return true;
+    },
+  });
 }
-// Numbered across every runner of the process: two runners sharing a connection never give a name two texts.
-let named = 0;
 export type StatementNames = ReturnType<typeof statementNames>;
 
 type QueryConfig = { text: string; name?: string } & Record<string, unknown>;
@@ -59,12 +89,21 @@ export function preparing(client: pg.PoolClient, names: StatementNames): pg.Pool
 
 /**
  * A prepared statement that no longer fits the database: a migration changed what it returns ("cached plan
- * must not change result type", 0A000) or it is gone (26000, a pooler or DISCARD ALL dropped it). The connection
- * is dropped, and the transaction, which failed as a whole, may run again on a fresh one.
+ * must not change result type", 0A000). The connection is dropped, and the transaction, which failed as a
+ * whole, may run again on a fresh one.
  */
 export function stalePreparedStatement(error: PgError | undefined) {
-  const { code, message } = error ?? {};
-  return code === "26000" || (code === "0A000" && /cached plan must not change result type/.test(message ?? ""));
+  return error?.code === "0A000" && /cached plan must not change result type/.test(error.message);
+}
+
+/**
+ * The server does not keep what this connection prepared: a statement it prepared is missing (26000), or one it
+ * never prepared is already there (42P05). Behind a transaction-mode pooler (PgBouncer before 1.21 or without
+ * max_prepared_statements, Supavisor, RDS Proxy) each transaction may run on another server connection; after
+ * DISCARD ALL, on the same one. The statement failed before it ran, and with it the whole transaction.
+ */
+export function preparedStatementsNotKept(error: PgError | undefined) {
+  return error?.code === "26000" || error?.code === "42P05";
 }
 
 // Date and time types (and their arrays) as Postgres's text, as Drizzle's node-postgres session reads them: a
@@ -86,8 +125,16 @@ const drizzleTypes = {
     AS_TEXT.has(oid) ? asText : pg.types.getTypeParser(oid, format),
 };
 
-/** How db/crud/prepared.ts sends a shape it compiled: by name on this connection, rows as arrays. */
+/** How db/crud/prepared.ts sends a shape it compiled: by name on this connection (while named), rows as arrays. */
 export const runPrepared =
-  (client: pg.PoolClient): RunPrepared =>
-  async (name, text, values) =>
-    (await client.query<unknown[]>({ name, text, values, rowMode: "array", types: drizzleTypes as never })).rows;
+  (client: pg.PoolClient, names: StatementNames): RunPrepared =>
+  async (text, values) =>
+    (
+      await client.query<unknown[]>({
+        name: names(text),
+        text,
+        values,
+        rowMode: "array",
+        types: drizzleTypes as never,
+      })
+    ).rows;

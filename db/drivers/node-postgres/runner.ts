@@ -2,14 +2,21 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import type { Database } from "../../client";
 import { keepPrepared } from "../../crud/prepared";
-import { findPgError } from "../../pg-error";
+import { findPgError, type PgError } from "../../pg-error";
 import { callerOf, contextQuery } from "../../runner/context";
 import type { Query } from "../../runner/plan";
 import { retrying } from "../../runner/retry";
 import type { Runner } from "../../runner/runner";
 import { transactionRunner } from "../../runner/transaction";
 import * as schema from "../../schema";
-import { preparing, runPrepared, type StatementNames, stalePreparedStatement, statementNames } from "./prepared";
+import {
+  preparedStatementsNotKept,
+  preparing,
+  runPrepared,
+  type StatementNames,
+  stalePreparedStatement,
+  statementNames,
+} from "./prepared";
 
 /**
  * A Drizzle instance per pooled connection, made once: drizzle() with a schema builds its relational config.
@@ -21,7 +28,7 @@ function builders(names: StatementNames | undefined) {
     let q = made.get(client);
     if (!q) {
       q = names
-        ? keepPrepared(drizzle(preparing(client, names), { schema }) as unknown as Database, runPrepared(client))
+        ? keepPrepared(drizzle(preparing(client, names), { schema }) as unknown as Database, runPrepared(client, names))
         : (drizzle(client, { schema }) as unknown as Database);
       made.set(client, q);
     }
@@ -59,14 +66,32 @@ const send = (query: Query) => new Promise<unknown>((resolve, reject) => query.t
  * Postgres, over TCP. In pipeline mode a failing statement makes every later one fail with 25P02 and COMMIT
  * answer ROLLBACK, so every result is looked at: the first real error is raised (with its SQLSTATE), and a
  * batch whose COMMIT rolled back never counts as success.
+ *
+ * With `prepare`, statements go as named prepared statements (prepared.ts) until the server shows it does not
+ * keep them (a transaction-mode pooler): then the pool sends them unnamed from then on, `warn` is told once,
+ * and the transaction that found out, which failed before anything ran, runs again.
  */
 export function pipelinedPgRunner(
   pool: pg.Pool,
   maintenance?: () => Database,
-  { positions = false, prepare = false }: { positions?: boolean; prepare?: boolean } = {},
+  {
+    positions = false,
+    prepare = false,
+    warn = () => {},
+  }: { positions?: boolean; prepare?: boolean; warn?: (message: string) => void } = {},
 ): Runner {
   // A process that keeps its connections (Node) prepares its statements; a Worker's pool lives for one request.
   const names = prepare ? statementNames() : undefined;
+  /** A statement the server did not keep: name nothing more on this pool (the warning said once). */
+  const notKept = (error: PgError | undefined) => {
+    if (!preparedStatementsNotKept(error)) return false;
+    if (names?.abandon()) {
+      warn(
+        `the server behind this pool does not keep prepared statements (${error?.code}: ${error?.message}), as a pooler in transaction mode does: statements are sent unnamed from now on. Set DATABASE_PREPARE=false to start so, or keep them with PgBouncer 1.21+'s max_prepared_statements`,
+      );
+    }
+    return true;
+  };
   const builderFor = builders(names);
   const interactive = transactionRunner(drizzle(pool, { schema }) as unknown as Database, undefined, maintenance);
   /** With read replicas: where a write's commit ends in the WAL, asked right after it (db/runner/replicas.ts). */
@@ -100,7 +125,8 @@ export function pipelinedPgRunner(
             const errors = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
             const first = errors.find((error) => findPgError(error)?.code !== "25P02") ?? errors[0];
             if (first) {
-              if (!findPgError(first) || stalePreparedStatement(findPgError(first))) broken = first as Error;
+              const pgError = findPgError(first);
+              if (!pgError || stalePreparedStatement(pgError) || notKept(pgError)) broken = first as Error;
               throw first;
             }
             const values = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
@@ -117,7 +143,10 @@ export function pipelinedPgRunner(
             client.release(broken);
           }
         },
-        { readOnly: context.readOnly, rolledBack: stalePreparedStatement },
+        {
+          readOnly: context.readOnly,
+          rolledBack: (error) => stalePreparedStatement(error) || preparedStatementsNotKept(error),
+        },
       ),
   };
 }
