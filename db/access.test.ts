@@ -89,8 +89,14 @@ beforeAll(async () => {
     for (const user of [a, b]) await resources.create(path, { authorization: `Bearer ${user.token}` });
   }
   for (const user of [a, b]) {
+    // With an Idempotency-Key: each user keeps one (idempotency_keys).
     const call = (path: string, json: object) =>
-      t.request(`/api/v1${path}`, { method: "POST", token: user.token, json });
+      t.request(`/api/v1${path}`, {
+        method: "POST",
+        token: user.token,
+        json,
+        headers: { "Idempotency-Key": `matrix ${path}` },
+      });
     await call("/posts", { title: "draft", content: "c", slug: `d-${user.id}` });
     const key = (await (await call("/api-keys", { name: "k", permissions: ["items:read"] })).json()) as { key: string };
     await t.request("/api/v1/items", { headers: { "x-api-key": key.key } });

@@ -14,6 +14,7 @@ import { configFromEnv } from "./middleware/config";
 import { consistency } from "./middleware/consistency";
 import { configuredCors } from "./middleware/cors";
 import { type ChooseLimiter, type ClientIp, database, type OpenDatabase } from "./middleware/database";
+import { idempotency } from "./middleware/idempotency";
 import { keyUsage } from "./middleware/key-usage";
 import { answerOptions, servedMethods } from "./middleware/methods";
 import { noStore } from "./middleware/no-store";
@@ -47,7 +48,18 @@ export function createApp({
   app.use("/api/*", noStore(), configuredCors(), answerOptions(), database({ openDatabase, clientIp, rateLimiter }));
   // The scope first, then what settles around it: every refusal after them (too large, bad credentials,
   // unstorable input) is counted against the rate limit, and a key's use is recorded with the final answer.
-  app.use("/api/*", requestScope, consistency(), keyUsage, rateLimits, limitBody, authenticate, storableInput);
+  // Idempotency-Key last: it reads the body the others bounded and checked, and keeps the handler's own answer.
+  app.use(
+    "/api/*",
+    requestScope,
+    consistency(),
+    keyUsage,
+    rateLimits,
+    limitBody,
+    authenticate,
+    storableInput,
+    idempotency,
+  );
 
   // Every feature, in the order of functions/features.ts; the result keeps each route's types for hc<App>.
   for (const [path, routes] of features) app.route(path, routes);

@@ -43,6 +43,11 @@ export type RequestContext = {
   after?: string;
   /** statement_timeout for the rest of the transaction (every driver, Neon's HTTP API included). */
   statementTimeoutMs?: number;
+  /**
+   * A write's Idempotency-Key and the fingerprint of its request: claimed for the caller in this transaction
+   * (app_auth.claim_idempotency_key), or refused as answered before, in flight, or sent with another request.
+   */
+  idempotency?: { key: string; fingerprint: string };
 };
 
 /**
@@ -59,6 +64,8 @@ export type Caller = {
   /** The user's tier (none: anonymous, or the tier was deleted: the default tier's rules apply). */
   tierId: string | null;
   rateLimit: { limit: number; hits: number; resetAt: Date } | null;
+  /** This transaction claimed the request's Idempotency-Key: its answer is to be kept. */
+  claimedKey: boolean;
 };
 
 /** The context statement's row, as app_auth.begin_request returns it. */
@@ -71,6 +78,8 @@ type ContextRow = {
   rate_reset: Date | string | null;
   session_id: string | null;
   tier_id: string | null;
+  /** Present when the statement claimed an Idempotency-Key. */
+  idem?: boolean | null;
 };
 
 /**
@@ -110,6 +119,8 @@ function contextArguments(context: RequestContext, checks: boolean) {
     email: identity?.email ?? null,
     emailVerified: identity?.emailVerified ?? null,
     statementTimeout: context.statementTimeoutMs ? String(context.statementTimeoutMs) : null,
+    idempotencyKey: context.idempotency?.key ?? null,
+    idempotencyFingerprint: context.idempotency?.fingerprint ?? null,
   };
 }
 type ContextArguments = ReturnType<typeof contextArguments>;
@@ -119,6 +130,7 @@ const shapeOf = (context: RequestContext, checks: boolean) => ({
   billing: context.billing ?? false,
   timeout: Boolean(context.statementTimeoutMs),
   readOnly: context.readOnly && checks,
+  idempotent: Boolean(context.idempotency) && checks && !context.readOnly,
 });
 type Shape = ReturnType<typeof shapeOf>;
 
@@ -136,7 +148,12 @@ function contextTemplate(shape: Shape, argument: (name: keyof ContextArguments) 
       set_config('app.api_key_id', coalesce(r.key_id::text, ''), true) as "kid",
       set_config('app.session_id', coalesce(r.session_id::text, ''), true) as "sid"${
         shape.timeout ? sql`, set_config('statement_timeout', ${argument("statementTimeout")}, true) as "st"` : sql``
-      }${shape.readOnly ? sql`, set_config('transaction_read_only', 'on', true) as "ro"` : sql``}
+      }${shape.readOnly ? sql`, set_config('transaction_read_only', 'on', true) as "ro"` : sql``}${
+        shape.idempotent
+          ? sql`, app_auth.claim_idempotency_key(r.user_id, ${argument("idempotencyKey")}::text,
+              ${argument("idempotencyFingerprint")}::text) as "idem"`
+          : sql``
+      }
     from app_auth.begin_request(${argument("userId")}::uuid, ${argument("tokenVersion")}::integer,
       ${argument("keyPrefix")}::text,
       ${argument("keyHash")}::text, ${argument("permission")}::text, ${argument("superuserOnly")}::boolean,
@@ -161,7 +178,7 @@ const templates = new Map<string, Query>();
  */
 export function contextQuery(context: RequestContext, checks = true): { text: string; values: unknown[] } {
   const shape = shapeOf(context, checks);
-  const key = `${shape.billing}/${shape.timeout}/${shape.readOnly}`;
+  const key = `${shape.billing}/${shape.timeout}/${shape.readOnly}/${shape.idempotent}`;
   let template = templates.get(key);
   if (!template) {
     template = dialect.sqlToQuery(contextTemplate(shape, (name) => sql`${sql.placeholder(name)}`));
@@ -182,5 +199,6 @@ export function callerOf(result: unknown): Caller {
     sessionId: row.session_id,
     tierId: row.tier_id,
     rateLimit: limit !== null && hits !== null && reset !== null ? { limit, hits, resetAt: new Date(reset) } : null,
+    claimedKey: row.idem === true,
   };
 }

@@ -2,6 +2,7 @@ export * from "./account-tokens";
 export * from "./api-keys";
 export * from "./billing";
 export * from "./categories";
+export * from "./idempotency-keys";
 export * from "./identities";
 export * from "./items";
 export * from "./posts";

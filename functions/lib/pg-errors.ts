@@ -73,6 +73,27 @@ export function mapDatabaseError(error: unknown): ApiError | undefined {
       return forbidden(pg.message);
     case "PT429":
       return overLimit(pg.detail);
+    // Idempotency-Key refusals (app_auth.claim_idempotency_key; functions/middleware/idempotency.ts replays PT200).
+    case "PT200":
+      return new ApiError(409, "idempotency_key_answered", "A request with this Idempotency-Key was answered before");
+    case "PT409":
+      return pg.detail === "lost"
+        ? new ApiError(
+            409,
+            "idempotency_key_answer_lost",
+            "The request with this Idempotency-Key was carried out, but its answer was not kept: it is not carried out again",
+          )
+        : new ApiError(
+            409,
+            "idempotency_key_in_use",
+            "A request with this Idempotency-Key is still being answered: retry it later",
+            undefined,
+            { "Retry-After": "1" },
+          );
+    case "PT422":
+      return new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was used with another request", [
+        { field: "Idempotency-Key", location: "header", message: "used with another request: send a new key" },
+      ]);
     case "23505":
       return conflict(`A record with this ${field} already exists`, [
         { field, location: "body", message: "already exists" },

@@ -50,6 +50,10 @@ export function createScope(runner: Runner, contextNow: () => RequestContext, li
     rateLimit: undefined as Caller["rateLimit"] | undefined,
     /** Where the request's last write committed in the WAL, when the runner reports it (read replicas). */
     position: undefined as string | undefined,
+    /** The request's Idempotency-Key went to a transaction (only its first: one claim per request). */
+    keySent: false,
+    /** A transaction of the request claimed its Idempotency-Key and committed: its answer is to be kept. */
+    claimedKey: false,
   };
   const contextFor = (options: RunOptions): RequestContext => {
     const context = contextNow();
@@ -58,11 +62,15 @@ export function createScope(runner: Runner, contextNow: () => RequestContext, li
     if (context.credentials?.via === "api_key" && context.permission === undefined) {
       throw forbidden("This route does not accept API keys: use an access token");
     }
+    // The key goes with the request's first write transaction only: a second would find it taken (by itself).
+    const idempotency = state.keySent || context.readOnly ? undefined : context.idempotency;
+    if (idempotency) state.keySent = true;
     return {
       ...context,
       ...options,
       // One hit per request: a request that runs a second transaction is not counted twice.
       route: state.counted ? undefined : context.route,
+      idempotency,
     };
   };
   const settle = async <T>(context: RequestContext, flight: (context: RequestContext) => Promise<Ran<T>>) => {
@@ -71,6 +79,7 @@ export function createScope(runner: Runner, contextNow: () => RequestContext, li
       state.rateLimit = rateLimit ?? state.rateLimit;
     });
     state.caller = caller;
+    state.claimedKey ||= caller.claimedKey;
     state.position = position ?? state.position;
     return value();
   };

@@ -3,6 +3,7 @@ import type { Config } from "../lib/config";
 import { log } from "../lib/log";
 import { pruneAccountTokens } from "./account-tokens";
 import { pruneRateLimitCounters } from "./counters";
+import { pruneIdempotencyKeys } from "./idempotency-keys";
 import { pruneKeyUsage } from "./key-usage";
 import { purgeSoftDeleted } from "./purge";
 import { pruneSessions, pruneSpentRefreshTokens } from "./sessions";
@@ -28,6 +29,7 @@ export async function runMaintenance(db: Database, config: Config) {
   const refreshTokensPruned = await pruneSpentRefreshTokens(db, bounds);
   const accountTokensPruned = await pruneAccountTokens(db, bounds);
   const stripeEventsPruned = await pruneStripeEvents(db, bounds);
+  const idempotencyKeysPruned = await pruneIdempotencyKeys(db, bounds);
   const summary = {
     purged,
     keyUsagePruned,
@@ -36,6 +38,7 @@ export async function runMaintenance(db: Database, config: Config) {
     refreshTokensPruned,
     accountTokensPruned,
     stripeEventsPruned,
+    idempotencyKeysPruned,
     ms: Date.now() - started,
   };
   log("info", "maintenance finished", summary);

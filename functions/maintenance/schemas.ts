@@ -22,6 +22,7 @@ export const MaintenanceSummarySchema = z
     stripeEventsPruned: BatchRunSchema.openapi({
       description: "Records of Stripe events received over 31 days ago (Stripe no longer sends them)",
     }),
+    idempotencyKeysPruned: BatchRunSchema.openapi({ description: "Idempotency-Keys past their 24 hours" }),
     ms: z.number().int(),
   })
   .openapi("MaintenanceSummary");

@@ -13,6 +13,11 @@ export type ConsistencyVariables = {
   readAfter: () => string | undefined;
 };
 
+export type IdempotencyVariables = {
+  /** A write's Idempotency-Key and its request's fingerprint (idempotency.ts), claimed by its transaction. */
+  idempotency: RequestContext["idempotency"];
+};
+
 export type ScopeVariables = {
   /** The request's RLS scope, for services (functions/lib/scope.ts). */
   scope: Scope;
@@ -38,7 +43,8 @@ export const requestScope = createMiddleware<{
     ScopeVariables &
     CredentialsVariables &
     AccessVariables &
-    Partial<ConsistencyVariables>;
+    Partial<ConsistencyVariables> &
+    Partial<IdempotencyVariables>;
 }>(async (c, next) => {
   const route = matchedRoutes(c)
     .filter((r) => r.method !== "ALL")
@@ -53,7 +59,13 @@ export const requestScope = createMiddleware<{
   const credentials = () => (c.get("actsForNobody") ? undefined : c.get("credentials"));
   const request = createScope(
     c.get("runner"),
-    () => ({ ...context, credentials: credentials(), permission: c.get("permission"), after: c.get("readAfter")?.() }),
+    () => ({
+      ...context,
+      credentials: credentials(),
+      permission: c.get("permission"),
+      after: c.get("readAfter")?.(),
+      idempotency: c.get("idempotency"),
+    }),
     c.get("rateLimiter"),
   );
   c.set("request", { ...request, context, credentials });

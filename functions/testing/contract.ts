@@ -21,7 +21,13 @@ export type OpenApiDocument = {
 };
 
 /** Headers the document describes wherever they are sent: one sent where it is not declared is a mismatch. */
-const DESCRIBED_HEADERS = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after"];
+const DESCRIBED_HEADERS = [
+  "x-ratelimit-limit",
+  "x-ratelimit-remaining",
+  "x-ratelimit-reset",
+  "retry-after",
+  "idempotent-replayed",
+];
 const METHODS = new Set(["get", "post", "put", "patch", "delete"]);
 
 export class ContractError extends Error {

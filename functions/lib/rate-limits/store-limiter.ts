@@ -28,6 +28,7 @@ const anonymous: Caller = {
   sessionId: null,
   tierId: null,
   rateLimit: null,
+  claimedKey: false,
 };
 
 /**
