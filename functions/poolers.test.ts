@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { count, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { items } from "../db/schema";
 import { openTestDatabase, type TestDatabase, testDriver, testEnv } from "./testing/harness";
 import { hasPgBouncer, type PgBouncer, type PoolMode, startPgBouncer } from "./testing/pgbouncer";
 import { freePort } from "./testing/streaming-replica";
@@ -36,9 +38,14 @@ async function startServer(env: Record<string, string>, { waitForHealth = true }
   throw new Error(`npm start did not answer: ${output}`);
 }
 
-const call = async (base: string, path: string, init: { method?: string; token?: string; json?: unknown } = {}) => {
+const call = async (
+  base: string,
+  path: string,
+  init: { method?: string; token?: string; json?: unknown; key?: string } = {},
+) => {
   const headers: Record<string, string> = {};
   if (init.token) headers.authorization = `Bearer ${init.token}`;
+  if (init.key) headers["idempotency-key"] = init.key;
   if (init.json !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(`${base}${path}`, {
     method: init.method ?? "GET",
@@ -190,6 +197,61 @@ describe.runIf(runs && hasPgBouncer())("behind PgBouncer, with nothing set but D
       tx.query.items.findMany({ where: (items, { inArray }) => inArray(items.id, ids), columns: { id: true } }),
     );
     expect(found.length, "every item answered 201 is in the database").toBe(ids.length);
+  });
+
+  it("the pooler killed mid-write: clients that retry with their Idempotency-Key end with one row per key", {
+    timeout: 90_000,
+  }, async () => {
+    const bouncer = await pooler("transaction");
+    const app = await start({ DATABASE_URL: bouncer.through(database.appUrl as string) });
+    const user = await signUp(app.base, 9);
+    const until = Date.now() + 6_000;
+    const answered = new Map<string, string>();
+    let retried = 0;
+    const writers = Array.from({ length: 8 }, async (_, n) => {
+      for (let i = 0; Date.now() < until; i++) {
+        const key = `retry-${n}-${i}`;
+        // As a careful client: the same request with the same key until an answer that is not a 503.
+        for (let attempt = 0; attempt < 100; attempt++) {
+          const created = await call(app.base, "/items", {
+            method: "POST",
+            token: user.token,
+            json: { title: key },
+            key,
+          }).catch(() => ({ status: 0, body: {} }));
+          if (created.status !== 503 && created.status !== 0) {
+            answered.set(key, `${created.status} ${JSON.stringify(created.body).slice(0, 200)}`);
+            break;
+          }
+          retried++;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    bouncer.kill();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await bouncer.start();
+    await Promise.all(writers);
+    expect(retried, "some writes were answered 503 and sent again").toBeGreaterThan(0);
+    // 201, or, for a write that committed while its connection dropped (answered 503, its answer never made),
+    // 409: the key is taken and the write was done once; it is not done again.
+    const unexpected = [...answered.entries()].filter(
+      ([, answer]) => !/^201 |^409 .*idempotency_key_(in_use|answer_lost)/.test(answer),
+    );
+    expect(unexpected).toEqual([]);
+    const counts = await database.asOwner(async (tx) =>
+      (
+        await tx
+          .select({ title: items.title, n: count() })
+          .from(items)
+          .where(like(items.title, "retry-%"))
+          .groupBy(items.title)
+      ).map((row) => [row.title, row.n] as const),
+    );
+    const rows = new Map(counts);
+    for (const key of answered.keys()) expect(rows.get(key), key).toBe(1);
+    expect([...rows.values()].every((n) => n === 1)).toBe(true);
   });
 
   it("statement mode: refused at start, with a message that names it", { timeout: 60_000 }, async () => {

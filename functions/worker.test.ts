@@ -184,6 +184,39 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
       expect(rows?.[0]?.n).toBe(1);
     });
 
+    it("writes once per Idempotency-Key: twice, then five at once, and five at once with a new key", async () => {
+      const alice = await signUp();
+      const title = `keyed ${randomUUID().slice(0, 8)}`;
+      const send = async (key: string, body = { title }) => {
+        const response = await call("/api/v1/items", {
+          method: "POST",
+          token: alice.token,
+          json: body,
+          headers: { "Idempotency-Key": key },
+        });
+        return {
+          status: response.status,
+          replayed: response.headers.get("idempotent-replayed"),
+          body: await response.text(),
+        };
+      };
+      const first = await send("worker-1");
+      expect(first).toMatchObject({ status: 201, replayed: null });
+      expect(await send("worker-1")).toEqual({ ...first, replayed: "true" });
+      for (const retry of await Promise.all(Array.from({ length: 5 }, () => send("worker-1")))) {
+        expect(retry).toEqual({ ...first, replayed: "true" });
+      }
+      const fresh = await Promise.all(Array.from({ length: 5 }, () => send("worker-2")));
+      const original = fresh.find((answer) => answer.replayed === null);
+      expect(original?.status).toBe(201);
+      for (const answer of fresh) expect({ ...answer, replayed: null }).toEqual(original);
+      expect((await send("worker-1", { title: "another body" })).status).toBe(422);
+      const rows = await database?.asOwner(async (tx) =>
+        rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from items where title = ${title}`)),
+      );
+      expect(rows?.[0]?.n).toBe(2);
+    });
+
     it("checks an API key's permissions in the same statement: reads with items:read, no writes", async () => {
       const alice = await signUp();
       const created = await call("/api/v1/api-keys", {
