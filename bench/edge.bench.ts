@@ -64,6 +64,17 @@ const kinds: (Kind & {
   { name: "get", run: (call, u) => call(`/api/v1/items/${u.id}`, { token: u.token }) },
   { name: "create", run: (call, u) => call("/api/v1/items", { method: "POST", token: u.token, json: { title: "x" } }) },
   {
+    // The write's flight claims the key; a second transaction keeps the answer before it is sent.
+    name: "create with an Idempotency-Key",
+    run: (call, u) =>
+      call("/api/v1/items", {
+        method: "POST",
+        token: u.token,
+        json: { title: "x" },
+        headers: { "Idempotency-Key": randomUUID() },
+      }),
+  },
+  {
     name: "update",
     run: (call, u) => call(`/api/v1/items/${u.id}`, { method: "PATCH", token: u.token, json: { title: "y" } }),
   },

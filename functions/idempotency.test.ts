@@ -190,6 +190,38 @@ describe("Idempotency-Key", () => {
     expect(left).toEqual([]);
   });
 
+  it("a browser may send the key across origins and read the replay mark", async () => {
+    const env = { ...t.env, CORS_ORIGINS: "https://app.example" };
+    const preflight = await t.app.request(
+      "/api/v1/items",
+      {
+        method: "OPTIONS",
+        headers: {
+          origin: "https://app.example",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization, content-type, idempotency-key",
+        },
+      },
+      env,
+    );
+    expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("idempotency-key");
+    const key = freshKey();
+    const init = () => ({
+      method: "POST",
+      headers: {
+        origin: "https://app.example",
+        authorization: `Bearer ${alice.token}`,
+        "content-type": "application/json",
+        "idempotency-key": key,
+      },
+      body: JSON.stringify({ title: "cross origin" }),
+    });
+    await t.app.request("/api/v1/items", init(), env);
+    const replay = await t.app.request("/api/v1/items", init(), env);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("idempotent-replayed");
+  });
+
   it("writes without a key are untouched: two POSTs, two rows, and no key kept", async () => {
     const before = await t.asOwner((tx) => tx.select().from(idempotencyKeys));
     await send("POST", "/items", undefined, { title: "no key" });

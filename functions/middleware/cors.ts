@@ -14,14 +14,16 @@ export const configuredCors = () =>
     return cors({
       origin: origins.includes("*") ? "*" : origins,
       maxAge: 600,
-      // What a browser client may read of an answer: where it stands with its rate limit, and the token of its
-      // last write to send back for read-your-writes (consistency.ts).
+      // What a browser client may read of an answer: where it stands with its rate limit, the token of its last
+      // write to send back for read-your-writes (consistency.ts), and whether the answer is a replay of an earlier
+      // one (idempotency.ts). Request headers (Idempotency-Key among them) are allowed as the preflight asks.
       exposeHeaders: [
         "X-RateLimit-Limit",
         "X-RateLimit-Remaining",
         "X-RateLimit-Reset",
         "Retry-After",
         "X-Consistency-Token",
+        "Idempotent-Replayed",
       ],
     })(c, next);
   });
