@@ -137,6 +137,12 @@ beforeAll(async () => {
       .insert(schema.stripeEvents)
       .values({ id: "evt_matrix", type: "invoice.paid", stripe_created_at: new Date(), outcome: "ignored" });
   });
+  // Jobs of both users and of nobody (functions/lib/jobs/runner.test.ts enqueues them as requests do).
+  await t.asOwner((tx) =>
+    tx
+      .insert(schema.jobs)
+      .values([...[a, b].map((user) => ({ kind: "matrix.job", owner_id: user.id })), { kind: "matrix.job" }]),
+  );
   // Linked provider identities (functions/auth/providers.test.ts links them through real provider tokens).
   await t.asOwner((tx) =>
     tx
@@ -177,7 +183,8 @@ describe("the policy matrix", () => {
           ),
         }),
         insert: async (tx) => {
-          await tx.execute(sql`insert into ${table} select * from ${table} where false`);
+          // No row, and nothing read: the INSERT privilege alone is checked (the row type's null reads no table).
+          await tx.execute(sql`insert into ${table} select (null::${table}).* where false`);
           return { owners: [] };
         },
         update: async (tx) => {

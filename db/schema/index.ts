@@ -5,6 +5,7 @@ export * from "./categories";
 export * from "./idempotency-keys";
 export * from "./identities";
 export * from "./items";
+export * from "./jobs";
 export * from "./posts";
 export * from "./rate-limits";
 export * from "./relations";
