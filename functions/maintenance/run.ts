@@ -4,6 +4,7 @@ import { log } from "../lib/log";
 import { pruneAccountTokens } from "./account-tokens";
 import { pruneRateLimitCounters } from "./counters";
 import { pruneIdempotencyKeys } from "./idempotency-keys";
+import { pruneJobs } from "./jobs";
 import { pruneKeyUsage } from "./key-usage";
 import { purgeSoftDeleted } from "./purge";
 import { pruneSessions, pruneSpentRefreshTokens } from "./sessions";
@@ -30,6 +31,7 @@ export async function runMaintenance(db: Database, config: Config) {
   const accountTokensPruned = await pruneAccountTokens(db, bounds);
   const stripeEventsPruned = await pruneStripeEvents(db, bounds);
   const idempotencyKeysPruned = await pruneIdempotencyKeys(db, bounds);
+  const jobsPruned = await pruneJobs(db, { ...bounds, retentionDays: config.MAINTENANCE_RETENTION_DAYS });
   const summary = {
     purged,
     keyUsagePruned,
@@ -39,6 +41,7 @@ export async function runMaintenance(db: Database, config: Config) {
     accountTokensPruned,
     stripeEventsPruned,
     idempotencyKeysPruned,
+    jobsPruned,
     ms: Date.now() - started,
   };
   log("info", "maintenance finished", summary);

@@ -23,6 +23,9 @@ export const MaintenanceSummarySchema = z
       description: "Records of Stripe events received over 31 days ago (Stripe no longer sends them)",
     }),
     idempotencyKeysPruned: BatchRunSchema.openapi({ description: "Idempotency-Keys past their 24 hours" }),
+    jobsPruned: BatchRunSchema.openapi({
+      description: "Jobs done over a day ago, and dead ones past MAINTENANCE_RETENTION_DAYS",
+    }),
     ms: z.number().int(),
   })
   .openapi("MaintenanceSummary");

@@ -1523,6 +1523,14 @@ export interface components {
                 /** @description false: the run stopped at MAINTENANCE_MAX_BATCHES; the next goes on */
                 complete: boolean;
             };
+            /** @description Jobs done over a day ago, and dead ones past MAINTENANCE_RETENTION_DAYS */
+            jobsPruned: {
+                table: string;
+                deleted: number;
+                batches: number;
+                /** @description false: the run stopped at MAINTENANCE_MAX_BATCHES; the next goes on */
+                complete: boolean;
+            };
             ms: number;
         };
     };

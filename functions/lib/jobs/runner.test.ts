@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listenOn } from "../../../db/drivers/node-postgres/listen";
 import { jobs } from "../../../db/schema";
-import { insertUser, openTestDatabase, type TestDatabase } from "../../testing/harness";
+import { runMaintenance } from "../../maintenance/run";
+import { insertUser, openTestDatabase, type TestDatabase, testEnv } from "../../testing/harness";
+import { loadConfig } from "../config";
 import { backoffMs, enqueue, finish, takeDue } from "./queue";
 import { type JobHandler, startJobRunner } from "./runner";
 
@@ -147,6 +149,24 @@ describe("jobs", () => {
       expect(Date.now() - committed).toBeLessThan(2_000);
     },
   );
+});
+
+describe("ended jobs", () => {
+  it("are removed by the maintenance run: done a day after, dead after the retention period, none sooner", async () => {
+    const ago = (days: number) => new Date(Date.now() - days * 86_400_000);
+    await t.asOwner((tx) =>
+      tx.insert(jobs).values([
+        { kind: "test.old_done", status: "done", finished_at: ago(2) },
+        { kind: "test.new_done", status: "done", finished_at: ago(0.5) },
+        { kind: "test.old_dead", status: "dead", finished_at: ago(31) },
+        { kind: "test.new_dead", status: "dead", finished_at: ago(2) },
+        { kind: "test.waiting", status: "pending", run_at: ago(40) },
+      ]),
+    );
+    const summary = await runMaintenance(t.maintenance, loadConfig({ ...testEnv, MAINTENANCE_RETENTION_DAYS: "30" }));
+    expect(summary.jobsPruned.deleted).toBe(2);
+    expect((await rows()).map((job) => job.kind).sort()).toEqual(["test.new_dead", "test.new_done", "test.waiting"]);
+  });
 });
 
 describe("backoff", () => {
