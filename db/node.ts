@@ -3,6 +3,7 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import ws from "ws";
 import type { Database } from "./client";
 import { openNeon, useLocalRelay } from "./drivers/neon-ws/open";
+import { listenOn } from "./drivers/node-postgres/listen";
 import { openPg } from "./drivers/node-postgres/open";
 import { pipelinedPgRunner } from "./drivers/node-postgres/runner";
 import { openPglite } from "./drivers/pglite/open";
@@ -56,6 +57,11 @@ export async function openNodeDatabase(options: {
   runner: Runner;
   /** With read replicas: what served the reads so far. */
   replicaStats?: ReplicaStats;
+  /**
+   * Calls `onNotify` on each NOTIFY on `channel` (the job runner's wake-up): PGlite's own, or a connection of its
+   * own to the maintenance URL; none without one.
+   */
+  listen?: (channel: string, onNotify: () => void) => Promise<() => Promise<void>>;
   close: () => Promise<void>;
   description: string;
 }> {
@@ -65,6 +71,10 @@ export async function openNodeDatabase(options: {
       db: embedded.db,
       maintenance: embedded.maintenance,
       runner: transactionRunner(embedded.db, undefined, () => embedded.maintenance),
+      listen: async (channel, onNotify) => {
+        const unlisten = await embedded.client.listen(channel, () => onNotify());
+        return async () => unlisten();
+      },
       close: embedded.close,
       description: `PGlite (${options.dataDir ?? "in memory"})`,
     };
@@ -114,9 +124,11 @@ export async function openNodeDatabase(options: {
       replicas.length > 0
         ? replicatedRunner(primary, replicas, { maxLagMs: options.replicas?.maxLagMs ?? 5_000 })
         : undefined;
+    const maintenanceUrl = options.maintenanceUrl;
     return {
       db: app.db,
       maintenance: maintenance?.db,
+      listen: maintenanceUrl ? (channel, onNotify) => listenOn(maintenanceUrl, channel, onNotify) : undefined,
       runner: replicated ?? primary,
       replicaStats: replicated?.stats,
       close: async () => {

@@ -13,7 +13,7 @@ import { limitBody, storableInput } from "./middleware/body";
 import { configFromEnv } from "./middleware/config";
 import { consistency } from "./middleware/consistency";
 import { configuredCors } from "./middleware/cors";
-import { type ChooseLimiter, type ClientIp, database, type OpenDatabase } from "./middleware/database";
+import { type ChooseLimiter, type ClientIp, database, type JobsQueued, type OpenDatabase } from "./middleware/database";
 import { idempotency } from "./middleware/idempotency";
 import { keyUsage } from "./middleware/key-usage";
 import { answerOptions, servedMethods } from "./middleware/methods";
@@ -31,8 +31,11 @@ export function createApp({
   clientIp = (request) => request.headers.get("cf-connecting-ip") ?? undefined,
   docsBundle,
   rateLimiter,
+  jobsQueued,
 }: {
   openDatabase: OpenDatabase;
+  /** What follows a request that queued jobs (middleware/database.ts); none: the runner finds them by polling. */
+  jobsQueued?: JobsQueued;
   clientIp?: ClientIp;
   /**
    * Where rate-limit hits are counted; in the database unless given (RATE_LIMIT_STORE=redis on Node, a
@@ -45,7 +48,13 @@ export function createApp({
   const app = createRouter();
 
   app.use(requestId(), requestLog(), secureHeaders(), servedMethods(), configFromEnv());
-  app.use("/api/*", noStore(), configuredCors(), answerOptions(), database({ openDatabase, clientIp, rateLimiter }));
+  app.use(
+    "/api/*",
+    noStore(),
+    configuredCors(),
+    answerOptions(),
+    database({ openDatabase, clientIp, rateLimiter, jobsQueued }),
+  );
   // The scope first, then what settles around it: every refusal after them (too large, bad credentials,
   // unstorable input) is counted against the rate limit, and a key's use is recorded with the final answer.
   // Idempotency-Key last: it reads the body the others bounded and checked, and keeps the handler's own answer.

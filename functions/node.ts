@@ -9,6 +9,8 @@ import { createApp } from "./app";
 import { readLocalBundle } from "./docs/local-bundle";
 import { type Config, ConfigError, loadConfig, timeoutsOf } from "./lib/config";
 import { describeFirstSuperuser, ensureFirstSuperuserFrom } from "./lib/first-superuser";
+import { jobHandlers } from "./lib/jobs/handlers";
+import { startJobRunner } from "./lib/jobs/runner";
 import { describeError, log, logStatement } from "./lib/log";
 import { readOrCreateSecret } from "./lib/private-file";
 import { redisStore } from "./lib/rate-limits/redis";
@@ -104,7 +106,7 @@ async function prepareDatabase() {
   return { ...opened, role: role.rolname };
 }
 
-const { runner, close, description, role } = await prepareDatabase().catch((error: unknown) => {
+const { runner, close, description, role, maintenance, listen } = await prepareDatabase().catch((error: unknown) => {
   // The innermost cause says what went wrong (a query error's own message would only name the statement).
   let root = describeError(error);
   while (root.cause) root = root.cause;
@@ -119,8 +121,23 @@ const { runner, close, description, role } = await prepareDatabase().catch((erro
 const addresses = new WeakMap<Request, string>();
 // Rate limits in Redis (RATE_LIMIT_STORE=redis): no request writes on the primary to be counted.
 const counters = config.RATE_LIMIT_STORE === "redis" ? redisStore(config.REDIS_URL as string) : undefined;
+// The jobs requests queue (e-mails), run here unless `npm run worker` runs them (JOBS_IN_PROCESS=false). They
+// need the maintenance login: the runner acts as rls_maintenance_admin.
+const jobs =
+  config.JOBS_IN_PROCESS && maintenance
+    ? startJobRunner({
+        db: maintenance,
+        handlers: jobHandlers(config),
+        leaseMs: config.JOBS_LEASE_MS,
+        listen: listen && ((wake) => listen("app_jobs", wake)),
+      })
+    : undefined;
+if (config.JOBS_IN_PROCESS && !maintenance) {
+  log("warn", "no MAINTENANCE_DATABASE_URL: queued jobs (e-mails) wait for a runner that has one (npm run worker)");
+}
 const app = createApp({
   openDatabase: () => runner,
+  jobsQueued: () => jobs?.wake(),
   rateLimiter: counters && storeLimiter(counters, { rulesTtlMs: config.RATE_LIMIT_RULES_TTL_MS }),
   clientIp: (request) => addresses.get(request),
   docsBundle: readLocalBundle,
@@ -154,6 +171,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     server.close();
     void Promise.allSettled(pending)
+      .then(() => jobs?.stop())
       .then(() => Promise.all([close(), counters?.close()]))
       .finally(() => process.exit(0));
   });

@@ -7,6 +7,7 @@ import { rowsOf } from "../db/client";
 import { plans } from "../db/schema";
 import { startRelay } from "../scripts/local/relay";
 import { contractOf, type OpenApiDocument } from "./testing/contract";
+import { startFakeResend } from "./testing/fake-resend";
 import { type FakeStripe, startFakeStripe } from "./testing/fake-stripe";
 import { openTestDatabase, type TestDatabase, testEnv } from "./testing/harness";
 import { expectHostileBodiesRefusedOnOneConnection } from "./testing/kept-alive";
@@ -31,6 +32,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
     let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
     let worker: Unstable_DevWorker | undefined;
     let stripe: FakeStripe | undefined;
+    let resend: Awaited<ReturnType<typeof startFakeResend>> | undefined;
 
     // Every answer of the Worker is held against the committed OpenAPI document, as in-process answers are.
     const contract = contractOf(JSON.parse(readFileSync("docs/openapi.json", "utf8")) as OpenApiDocument);
@@ -81,6 +83,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
       if (!database.appUrl) throw new Error("openTestDatabase() returned no appUrl for Postgres");
       relay = await startRelay();
       stripe = await startFakeStripe();
+      resend = await startFakeResend();
       if (path === "hyperdrive")
         config = hyperdriveConfig(Object.assign(new URL(database.appUrl), { password: "local" }).toString());
       worker = await startWranglerDev({
@@ -95,6 +98,10 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
           NEON_HTTP_ENDPOINT: relay.sqlEndpoint,
           MAINTENANCE_RETENTION_DAYS: "30",
           ...stripe.env,
+          EMAIL_PROVIDER: "resend",
+          RESEND_API_KEY: "re_worker_key",
+          RESEND_API_URL: resend.url,
+          EMAIL_FROM: "Accounts <accounts@app.example.com>",
           LOG_LEVEL: "warn",
         },
         testScheduled: true,
@@ -106,6 +113,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
       if (config !== "wrangler.toml") rmSync(config, { force: true });
       await relay?.close();
       await stripe?.close();
+      await resend?.close();
       await database?.close();
     }, 60_000);
 
@@ -271,6 +279,33 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL)).each<Path>(["neon", "hype
       expect(await response.json()).toEqual({
         error: { code: "not_found", message: "No route for GET /api/v1/no-such-route" },
       });
+    });
+
+    it("queues e-mails and sends each once: right after the response, and from the every-minute cron after an outage", {
+      timeout: 30_000,
+    }, async () => {
+      if (!resend) throw new Error("no fake provider");
+      const email = `mail-${randomUUID().slice(0, 8)}@example.com`;
+      const password = "password-123";
+      expect((await call("/api/v1/auth/register", { method: "POST", json: { email, password } })).status).toBe(201);
+      const [confirmation] = await resend.waitFor(email);
+      expect(confirmation?.body.subject).toBe("Confirm your e-mail address");
+      expect(confirmation?.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+      resend.setFailing(true);
+      try {
+        const reset = await call("/api/v1/auth/password-reset/request", { method: "POST", json: { email } });
+        expect(reset.status).toBe(202);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect(resend.to(email)).toHaveLength(1); // the send failed: the job waits for its retry
+      } finally {
+        resend.setFailing(false);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the first retry's 1-2 s
+      expect((await call("/__scheduled?cron=*+*+*+*+*")).status).toBe(200);
+      const [, link] = await resend.waitFor(email, 2);
+      expect(link?.body.subject).toBe("Reset your password");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(resend.to(email)).toHaveLength(2);
     });
 
     it("purges rows soft-deleted past the retention when the cron trigger fires", async () => {

@@ -11,6 +11,8 @@ import * as schema from "../db/schema";
 import { poolTimeouts } from "../db/timeouts";
 import { createApp } from "./app";
 import { type Config, ConfigError, loadConfig, timeoutsOf } from "./lib/config";
+import { jobHandlers } from "./lib/jobs/handlers";
+import { drainDue } from "./lib/jobs/runner";
 import { log, logStatement } from "./lib/log";
 import { counterNamespaceOf, durableObjectStore, RateLimitCounter } from "./lib/rate-limits/durable-object";
 import { databaseLimiter, type RateLimiter } from "./lib/rate-limits/limiter";
@@ -159,15 +161,54 @@ function rateLimiterOf(config: Config, bindings: Record<string, unknown>): RateL
   return counters;
 }
 
-const app = createApp({ openDatabase: open, rateLimiter: rateLimiterOf });
+/** The maintenance login's database, for the cron and the job runs: Hyperdrive's node-postgres, or Neon's driver. */
+function openMaintenance(config: Config, bindings: Record<string, unknown>, url: string) {
+  if (hyperdriveOf(bindings)) return pgPool(url, config);
+  pointDriver(config);
+  return openNeon(url, { timeouts: timeoutsOf(config), onLost });
+}
+
+/** How long one run of due jobs may go on: well inside a cron invocation's and a waitUntil's time. */
+const JOBS_RUN_MS = 20_000;
+
+/**
+ * Runs the due jobs (e-mails) as the maintenance login, until none is due or JOBS_RUN_MS: after a request that
+ * queued one (at once, after its response), and from the every-minute cron (what failed, and what a run cut
+ * short left: a job is kept until it is done, whatever happens to an isolate).
+ */
+async function runDueJobs(config: Config, bindings: Record<string, unknown>) {
+  if (!config.MAINTENANCE_DATABASE_URL) {
+    log("warn", "jobs wait: MAINTENANCE_DATABASE_URL is not set (wrangler secret put MAINTENANCE_DATABASE_URL)");
+    return;
+  }
+  const { db, close } = openMaintenance(config, bindings, config.MAINTENANCE_DATABASE_URL);
+  try {
+    await drainDue({ db, handlers: jobHandlers(config), leaseMs: config.JOBS_LEASE_MS, forMs: JOBS_RUN_MS });
+  } finally {
+    await close();
+  }
+}
+
+const app = createApp({
+  openDatabase: open,
+  rateLimiter: rateLimiterOf,
+  jobsQueued: (config, bindings, waitUntil) => waitUntil(runDueJobs(config, bindings)),
+});
+
+/** The cron that runs due jobs (wrangler.toml); any other cron runs maintenance. */
+const JOBS_CRON = "* * * * *";
 
 /** The rate-limit counter's class, bound as RATE_LIMIT_COUNTERS (wrangler.toml). */
 export { RateLimitCounter };
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, env, ctx) {
+  async scheduled(controller, env, ctx) {
     const config = loadConfig(env);
+    if (controller.cron === JOBS_CRON) {
+      ctx.waitUntil(runDueJobs(config, env));
+      return;
+    }
     // The cron logs in as the maintenance role's own login; the request login cannot reach BYPASSRLS.
     if (!config.MAINTENANCE_DATABASE_URL) {
       log(
@@ -177,13 +218,7 @@ export default {
       return;
     }
     // With Hyperdrive the database may be any Postgres: node-postgres reaches it; else Neon's driver.
-    let maintenance: { db: Database; close: () => Promise<void> };
-    if (hyperdriveOf(env)) maintenance = pgPool(config.MAINTENANCE_DATABASE_URL, config);
-    else {
-      pointDriver(config);
-      maintenance = openNeon(config.MAINTENANCE_DATABASE_URL, { timeouts: timeoutsOf(config), onLost });
-    }
-    const { db, close } = maintenance;
+    const { db, close } = openMaintenance(config, env, config.MAINTENANCE_DATABASE_URL);
     ctx.waitUntil(runMaintenance(db, config).finally(close));
   },
 } satisfies ExportedHandler<Record<string, unknown>>;

@@ -6,7 +6,6 @@ import { badRequest } from "../lib/errors";
 import { bearer, ErrorSchema, errors, json, limitedError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { actsForNobody, requireUser, tokenOnly } from "../middleware/access";
-import { sendLater } from "../middleware/detached";
 import { AcceptedSchema, PasswordResetRequestSchema, PasswordResetSchema, VerifyEmailSchema } from "./schemas";
 
 const tags = ["auth"];
@@ -75,7 +74,7 @@ const invalidToken = () =>
 /** E-mail verification and password reset, mounted beside sign-in at /api/v1/auth. */
 export const recoveryRoutes = router
   .openapi(requestVerification, async (c) => {
-    sendLater(c, await verificationFor(scopeOf(c), c.get("config"), null));
+    if (await verificationFor(scopeOf(c), c.get("config"), null)) c.get("jobsQueued")();
     return c.json({ detail: "If your address still needed confirming, a link is on its way" }, 202);
   })
   .openapi(verify, async (c) => {
@@ -83,7 +82,7 @@ export const recoveryRoutes = router
     return c.body(null, 204);
   })
   .openapi(requestReset, async (c) => {
-    sendLater(c, await passwordResetFor(scopeOf(c), c.get("config"), c.req.valid("json").email));
+    if (await passwordResetFor(scopeOf(c), c.get("config"), c.req.valid("json").email)) c.get("jobsQueued")();
     return c.json({ detail: "If an account has this address, a link to reset its password is on its way" }, 202);
   })
   .openapi(reset, async (c) => {

@@ -1,12 +1,11 @@
 import { defineRoute } from "../http/route";
 import { createRouter } from "../http/router";
 import { newVerificationToken } from "../lib/email/account-mail";
-import { verificationEmail } from "../lib/email/messages";
+import { seal } from "../lib/jobs/seal";
 import { conflictError, errors, json, limitedError } from "../lib/schemas";
 import { scopeOf } from "../lib/scope";
 import { UserSchema } from "../lib/user-schemas";
 import { actsForNobody } from "../middleware/access";
-import { sendLater } from "../middleware/detached";
 import { RegisterSchema } from "./schemas";
 import { authService } from "./service";
 
@@ -32,7 +31,9 @@ export const registrationRoutes = router.openapi(register, async (c) => {
   const { user, verifyTo } = await authService.register(scopeOf(c), c.req.valid("json"), {
     hash: token.hash,
     ttlSeconds: config.VERIFY_EMAIL_TOKEN_TTL_SECONDS,
+    sealedToken: await seal(config.JWT_SECRET, token.token),
   });
-  sendLater(c, verifyTo ? verificationEmail(config, verifyTo, token.token) : null);
+  // The confirmation e-mail was queued with the account (lib/jobs): it is owed even if this process dies now.
+  if (verifyTo) c.get("jobsQueued")();
   return c.json(user, 201);
 });

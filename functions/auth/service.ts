@@ -7,6 +7,7 @@ import type { Config } from "../lib/config";
 import { burnPasswordCheck, hashPassword, isPasswordHash, verifyPassword } from "../lib/credentials/password";
 import { hashSecret, newPrefixedSecret, secretOf } from "../lib/credentials/secrets";
 import { issueAccessToken } from "../lib/credentials/tokens";
+import { queueAccountEmails } from "../lib/email/account-mail";
 import { forbidden, notFound, unauthorized } from "../lib/errors";
 import { exposing } from "../lib/expose";
 import type { Scope } from "../lib/scope";
@@ -47,18 +48,26 @@ export const authService = {
    * statement stores the token (app_auth.request_email_verification, for the account it has just made) and says
    * where to send it. The password is hashed before the transaction: one round trip.
    */
-  register: async (scope: Scope, input: Register, verification?: { hash: string; ttlSeconds: number }) => {
+  register: async (
+    scope: Scope,
+    input: Register,
+    verification?: { hash: string; ttlSeconds: number; sealedToken: string },
+  ) => {
     const hashed = await hashPassword(input.password);
-    const verifyTo = verification
-      ? sql`(select v.email from app_auth.request_email_verification(u.id, ${verification.hash},
-          ${verification.ttlSeconds}::integer) v)`
-      : sql`null::text`;
+    // With a confirmation token: stored for the new account, and its e-mail queued, in the same statement.
+    const verify = verification
+      ? sql`, v as (select v.email from u, app_auth.request_email_verification(u.id, ${verification.hash},
+            ${verification.ttlSeconds}::integer) v),
+          queued as (${queueAccountEmails(sql`v`, "verify_email", verification.sealedToken, sql`null::uuid`)})`
+      : sql``;
+    const verifyTo = verification ? sql`(select v.email from v)` : sql`null::text`;
     return scope.run((q) =>
       andThen(
         one(
           q.execute(
-            sql`select u.*, ${verifyTo} as verify_to
-              from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null}, ${input.username ?? null}) u`,
+            sql`with u as (select * from app_auth.register_user(${input.email}, ${hashed}, ${input.full_name ?? null},
+                ${input.username ?? null}))${verify}
+              select u.*, ${verifyTo} as verify_to from u`,
           ),
         ),
         (result) => {

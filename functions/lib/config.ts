@@ -102,6 +102,19 @@ export const configSchema = z
       .pipe(z.array(z.string().url("DATABASE_REPLICA_URLS: each must be a postgres:// URL"))),
     /** A replica further behind the primary than this is left out; its reads go to the primary. */
     DATABASE_REPLICA_MAX_LAG_MS: int(5_000, 100, 600_000),
+    /**
+     * npm start runs the jobs requests queue (e-mails) in its own process; `false` where `npm run worker` runs
+     * them instead (docs/jobs.md).
+     */
+    JOBS_IN_PROCESS: z
+      .union([z.boolean(), z.enum(["true", "false"], { message: "JOBS_IN_PROCESS must be true or false" })])
+      .default(true)
+      .transform((value) => value === true || value === "true"),
+    /**
+     * How long a runner holds a job it took: one whose runner died runs again after this (docs/jobs.md). A
+     * handler gets half of it.
+     */
+    JOBS_LEASE_MS: int(60_000, 1_000, 3_600_000),
     MAINTENANCE_RETENTION_DAYS: int(30, 0, 3650),
     KEY_USAGE_RETENTION_DAYS: int(90, 1, 3650),
     MAINTENANCE_BATCH_SIZE: int(500, 1, 10_000),

@@ -18,7 +18,19 @@ export type ChooseLimiter = RateLimiter | ((config: Config, bindings: Record<str
 /** Where a request comes from: Workers read the address Cloudflare sets; Node reads its socket. */
 export type ClientIp = (request: Request) => string | undefined;
 
+/**
+ * What to do once a request queued jobs (lib/jobs) and committed: Node wakes its runner; a Worker, which has no
+ * runner between requests, runs the due jobs after the response (`waitUntil`). None: the runner polls.
+ */
+export type JobsQueued = (
+  config: Config,
+  bindings: Record<string, unknown>,
+  waitUntil: (work: Promise<unknown>) => void,
+) => void;
+
 export type DatabaseVariables = {
+  /** Tells the runner a transaction of this request queued jobs, and committed (JobsQueued). */
+  jobsQueued: () => void;
   /** How this request's statements reach the database; opened for the request, closed after it. */
   runner: Runner;
   /** Promises afterResponse queued; settled before the runner closes. */
@@ -38,10 +50,12 @@ export const database = ({
   openDatabase,
   clientIp,
   rateLimiter = databaseLimiter,
+  jobsQueued,
 }: {
   openDatabase: OpenDatabase;
   clientIp: ClientIp;
   rateLimiter?: ChooseLimiter;
+  jobsQueued?: JobsQueued;
 }) =>
   createMiddleware<{ Bindings: Record<string, unknown>; Variables: ConfigVariables & DatabaseVariables }>(
     async (c, next) => {
@@ -52,6 +66,7 @@ export const database = ({
       c.set("background", []);
       c.set("clientIp", clientIp(c.req.raw) ?? "unknown");
       c.set("rateLimiter", limiter);
+      c.set("jobsQueued", () => jobsQueued?.(c.get("config"), c.env ?? {}, (work) => afterResponse(c, work)));
       try {
         await next();
       } finally {

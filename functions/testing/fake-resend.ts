@@ -3,16 +3,22 @@ import type { AddressInfo } from "node:net";
 
 type Received = {
   authorization: string | undefined;
+  idempotencyKey: string | undefined;
   body: { from: string; to: string[]; subject: string; text: string };
 };
 
 /**
  * A local stand-in for Resend's HTTP API (`POST /emails`, bearer key, JSON): it keeps what it receives, so tests
- * read the links the API e-mailed; `failing` makes it answer 500.
+ * read the links the API e-mailed; `failing` makes it answer 500. As Resend does, a request with an
+ * Idempotency-Key it has seen is answered as the first was, and nothing is sent again (`duplicates` counts them).
  */
 export async function startFakeResend() {
   const received: Received[] = [];
+  const seen = new Map<string, string>();
+  let duplicates = 0;
   let failing = false;
+  /** Accepting e-mails (kept as sent) without answering: a send whose answer never comes back. */
+  let hanging = false;
   const server = createServer((request, response) => {
     let data = "";
     request.on("data", (chunk) => {
@@ -27,8 +33,18 @@ export async function startFakeResend() {
         response.writeHead(500, { "content-type": "application/json" }).end('{"message":"down"}');
         return;
       }
-      received.push({ authorization: request.headers.authorization, body: JSON.parse(data) });
-      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: crypto.randomUUID() }));
+      const key = request.headers["idempotency-key"] as string | undefined;
+      const earlier = key === undefined ? undefined : seen.get(key);
+      if (earlier) {
+        duplicates++;
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: earlier }));
+        return;
+      }
+      const id = crypto.randomUUID();
+      if (key !== undefined) seen.set(key, id);
+      received.push({ authorization: request.headers.authorization, idempotencyKey: key, body: JSON.parse(data) });
+      if (hanging) return;
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -39,7 +55,7 @@ export async function startFakeResend() {
   /** Waits (up to 5 s) until `count` e-mails reached `address`; sending happens after the response. */
   const waitFor = async (address: string, count = 1) => {
     for (let waited = 0; to(address).length < count; waited += 10) {
-      if (waited > 5_000) throw new Error(`no e-mail #${count} to ${address}`);
+      if (waited > 10_000) throw new Error(`no e-mail #${count} to ${address}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     return to(address);
@@ -54,12 +70,21 @@ export async function startFakeResend() {
   return {
     url,
     received,
+    /** Sends the provider dropped as repeats of an Idempotency-Key. */
+    duplicates: () => duplicates,
     to,
     waitFor,
     tokenFor,
+    setHanging: (value: boolean) => {
+      hanging = value;
+    },
     setFailing: (value: boolean) => {
       failing = value;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -17,6 +17,9 @@ import { users } from "../../db/schema";
 import type { SqlLog } from "../../db/sql-log";
 import { startRelay } from "../../scripts/local/relay";
 import { type App, createApp } from "../app";
+import { ConfigError, loadConfig } from "../lib/config";
+import { jobHandlers } from "../lib/jobs/handlers";
+import { startJobRunner } from "../lib/jobs/runner";
 import { findPgError } from "../lib/pg-errors";
 import type { RateLimiter } from "../lib/rate-limits/limiter";
 import type { ErrorSchema } from "../lib/schemas";
@@ -223,8 +226,20 @@ export async function startTestApp(
   options: { sqlLog?: SqlLog; rateLimiter?: RateLimiter } = {},
 ) {
   const database = await openTestDatabase({ sqlLog: options.sqlLog });
-  const app = createApp({ openDatabase: () => database.runner(), rateLimiter: options.rateLimiter });
   const bindings = { ...testEnv, ...env };
+  // The jobs the app queues (e-mails) run as npm start runs them: a runner beside the app, woken by each request
+  // that queued one. None for a test of settings the app refuses.
+  let jobs: ReturnType<typeof startJobRunner> | undefined;
+  try {
+    jobs = startJobRunner({ db: database.maintenance, handlers: jobHandlers(loadConfig(bindings)), pollMs: 50 });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+  }
+  const app = createApp({
+    openDatabase: () => database.runner(),
+    rateLimiter: options.rateLimiter,
+    jobsQueued: () => jobs?.wake(),
+  });
   let contract: Promise<Contract> | undefined;
   const documented = async () => {
     // The document depends on no setting; read with the defaults, so a test of a misconfigured app is checked too.
@@ -274,7 +289,11 @@ export async function startTestApp(
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => call(input, init),
     }).api.v1;
 
-  return { ...database, app, env: bindings, request, call, signUp, api };
+  const close = async () => {
+    await jobs?.stop();
+    await database.close();
+  };
+  return { ...database, close, app, env: bindings, request, call, signUp, api };
 }
 
 type BodyOf<R, S extends number> = R extends ClientResponse<infer T, S, "json"> ? T : never;

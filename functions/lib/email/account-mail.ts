@@ -1,8 +1,10 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { rowsOf } from "../../../db/client";
 import { andThen, one } from "../../../db/runner/plan";
+import { currentUserIdValue } from "../../../db/schema/rls";
 import type { Config } from "../config";
 import { hashSecret, newPrefixedSecret, secretOf } from "../credentials/secrets";
+import { seal, unseal } from "../jobs/seal";
 import type { Scope } from "../scope";
 import { passwordResetEmail, verificationEmail } from "./messages";
 import type { Email } from "./sender";
@@ -17,38 +19,71 @@ const outcomeOf = (result: unknown) => rowsOf<{ outcome: string }>(result)[0]?.o
 /** A new confirmation token and what to store of it, for a statement that stores it itself (registration). */
 export const newVerificationToken = () => newPrefixedSecret(VERIFY_PREFIX);
 
+/** Which message an account e-mail job sends (jobs.ts renders it at send time). */
+export type AccountTemplate = "verify_email" | "password_reset";
+export const ACCOUNT_EMAIL = "email.account";
+
 /**
- * A confirmation link for `userId`'s address (null: the caller's), or null when none is due (already verified,
- * too many lately, or not the caller's to ask for). The database decides (app_auth.request_email_verification);
- * one round trip.
+ * The INSERT that queues an account e-mail for every row (with `email`) of the CTE `from`, in the request's own
+ * transaction: a job whose payload holds the address and the link's token, sealed (lib/jobs/seal.ts). `ownerId`:
+ * whose job it is (the caller; none for nobody).
  */
-export async function verificationFor(scope: Scope, config: Config, userId: string | null): Promise<Email | null> {
-  const { token, hash } = await newPrefixedSecret(VERIFY_PREFIX);
-  const to = await scope.run((q) =>
-    andThen(
-      one(
-        q.execute(sql`select * from app_auth.request_email_verification(${userId}::uuid, ${hash},
-          ${config.VERIFY_EMAIL_TOKEN_TTL_SECONDS}::integer)`),
-      ),
-      addressOf,
-    ),
-  );
-  return to ? verificationEmail(config, to, token) : null;
+export const queueAccountEmails = (from: SQL, template: AccountTemplate, sealedToken: string, ownerId: SQL) =>
+  sql`insert into jobs (kind, payload, owner_id)
+    select ${ACCOUNT_EMAIL}, jsonb_build_object('template', ${template}::text, 'to', e.email, 'token', ${sealedToken}::text),
+      ${ownerId}
+    from ${from} e`;
+
+/**
+ * The statement that queues an account e-mail for each address `addresses` (a query returning `email`) gives and
+ * answers those addresses. The INSERT is a data-modifying WITH, so it needs no privilege to read jobs back.
+ */
+function queueAccountEmail(addresses: SQL, template: AccountTemplate, sealedToken: string, ownerId: SQL) {
+  return sql`with a as (${addresses}),
+    queued as (${queueAccountEmails(sql`a`, template, sealedToken, ownerId)})
+    select a.email from a`;
 }
 
-/** A reset link for the account with `email`, or null (no such active account, or too many lately). */
-export async function passwordResetFor(scope: Scope, config: Config, email: string): Promise<Email | null> {
-  const { token, hash } = await newPrefixedSecret(RESET_PREFIX);
-  const to = await scope.run((q) =>
+/**
+ * Queues a confirmation link for `userId`'s address (null: the caller's), in the request's transaction; false
+ * when none is due (already verified, too many lately, or not the caller's to ask for). The database decides
+ * (app_auth.request_email_verification); one round trip.
+ */
+export async function verificationFor(scope: Scope, config: Config, userId: string | null): Promise<boolean> {
+  const { token, hash } = await newPrefixedSecret(VERIFY_PREFIX);
+  const addresses = sql`select email from app_auth.request_email_verification(${userId}::uuid, ${hash},
+    ${config.VERIFY_EMAIL_TOKEN_TTL_SECONDS}::integer)`;
+  const sealed = await seal(config.JWT_SECRET, token);
+  return scope.run((q) =>
     andThen(
-      one(
-        q.execute(sql`select * from app_auth.request_password_reset(${email}, ${hash},
-          ${config.PASSWORD_RESET_TOKEN_TTL_SECONDS}::integer)`),
-      ),
-      addressOf,
+      one(q.execute(queueAccountEmail(addresses, "verify_email", sealed, sql`${currentUserIdValue}`))),
+      (result) => addressOf(result) !== undefined,
     ),
   );
-  return to ? passwordResetEmail(config, to, token) : null;
+}
+
+/** Queues a reset link for the account with `email`; false when none (no such active account, or too many lately). */
+export async function passwordResetFor(scope: Scope, config: Config, email: string): Promise<boolean> {
+  const { token, hash } = await newPrefixedSecret(RESET_PREFIX);
+  const addresses = sql`select email from app_auth.request_password_reset(${email}, ${hash},
+    ${config.PASSWORD_RESET_TOKEN_TTL_SECONDS}::integer)`;
+  const sealed = await seal(config.JWT_SECRET, token);
+  return scope.run((q) =>
+    andThen(
+      one(q.execute(queueAccountEmail(addresses, "password_reset", sealed, sql`null::uuid`))),
+      (result) => addressOf(result) !== undefined,
+    ),
+  );
+}
+
+/** The e-mail an account e-mail job sends, its token unsealed and its link made now. */
+export async function accountEmailOf(config: Config, payload: Record<string, unknown>): Promise<Email> {
+  const { template, to, token } = payload as { template?: string; to?: string; token?: string };
+  if (typeof to !== "string" || typeof token !== "string") throw new Error("an account e-mail job without to/token");
+  const unsealed = await unseal(config.JWT_SECRET, token);
+  if (template === "verify_email") return verificationEmail(config, to, unsealed);
+  if (template === "password_reset") return passwordResetEmail(config, to, unsealed);
+  throw new Error(`an account e-mail job with template ${String(template)}`);
 }
 
 /** Confirms the address a `rlsv_` token was sent to; false when the token is unknown, spent or stale. */

@@ -4,8 +4,14 @@ import { log } from "../log";
 /** One plain-text e-mail. */
 export type Email = { to: string; subject: string; text: string };
 
-/** Sends e-mail: the console in development (the default), an HTTP provider in production. */
-export type EmailSender = { send(email: Email): Promise<void> };
+/**
+ * Sends e-mail: the console in development (the default), an HTTP provider in production. `idempotencyKey`
+ * (a job's id) lets the provider drop a second send of the same e-mail: a runner that died between sending and
+ * marking its job done sends again, and the provider answers without sending twice.
+ */
+export type EmailSender = {
+  send(email: Email, options?: { idempotencyKey?: string; signal?: AbortSignal }): Promise<void>;
+};
 
 /** Writes the e-mail to the log instead of sending it: development, and the default when nothing is configured. */
 export const consoleSender: EmailSender = {
@@ -22,12 +28,18 @@ const SEND_TIMEOUT_MS = 10_000;
  */
 export function resendSender(options: { apiKey: string; from: string; baseUrl: string }): EmailSender {
   return {
-    send: async (email) => {
+    send: async (email, { idempotencyKey, signal } = {}) => {
+      const timeout = AbortSignal.timeout(SEND_TIMEOUT_MS);
       const response = await fetch(`${options.baseUrl.replace(/\/+$/, "")}/emails`, {
         method: "POST",
-        headers: { authorization: `Bearer ${options.apiKey}`, "content-type": "application/json" },
+        headers: {
+          authorization: `Bearer ${options.apiKey}`,
+          "content-type": "application/json",
+          // Resend keeps an Idempotency-Key for 24 hours.
+          ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}),
+        },
         body: JSON.stringify({ from: options.from, to: [email.to], subject: email.subject, text: email.text }),
-        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
       if (!response.ok) {
         throw new Error(`Resend answered ${response.status}: ${(await response.text()).slice(0, 200)}`);

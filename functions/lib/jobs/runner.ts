@@ -29,13 +29,58 @@ export type JobRunnerOptions = {
   backoff?: (attempt: number) => number;
 };
 
+/** Runs one taken job with its handler and ends it: done, or failed (tried again later, or dead). */
+async function runJob(options: JobRunnerOptions, job: TakenJob) {
+  const { db, handlers, leaseMs = 60_000, backoff = backoffMs } = options;
+  const failed = (error: string) => finish(db, job, { done: false, error, retryInMs: backoff(job.attempt) });
+  try {
+    const handler = handlers[job.kind];
+    if (job.attempt > job.maxAttempts) {
+      await failed("its runner stopped during its last attempt");
+    } else if (!handler) {
+      await failed(`no handler for ${job.kind} in this process`);
+    } else {
+      await handler(job.payload, { id: job.id, attempt: job.attempt, signal: AbortSignal.timeout(leaseMs / 2) });
+      await finish(db, job, { done: true });
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log("warn", "job failed", { jobId: job.id, kind: job.kind, attempt: job.attempt, error: message });
+    await failed(message).catch((ending: unknown) =>
+      // The job stays taken until its lease ends, then runs again.
+      log("warn", "could not record a job's failure", { jobId: job.id, error: ending }),
+    );
+  }
+}
+
+/** Takes a batch of due jobs and runs them; how many it took (none: nothing is due). */
+async function runBatch(options: JobRunnerOptions) {
+  const taken = await takeDue(options.db, { limit: options.batch ?? 10, leaseMs: options.leaseMs ?? 60_000 });
+  await Promise.all(taken.map((job) => runJob(options, job)));
+  return taken.length;
+}
+
+/**
+ * Runs due jobs until none is due or `forMs` has passed: a Worker's way, which has no runner between requests
+ * (its cron, and the end of a request that queued jobs).
+ */
+export async function drainDue(options: JobRunnerOptions & { forMs: number }) {
+  const until = Date.now() + options.forMs;
+  let ran = 0;
+  for (let taken = -1; taken !== 0 && Date.now() < until; ) {
+    taken = await runBatch(options);
+    ran += taken;
+  }
+  return ran;
+}
+
 /**
  * Runs due jobs until stopped: takes a batch (takeDue), runs each with its handler, ends each (finish); when none
  * is due, waits for a notification of new jobs or `pollMs`. A job whose kind has no handler here is tried again
  * later (another version of the app may have it), and ends dead like any other failure.
  */
 export function startJobRunner(options: JobRunnerOptions) {
-  const { db, handlers, batch = 10, leaseMs = 60_000, pollMs = 1_000, backoff = backoffMs } = options;
+  const { pollMs = 1_000 } = options;
   let stopping = false;
   let woken = false;
   let wakeUp: (() => void) | undefined;
@@ -60,44 +105,19 @@ export function startJobRunner(options: JobRunnerOptions) {
       wakeUp = done;
     });
 
-  const failed = (job: TakenJob, error: string) =>
-    finish(db, job, { done: false, error, retryInMs: backoff(job.attempt) });
-
-  const run = async (job: TakenJob) => {
-    try {
-      const handler = handlers[job.kind];
-      if (job.attempt > job.maxAttempts) {
-        await failed(job, "its runner stopped during its last attempt");
-      } else if (!handler) {
-        await failed(job, `no handler for ${job.kind} in this process`);
-      } else {
-        await handler(job.payload, { id: job.id, attempt: job.attempt, signal: AbortSignal.timeout(leaseMs / 2) });
-        await finish(db, job, { done: true });
-      }
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      log("warn", "job failed", { jobId: job.id, kind: job.kind, attempt: job.attempt, error: message });
-      await failed(job, message).catch((ending: unknown) =>
-        // The job stays taken until its lease ends, then runs again.
-        log("warn", "could not record a job's failure", { jobId: job.id, error: ending }),
-      );
-    }
-  };
-
   const unsubscribe = options.listen?.(wake).catch((error: unknown) => {
     log("warn", "job runner: no notifications of new jobs, polling only", { error });
     return async () => {};
   });
   const loop = (async () => {
     while (!stopping) {
-      let taken: TakenJob[] = [];
+      let taken = 0;
       try {
-        taken = await takeDue(db, { limit: batch, leaseMs });
+        taken = await runBatch(options);
       } catch (error) {
         log("warn", "job runner: could not take due jobs", { error });
       }
-      if (taken.length > 0) await Promise.all(taken.map(run));
-      else await nap(pollMs);
+      if (taken === 0) await nap(pollMs);
     }
   })();
 
