@@ -11,6 +11,7 @@ import { billingRoutes } from "./billing/routes";
 import { categoriesRoutes } from "./categories/routes";
 import { healthRoutes } from "./health/routes";
 import { itemsRoutes } from "./items/routes";
+import { jobsAdminRoutes } from "./jobs/routes";
 import { maintenanceRoutes } from "./maintenance/routes";
 import { postsRoutes } from "./posts/routes";
 import { usersAdminRoutes } from "./users/admin-routes";
@@ -37,6 +38,7 @@ export const features = [
   ["/api/v1/admin/users", usersAdminRoutes],
   ["/api/v1/admin/plans", plansAdminRoutes],
   ["/api/v1/admin/maintenance", maintenanceRoutes],
+  ["/api/v1/admin/jobs", jobsAdminRoutes],
 ] as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: a feature's router, whatever its env and schema

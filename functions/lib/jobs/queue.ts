@@ -97,6 +97,28 @@ export async function finish(
 }
 
 /**
+ * Ends several jobs done at once (one statement for a batch: the runner's hot path), each only if the attempt
+ * that holds it is still the one given; their payloads cleared. How many it ended.
+ */
+export async function finishDone(db: Database, done: TakenJob[]) {
+  if (done.length === 0) return 0;
+  const held = sql.join(
+    done.map((job) => sql`(${job.id}::uuid, ${job.attempt}::integer)`),
+    sql`, `,
+  );
+  const changed = await withAdmin(db, async (tx) =>
+    rowsOf(
+      await tx.execute(sql`update jobs j set status = 'done', payload = '{}'::jsonb, last_error = null,
+          finished_at = now(), updated_at = now()
+        from (values ${held}) as d(id, attempt)
+        where j.id = d.id and j.status = 'running' and j.attempts = d.attempt
+        returning j.id`),
+    ),
+  );
+  return changed.length;
+}
+
+/**
  * How long a failed job waits before its next attempt: exponential in the attempts so far (2 s, 4 s, 8 s, ...,
  * at most 10 minutes), times a random factor between 0.5 and 1 so that jobs failing together spread out.
  */

@@ -4,7 +4,7 @@ import { jobs } from "../../../db/schema";
 import { runMaintenance } from "../../maintenance/run";
 import { insertUser, openTestDatabase, type TestDatabase, testEnv } from "../../testing/harness";
 import { loadConfig } from "../config";
-import { backoffMs, enqueue, finish, takeDue } from "./queue";
+import { backoffMs, enqueue, finish, finishDone, takeDue } from "./queue";
 import { type JobHandler, startJobRunner } from "./runner";
 
 // The job queue on this run's database (PGlite, or a Postgres server): what a request enqueues in its own
@@ -98,7 +98,10 @@ describe("jobs", () => {
     runner({ "test.record": async (_payload, job) => void seen.push(job.attempt) });
     await until(async () => (await rows())[0]?.status === "done");
     expect(seen).toEqual([2]);
-    if (abandoned) expect(await finish(t.maintenance, abandoned, { done: true })).toBe(false);
+    if (abandoned) {
+      expect(await finish(t.maintenance, abandoned, { done: true })).toBe(false);
+      expect(await finishDone(t.maintenance, [abandoned])).toBe(0);
+    }
   });
 
   it("two runners never run one job twice, nor one at the same time", async () => {

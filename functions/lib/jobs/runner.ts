@@ -1,6 +1,6 @@
 import type { Database } from "../../../db/client";
 import { log } from "../log";
-import { backoffMs, finish, type TakenJob, takeDue } from "./queue";
+import { backoffMs, finish, finishDone, type TakenJob, takeDue } from "./queue";
 
 /** Does one job's work; throws to have it tried again later. `signal` ends when the job's time is up. */
 export type JobHandler = (
@@ -29,7 +29,10 @@ export type JobRunnerOptions = {
   backoff?: (attempt: number) => number;
 };
 
-/** Runs one taken job with its handler and ends it: done, or failed (tried again later, or dead). */
+/**
+ * Runs one taken job with its handler. A failure ends it at once (tried again later, or dead); a success is
+ * reported, to be ended with the rest of its batch (finishDone). Whether it succeeded.
+ */
 async function runJob(options: JobRunnerOptions, job: TakenJob) {
   const { db, handlers, leaseMs = 60_000, backoff = backoffMs } = options;
   const failed = (error: string) => finish(db, job, { done: false, error, retryInMs: backoff(job.attempt) });
@@ -37,12 +40,14 @@ async function runJob(options: JobRunnerOptions, job: TakenJob) {
     const handler = handlers[job.kind];
     if (job.attempt > job.maxAttempts) {
       await failed("its runner stopped during its last attempt");
-    } else if (!handler) {
-      await failed(`no handler for ${job.kind} in this process`);
-    } else {
-      await handler(job.payload, { id: job.id, attempt: job.attempt, signal: AbortSignal.timeout(leaseMs / 2) });
-      await finish(db, job, { done: true });
+      return false;
     }
+    if (!handler) {
+      await failed(`no handler for ${job.kind} in this process`);
+      return false;
+    }
+    await handler(job.payload, { id: job.id, attempt: job.attempt, signal: AbortSignal.timeout(leaseMs / 2) });
+    return true;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log("warn", "job failed", { jobId: job.id, kind: job.kind, attempt: job.attempt, error: message });
@@ -50,13 +55,19 @@ async function runJob(options: JobRunnerOptions, job: TakenJob) {
       // The job stays taken until its lease ends, then runs again.
       log("warn", "could not record a job's failure", { jobId: job.id, error: ending }),
     );
+    return false;
   }
 }
 
-/** Takes a batch of due jobs and runs them; how many it took (none: nothing is due). */
+/** Takes a batch of due jobs, runs them, and ends those done in one statement; how many it took (none: idle). */
 async function runBatch(options: JobRunnerOptions) {
   const taken = await takeDue(options.db, { limit: options.batch ?? 10, leaseMs: options.leaseMs ?? 60_000 });
-  await Promise.all(taken.map((job) => runJob(options, job)));
+  const succeeded = await Promise.all(taken.map((job) => runJob(options, job)));
+  // Not ended (the database gone meanwhile): each runs again when its lease ends.
+  await finishDone(
+    options.db,
+    taken.filter((_, i) => succeeded[i]),
+  ).catch((error: unknown) => log("warn", "could not mark jobs done", { error }));
   return taken.length;
 }
 
