@@ -44,7 +44,7 @@ export const jobs = pgTable(
     owner_id: uuid("owner_id"),
     status: varchar("status", { length: 16 }).$type<JobStatus>().notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
-    max_attempts: integer("max_attempts").notNull().default(10),
+    max_attempts: integer("max_attempts").notNull().default(25),
     /** When it is due: to start, to be retried, or (running) when its runner's lease ends. */
     run_at: timestamptz("run_at").notNull().defaultNow(),
     last_error: text("last_error"),

@@ -173,11 +173,16 @@ describe("ended jobs", () => {
 });
 
 describe("backoff", () => {
-  it("doubles from 1-2 s up to 5-10 minutes, spread by jitter", () => {
+  it("doubles from 1-2 s up to 1-2 minutes, spread by jitter", () => {
     expect(backoffMs(1, () => 0)).toBe(1_000);
     expect(backoffMs(1, () => 1)).toBe(2_000);
     expect(backoffMs(3, () => 1)).toBe(8_000);
-    expect(backoffMs(30, () => 1)).toBe(600_000);
-    expect(backoffMs(30, () => 0)).toBe(300_000);
+    expect(backoffMs(30, () => 1)).toBe(120_000);
+    expect(backoffMs(30, () => 0)).toBe(60_000);
+    // 25 attempts outlast 20 to 40 minutes of failures.
+    const window = (random: number) =>
+      Array.from({ length: 24 }, (_, i) => backoffMs(i + 1, () => random)).reduce((a, b) => a + b, 0) / 60_000;
+    expect(window(0)).toBeGreaterThan(19);
+    expect(window(1)).toBeLessThan(40);
   });
 });
