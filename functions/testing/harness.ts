@@ -228,10 +228,13 @@ export async function startTestApp(
   const database = await openTestDatabase({ sqlLog: options.sqlLog });
   const bindings = { ...testEnv, ...env };
   // The jobs the app queues (e-mails) run as npm start runs them: a runner beside the app, woken by each request
-  // that queued one. None for a test of settings the app refuses.
+  // that queued one. None for a test of settings the app refuses, nor for one that reads the statements sent
+  // (sqlLog): the runner's own would mix with the request's.
   let jobs: ReturnType<typeof startJobRunner> | undefined;
   try {
-    jobs = startJobRunner({ db: database.maintenance, handlers: jobHandlers(loadConfig(bindings)), pollMs: 50 });
+    if (!options.sqlLog) {
+      jobs = startJobRunner({ db: database.maintenance, handlers: jobHandlers(loadConfig(bindings)), pollMs: 50 });
+    }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
   }
