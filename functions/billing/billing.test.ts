@@ -1,8 +1,10 @@
 import { eq, sql } from "drizzle-orm";
+import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stripeEvents, subscriptions, users } from "../../db/schema";
 import { type FakeStripe, type Form, startFakeStripe } from "../testing/fake-stripe";
 import { readError, startTestApp, type TestApp } from "../testing/harness";
+import { stripeRefusal } from "./stripe";
 
 // Billing end to end over HTTP: the API calls a local fake of Stripe's endpoints, and the test plays Stripe's
 // webhook deliveries, signed with the endpoint's secret as Stripe signs them.
@@ -306,6 +308,43 @@ describe("the caller's own billing", () => {
     // Even a superuser's role only reads subscriptions: Stripe is their source of truth.
     const [owner] = await t.asOwner((tx) => tx.select({ id: users.id }).from(users).where(sql`is_superuser`).limit(1));
     expect(owner).toBeDefined();
+  });
+
+  it("passes on what Stripe says of the request, never what it says of the server's key or account", async () => {
+    const user = await t.signUp();
+    const checkout = (env: Record<string, string>) =>
+      t.app.request(
+        "/api/v1/billing/checkout",
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ plan_id: proPlan.id }),
+        },
+        { ...t.env, ...env },
+      );
+    const wrongKey = await checkout({ STRIPE_SECRET_KEY: "sk_test_wrongkey9876" });
+    expect(wrongKey.status).toBe(502);
+    const text = await wrongKey.text();
+    expect(text).toMatch(/payment_provider_error/);
+    expect(text).not.toMatch(/9876|sk_test|Invalid API Key/);
+    // Stripe's own refusals, by kind: the request's reason is the client's; the rest is the operator's.
+    const refusal = (error: unknown) => {
+      const { status, message } = stripeRefusal(error);
+      return { status, message };
+    };
+    const raw = (message: string) => ({ message, type: "invalid_request_error" }) as never;
+    expect(refusal(new Stripe.errors.StripeInvalidRequestError(raw("No such price: 'price_x'")))).toEqual({
+      status: 502,
+      message: "Stripe refused the request: No such price: 'price_x'",
+    });
+    for (const error of [
+      new Stripe.errors.StripeAuthenticationError(raw("Invalid API Key provided: sk_live_****abcd")),
+      new Stripe.errors.StripePermissionError(raw("The provided key 'rk_live_****abcd' on account acct_123 ...")),
+    ]) {
+      expect(refusal(error).status).toBe(502);
+      expect(refusal(error).message).not.toMatch(/abcd|acct_|API Key/);
+    }
+    expect(refusal(new Stripe.errors.StripeRateLimitError(raw("Too many requests"))).status).toBe(503);
   });
 
   it("answers 503 with a clear message when Stripe is out of reach", async () => {

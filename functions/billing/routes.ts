@@ -18,7 +18,10 @@ import { applyEvent, verifiedEvent } from "./webhook";
 
 const common = { tags: ["billing"], security: bearer };
 const stripeAnswers = {
-  502: json(ErrorSchema, "Stripe refused the call (a price it does not know, a portal not set up): the message says"),
+  502: json(
+    ErrorSchema,
+    "Stripe refused the call: for the request itself (a price it does not know, a portal not set up) the message says why; for the server's own key, only that it did",
+  ),
 };
 
 const plans = defineRoute({

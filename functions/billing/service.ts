@@ -4,13 +4,13 @@ import { all, andThen, one } from "../../db/runner/plan";
 import { endedSubscriptionStatuses, plans, subscriptions, tiers, users } from "../../db/schema";
 import { currentUserId } from "../../db/schema/rls";
 import type { Config } from "../lib/config";
-import { ApiError, conflict, serviceUnavailable, validationError } from "../lib/errors";
+import { conflict, serviceUnavailable, validationError } from "../lib/errors";
 import { exposing } from "../lib/expose";
 import { log } from "../lib/log";
 import { resourceService } from "../lib/resource-service";
 import type { Scope } from "../lib/scope";
 import { type CheckoutRequest, type PlanCreate, PlanSchema, type PlanUpdate, SubscriptionSchema } from "./schemas";
-import type { Stripe, StripeClient } from "./stripe";
+import { type StripeClient, stripeRefusal } from "./stripe";
 import { PAID_STATUSES, subscribersOf, tierFollowsSubscriptions } from "./tier";
 
 const plansBase = resourceService(plans, { name: "Plan", expose: PlanSchema, superuserOnly: true });
@@ -205,19 +205,12 @@ function returnTo(config: Config, url: string | undefined, field: string, fallba
   return url;
 }
 
-/**
- * A call to Stripe's API: an answer Stripe refused is a 502 naming its reason (a plan's price Stripe does not
- * know, a portal not set up); Stripe out of reach is a 503.
- */
+/** A call to Stripe's API; what it refused becomes what a client may learn of it (stripeRefusal), all of it logged. */
 async function calling<T>(call: () => Promise<T>) {
   try {
     return await call();
   } catch (error) {
-    const stripeError = error as Partial<Stripe.errors.StripeError>;
     log("warn", "a call to Stripe failed", { error });
-    if (stripeError.type === "StripeConnectionError" || (stripeError.statusCode ?? 0) >= 500 || !stripeError.type) {
-      throw serviceUnavailable("Stripe cannot be reached: try again shortly", 5);
-    }
-    throw new ApiError(502, "payment_provider_error", `Stripe refused the request: ${stripeError.message}`);
+    throw stripeRefusal(error);
   }
 }

@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import type { Config } from "../lib/config";
-import { serviceUnavailable } from "../lib/errors";
+import { ApiError, serviceUnavailable } from "../lib/errors";
 
 /**
  * Stripe's official client, the same on Workers and Node: its fetch HTTP client and Web Crypto (the Node
@@ -41,3 +41,26 @@ const billingOff = () =>
 
 export type StripeClient = ReturnType<typeof stripeClient>;
 export type { Stripe };
+
+/**
+ * What a client learns of a call Stripe refused. Only a refusal of the request itself (`invalid_request_error`:
+ * a price Stripe does not know, a portal not set up) helps the client, so only its message is passed on, as a
+ * 502. A refusal of the server's own credentials (authentication, permission) says the operator's key is wrong,
+ * and Stripe's text names that key's suffix and the account: the client gets a plain 502, the log the rest. Too
+ * many requests, or Stripe out of reach: 503, try again. Anything else: a plain 502.
+ */
+export function stripeRefusal(error: unknown): ApiError {
+  const refused = error as Partial<Stripe.errors.StripeError>;
+  if (
+    refused.type === "StripeConnectionError" ||
+    refused.type === "StripeRateLimitError" ||
+    (refused.statusCode ?? 0) >= 500 ||
+    !refused.type
+  ) {
+    return serviceUnavailable("Stripe cannot be reached: try again shortly", 5);
+  }
+  if (refused.type === "StripeInvalidRequestError") {
+    return new ApiError(502, "payment_provider_error", `Stripe refused the request: ${refused.message}`);
+  }
+  return new ApiError(502, "payment_provider_error", "Stripe refused the request: see the server's log");
+}

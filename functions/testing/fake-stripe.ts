@@ -62,7 +62,13 @@ export async function startFakeStripe({ secretKey = "sk_test_fake", webhookSecre
         send(status, { error: { type, message, ...(code ? { code } : {}) } });
       if (failing) return refuse(500, "api_error", "down");
       if (request.headers.authorization !== `Bearer ${secretKey}`) {
-        return refuse(401, "invalid_request_error", "Invalid API Key provided");
+        // As Stripe words it: the key's last characters masked in, which no client of the API should see.
+        const sent = (request.headers.authorization ?? "").replace(/^Bearer /, "");
+        return refuse(
+          401,
+          "invalid_request_error",
+          `Invalid API Key provided: ${sent.slice(0, 8)}****${sent.slice(-4)}`,
+        );
       }
       const form = parseForm(data);
       const url = new URL(request.url ?? "/", "http://fake");

@@ -7848,7 +7848,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Stripe refused the call (a price it does not know, a portal not set up): the message says */
+            /** @description Stripe refused the call: for the request itself (a price it does not know, a portal not set up) the message says why; for the server's own key, only that it did */
             502: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -8027,7 +8027,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Stripe refused the call (a price it does not know, a portal not set up): the message says */
+            /** @description Stripe refused the call: for the request itself (a price it does not know, a portal not set up) the message says why; for the server's own key, only that it did */
             502: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
