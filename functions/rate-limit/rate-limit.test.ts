@@ -112,18 +112,37 @@ describe.each(stores)("counted in $store", ({ store, limiter }) => {
       expect((await login("10.0.0.2")).status).toBe(401);
     });
 
-    it("give each API key its own counter", async () => {
-      await limit("/api/v1/items", 1);
+    it("count every API key of a user against the user's one allowance: five keys buy nothing more", async () => {
+      await limit("/api/v1/items", 10);
       const alice = await t.signUp();
-      const created = await t.request("/api/v1/api-keys", {
-        method: "POST",
-        token: alice.token,
-        json: { name: "k", permissions: ["items:read"] },
-      });
-      const { key } = (await created.json()) as { key: string };
-      expect((await t.request("/api/v1/items", { token: alice.token })).status).toBe(200);
-      expect((await t.request("/api/v1/items", { headers: { "x-api-key": key } })).status).toBe(200);
-      expect((await t.request("/api/v1/items", { headers: { "x-api-key": key } })).status).toBe(429);
+      const keys: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const created = await t.request("/api/v1/api-keys", {
+          method: "POST",
+          token: alice.token,
+          json: { name: `k${i}`, permissions: ["items:read", "items:write"] },
+        });
+        keys.push(((await created.json()) as { key: string }).key);
+      }
+      // 60 requests, ten through each key and ten with the token, reads and writes: the tier allows 10.
+      const statuses: number[] = [];
+      for (let round = 0; round < 10; round++) {
+        for (const key of keys) {
+          const write = round % 2 === 0;
+          const response = await t.request("/api/v1/items", {
+            method: write ? "POST" : "GET",
+            headers: { "x-api-key": key },
+            ...(write ? { json: { title: "keyed" } } : {}),
+          });
+          statuses.push(response.status);
+        }
+        statuses.push((await t.request("/api/v1/items", { token: alice.token })).status);
+      }
+      expect(statuses.filter((status) => status < 300)).toHaveLength(10);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(50);
+      // Another user's allowance is its own.
+      const bob = await t.signUp();
+      expect((await t.request("/api/v1/items", { token: bob.token })).status).toBe(200);
     });
 
     it("apply a change to the limits on the next request, and follow a user's tier", async () => {

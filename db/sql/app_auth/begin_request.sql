@@ -80,8 +80,9 @@ BEGIN
   END IF;
 
   IF p_route IS NOT NULL THEN
-    v_subject := CASE WHEN v_key_id IS NOT NULL THEN 'key:' || v_key_id
-                      WHEN v_user_id IS NOT NULL THEN 'user:' || v_user_id
+    -- A user's requests count against one allowance, whichever credential made them (an access token, any of
+    -- its API keys, an identity provider's token): a user who mints keys gets no more than its tier's limits.
+    v_subject := CASE WHEN v_user_id IS NOT NULL THEN 'user:' || v_user_id
                       ELSE 'ip:' || coalesce(p_ip, 'unknown') END;
     -- The longest matching rule of the caller's tier (anonymous callers: the default tier), then the
     -- window's counter, incremented atomically: as app_auth.rate_limit_hit, written out here so that

@@ -21,6 +21,12 @@ const KNOWN_SUBJECTS = 10_000;
 const counterOf = (credentials: Credentials | undefined, ip: string | undefined) =>
   subjectOf(credentials) ?? `ip:${ip ?? "unknown"}`;
 
+/**
+ * Whose allowance a resolved caller spends: its user's, whichever credential it presented (a token, any of its
+ * API keys, a provider's token), as in the database (app_auth.begin_request); nobody's resolved: the subject's.
+ */
+const ownerOf = (caller: Caller, subject: string) => (caller.userId ? `user:${caller.userId}` : subject);
+
 const anonymous: Caller = {
   userId: null,
   isSuperuser: false,
@@ -48,9 +54,14 @@ const anonymous: Caller = {
  */
 export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: number }): RateLimiter {
   const rules = ruleBook(rulesTtlMs);
-  const tiers = recentMap<string | null>(KNOWN_SUBJECTS);
-  const learn = (subject: string, caller: Caller) => tiers.set(subject, caller.tierId);
-  const tierOf = (subject: string, context: RequestContext) => (context.credentials ? tiers.get(subject) : null);
+  /** What a subject's transactions resolved: its tier, and whose allowance it spends (its user's, for a key). */
+  const known = recentMap<{ tierId: string | null; counter: string }>(KNOWN_SUBJECTS);
+  const learn = (subject: string, caller: Caller) =>
+    known.set(subject, { tierId: caller.tierId, counter: ownerOf(caller, subject) });
+  const tierOf = (subject: string, context: RequestContext) =>
+    context.credentials ? known.get(subject)?.tierId : null;
+  /** The counter a subject's hits go to: its user's once known, so that every key of a user shares one allowance. */
+  const counterFor = (subject: string) => known.get(subject)?.counter ?? subject;
 
   /**
    * The caller, resolved by a context statement alone (read-only, counting nothing). `checks: false` for a
@@ -59,11 +70,11 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
   const resolve = async (runner: Runner, context: RequestContext, checks = true) =>
     (await runner.batch({ ...context, route: undefined, readOnly: true }, () => nothing(undefined), checks)).caller;
 
-  /** Counts the hit: the window, or none when no rule applies. Throws a 429 over the limit. */
+  /** Counts the hit on the subject's counter: the window, or none when no rule applies. Throws a 429 over the limit. */
   const hit = async (runner: Runner, subject: string, tierId: string | null, route: string) => {
     const rule = await rules.match(runner, tierId, route);
     if (!rule) return null;
-    const { hits, resetAt } = await store.hit(`rl:${rule.id}:${subject}`, rule.period);
+    const { hits, resetAt } = await store.hit(`rl:${rule.id}:${counterFor(subject)}`, rule.period);
     if (hits > rule.limit) throw tooManyRequests(rule.limit, resetAt);
     return { limit: rule.limit, hits, resetAt };
   };
@@ -101,6 +112,7 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
       }
       if (tierId === undefined) {
         const ran = await flight(inDatabase);
+        learn(subject, ran.caller); // first, so that the hit goes to the owner's counter
         return withWindow(ran, await counting(ran.caller.tierId));
       }
       // A read: the count and the transaction at once. Over the limit (or the store unreachable), that is the
