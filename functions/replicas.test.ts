@@ -124,6 +124,31 @@ describe.runIf(runs)("read replicas", () => {
     expect(violations).toBe(0);
   });
 
+  it("answer a consistency token from the future from the primary, once: never the replica and then the primary", {
+    timeout: 30_000,
+  }, async () => {
+    const api = await startApi();
+    const token = await signUp(api, "forger@example.com");
+    await sleep(1_500); // the account reaches the replica
+    const before = { ...api.stats, fellBack: { ...api.stats.fellBack } };
+    for (let i = 0; i < 5; i++) {
+      const forged = await api.request("/api/v1/items", {
+        token,
+        headers: { "x-consistency-token": "FFFFFFFF/FFFFFFFF" },
+      });
+      expect(forged.status).toBe(200);
+    }
+    expect(api.stats.replica).toBe(before.replica);
+    expect(api.stats.primary - before.primary).toBe(5);
+    expect(api.stats.fellBack["beyond the primary's known position"] ?? 0).toBe(
+      (before.fellBack["beyond the primary's known position"] ?? 0) + 5,
+    );
+    // No read went to the replica first (that fall back would be "behind the caller's write").
+    expect(api.stats.fellBack["behind the caller's write"] ?? 0).toBe(
+      before.fellBack["behind the caller's write"] ?? 0,
+    );
+  });
+
   it("refuse a malformed consistency token, naming the header", async () => {
     const api = await startApi();
     const response = await api.request("/api/v1/health", { headers: { "x-consistency-token": "yesterday" } });

@@ -59,6 +59,8 @@ export function primaryClock(maxLagMs: number) {
   return {
     everyMs,
     note,
+    /** The latest position the primary was seen at (its writes here, or asked); none before the first. */
+    newest: () => seen.at(-1)?.upTo,
     /** Where the primary stood `maxLagMs` ago; none while nothing recent enough was observed. */
     bound: () => {
       const now = Date.now();
@@ -123,7 +125,9 @@ function reasonToLeave(error: unknown): string | undefined {
  * answers instead, with no error to the client, when the replica:
  *
  * - lags more than `maxLagMs`: has not replayed where the primary stood `maxLagMs` ago (primaryClock);
- * - has not replayed the caller's last write (`context.after`, a commit position): read-your-writes;
+ * - has not replayed the caller's last write (`context.after`, a commit position): read-your-writes. A position
+ *   beyond any this process has seen the primary at (a consistency token may name any) goes to the primary
+ *   without reading the replica first;
  * - cannot be reached (it is then left alone for a few seconds), or refuses what only the primary may decide
  *   (see reasonToLeave).
  *
@@ -181,6 +185,14 @@ export function replicatedRunner(
         clock.note(ran.position);
         return ran;
       }
+      // Read-your-writes beyond any position this process has seen the primary at: a write through another process a
+      // moment ago, or a made-up consistency token (a client may send any). The primary answers at once, not the
+      // replica first and then the primary: a token costs the primary a read at most, never two reads.
+      const newest = clock.newest();
+      if (context.after && (newest === undefined || lsnValue(context.after) > lsnValue(newest))) {
+        fellBack("beyond the primary's known position");
+        return primary.batch(context, build, checks);
+      }
       let ran: Ran<{ freshness: Freshness | undefined; value: () => T }>;
       try {
         ran = await replica.runner.batch(
@@ -204,6 +216,7 @@ export function replicatedRunner(
       }
       const { freshness, value } = ran.value();
       const replayed = freshness?.replayed ? lsnValue(freshness.replayed) : undefined;
+
       const bound = clock.bound();
       const lagging =
         replayed === undefined ||
