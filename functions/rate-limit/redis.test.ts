@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Runner } from "../../db/runner/runner";
 import { items, rateLimitCounters, rateLimits, tiers, users } from "../../db/schema";
+import { createApp } from "../app";
 import { redisStore } from "../lib/rate-limits/redis";
 import { storeLimiter } from "../lib/rate-limits/store-limiter";
-import { startTestApp, type TestApp } from "../testing/harness";
+import { openTestDatabase, startTestApp, type TestApp, testEnv } from "../testing/harness";
 
 // What counting in Redis adds to the shared behaviour (rate-limit.test.ts): the database is never written to
 // count, a write over the limit writes nothing even under concurrency, and a Redis that cannot be reached
@@ -61,6 +63,53 @@ describe.runIf(redisUrl)("rate limits in Redis", () => {
     const over = await t.request("/api/v1/categories", { token: alice.token });
     expect(await over.json()).toEqual({ error: expect.objectContaining({ code: "rate_limited" }) });
     expect(await t.asOwner((tx) => tx.select().from(rateLimitCounters))).toEqual([]);
+  });
+
+  it("refuse a read over its limit before its transaction runs, once its window is known to be over", async () => {
+    const database = await openTestDatabase();
+    try {
+      const runner = database.runner();
+      let transactions = 0;
+      const counting: Runner = {
+        ...runner,
+        batch: (...args) => {
+          transactions++;
+          return runner.batch(...args);
+        },
+      };
+      const app = createApp({ openDatabase: () => counting, rateLimiter: storeLimiter(counters, { rulesTtlMs: 0 }) });
+      const call = (init: RequestInit = {}) => app.request("/api/v1/categories", init, testEnv);
+      const [tier] = await database.asOwner((tx) =>
+        tx.insert(tiers).values({ name: "over", is_default: true }).returning({ id: tiers.id }),
+      );
+      await database.asOwner((tx) =>
+        tx.insert(rateLimits).values({
+          tier_id: tier?.id as string,
+          name: "c",
+          path: "/api/v1/categories",
+          limit: 2,
+          period: 86_400,
+        }),
+      );
+      const json = { email: `over-${randomUUID().slice(0, 8)}@example.com`, password: "a fine password" };
+      const post = (path: string) =>
+        app.request(
+          `/api/v1/auth/${path}`,
+          { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) },
+          testEnv,
+        );
+      expect((await post("register")).status).toBe(201);
+      const { access_token: token } = (await (await post("login")).json()) as { access_token: string };
+      const headers = { authorization: `Bearer ${token}` };
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await call({ headers })).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      const before = transactions;
+      for (let i = 0; i < 10; i++) expect((await call({ headers })).status).toBe(429);
+      expect(transactions - before, "transactions run for reads already over the limit").toBe(0);
+    } finally {
+      await database.close();
+    }
   });
 
   it("answer 503 when Redis cannot be reached, and write nothing", async () => {

@@ -70,12 +70,34 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
   const resolve = async (runner: Runner, context: RequestContext, checks = true) =>
     (await runner.batch({ ...context, route: undefined, readOnly: true }, () => nothing(undefined), checks)).caller;
 
+  /**
+   * Counters found over their limit, until their window ends: a request on one is refused before anything runs,
+   * its transaction included (a read otherwise counts beside its transaction, and only the first read over the
+   * limit in a window still runs one).
+   */
+  const over = recentMap<{ limit: number; resetAt: Date }>(KNOWN_SUBJECTS);
+  const counterKey = (ruleId: string, subject: string) => `rl:${ruleId}:${counterFor(subject)}`;
+
+  /** A 429 for a counter already over its limit in this window; none otherwise. */
+  const alreadyOver = async (runner: Runner, subject: string, tierId: string | null, route: string) => {
+    const rule = await rules.match(runner, tierId, route);
+    const known = rule && over.get(counterKey(rule.id, subject));
+    // A limit changed since (an admin raised it) is the store's to judge again.
+    return known && known.limit === rule.limit && known.resetAt.getTime() > Date.now()
+      ? tooManyRequests(known.limit, known.resetAt)
+      : undefined;
+  };
+
   /** Counts the hit on the subject's counter: the window, or none when no rule applies. Throws a 429 over the limit. */
   const hit = async (runner: Runner, subject: string, tierId: string | null, route: string) => {
     const rule = await rules.match(runner, tierId, route);
     if (!rule) return null;
-    const { hits, resetAt } = await store.hit(`rl:${rule.id}:${counterFor(subject)}`, rule.period);
-    if (hits > rule.limit) throw tooManyRequests(rule.limit, resetAt);
+    const key = counterKey(rule.id, subject);
+    const { hits, resetAt } = await store.hit(key, rule.period);
+    if (hits > rule.limit) {
+      over.set(key, { limit: rule.limit, resetAt });
+      throw tooManyRequests(rule.limit, resetAt);
+    }
     return { limit: rule.limit, hits, resetAt };
   };
 
@@ -114,6 +136,12 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
         const ran = await flight(inDatabase);
         learn(subject, ran.caller); // first, so that the hit goes to the owner's counter
         return withWindow(ran, await counting(ran.caller.tierId));
+      }
+      // A read of a caller already over its limit: refused before its transaction runs.
+      const refusedBefore = await alreadyOver(runner, subject, tierId, route);
+      if (refusedBefore) {
+        counted();
+        throw refusedBefore;
       }
       // A read: the count and the transaction at once. Over the limit (or the store unreachable), that is the
       // answer, whatever the transaction gave.
