@@ -2,7 +2,8 @@
 // Only SHA-256(secret) is stored: with that much entropy a slow KDF adds nothing, and checking one stays
 // cheap enough to run on every request.
 
-const base64url = (bytes: Uint8Array) =>
+/** Bytes as base64url, unpadded (RFC 4648 section 5). */
+export const base64url = (bytes: Uint8Array) =>
   btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, "-")
     .replace(/\//g, "_")

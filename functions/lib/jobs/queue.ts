@@ -8,7 +8,6 @@ export type TakenJob = {
   id: string;
   kind: string;
   payload: Record<string, unknown>;
-  ownerId: string | null;
   attempt: number;
   maxAttempts: number;
 };
@@ -37,7 +36,6 @@ export async function takeDue(db: Database, { limit, leaseMs }: { limit: number;
       id: string;
       kind: string;
       payload: Record<string, unknown>;
-      owner_id: string | null;
       attempts: number;
       max_attempts: number;
     }>(
@@ -51,13 +49,12 @@ export async function takeDue(db: Database, { limit, leaseMs }: { limit: number;
                  limit ${limit}
                  for update skip locked) due
          where j.id = due.id
-        returning j.id, j.kind, j.payload, j.owner_id, j.attempts, j.max_attempts`),
+        returning j.id, j.kind, j.payload, j.attempts, j.max_attempts`),
     ).map(
       (row): TakenJob => ({
         id: row.id,
         kind: row.kind,
         payload: row.payload,
-        ownerId: row.owner_id,
         attempt: row.attempts,
         maxAttempts: row.max_attempts,
       }),
@@ -66,39 +63,32 @@ export async function takeDue(db: Database, { limit, leaseMs }: { limit: number;
 }
 
 /**
- * Ends the runner's hold on a job: `done` (its payload cleared: an e-mail's link is a credential), or failed:
- * `pending` again after `retryInMs`, or `dead` once out of attempts. Only the attempt that holds the job ends
- * it: a runner whose lease ran out and whose job another runner took again changes nothing. Whether it did.
+ * Ends the runner's hold on a job that failed: `pending` again after `retryInMs`, or `dead` once out of attempts.
+ * Only the attempt that holds the job ends it: a runner whose lease ran out and whose job another runner took
+ * again changes nothing. Whether it did. (Done jobs end in a batch: finishDone.)
  */
-export async function finish(
+export async function finishFailed(
   db: Database,
   job: TakenJob,
-  outcome: { done: true } | { done: false; error: string; retryInMs: number },
+  { error, retryInMs }: { error: string; retryInMs: number },
 ) {
   const changed = await withAdmin(db, async (tx) =>
     rowsOf(
-      await tx.execute(
-        outcome.done
-          ? sql`update jobs set status = 'done', payload = '{}'::jsonb, last_error = null, finished_at = now(),
-                  updated_at = now()
-                where id = ${job.id} and status = 'running' and attempts = ${job.attempt}
-                returning id`
-          : sql`update jobs set
-                  status = case when attempts >= max_attempts then 'dead' else 'pending' end,
-                  finished_at = case when attempts >= max_attempts then now() end,
-                  run_at = now() + make_interval(secs => ${outcome.retryInMs / 1000}),
-                  last_error = left(${outcome.error}, 2000), updated_at = now()
-                where id = ${job.id} and status = 'running' and attempts = ${job.attempt}
-                returning id`,
-      ),
+      await tx.execute(sql`update jobs set
+          status = case when attempts >= max_attempts then 'dead' else 'pending' end,
+          finished_at = case when attempts >= max_attempts then now() end,
+          run_at = now() + make_interval(secs => ${retryInMs / 1000}),
+          last_error = left(${error}, 2000), updated_at = now()
+        where id = ${job.id} and status = 'running' and attempts = ${job.attempt}
+        returning id`),
     ),
   );
   return changed.length === 1;
 }
 
 /**
- * Ends several jobs done at once (one statement for a batch: the runner's hot path), each only if the attempt
- * that holds it is still the one given; their payloads cleared. How many it ended.
+ * Ends jobs done, a batch in one statement (the runner's hot path), each only if the attempt that holds it is
+ * still the one given; their payloads cleared (an e-mail's link is a credential). How many it ended.
  */
 export async function finishDone(db: Database, done: TakenJob[]) {
   if (done.length === 0) return 0;

@@ -4,7 +4,7 @@ import { jobs } from "../../../db/schema";
 import { runMaintenance } from "../../maintenance/run";
 import { insertUser, openTestDatabase, type TestDatabase, testEnv } from "../../testing/harness";
 import { loadConfig } from "../config";
-import { backoffMs, enqueue, finish, finishDone, takeDue } from "./queue";
+import { backoffMs, enqueue, finishDone, finishFailed, takeDue } from "./queue";
 import { type JobHandler, startJobRunner } from "./runner";
 
 // The job queue on this run's database (PGlite, or a Postgres server): what a request enqueues in its own
@@ -99,8 +99,8 @@ describe("jobs", () => {
     await until(async () => (await rows())[0]?.status === "done");
     expect(seen).toEqual([2]);
     if (abandoned) {
-      expect(await finish(t.maintenance, abandoned, { done: true })).toBe(false);
       expect(await finishDone(t.maintenance, [abandoned])).toBe(0);
+      expect(await finishFailed(t.maintenance, abandoned, { error: "late", retryInMs: 0 })).toBe(false);
     }
   });
 

@@ -1,6 +1,6 @@
 import type { Database } from "../../../db/client";
 import { log } from "../log";
-import { backoffMs, finish, finishDone, type TakenJob, takeDue } from "./queue";
+import { backoffMs, finishDone, finishFailed, type TakenJob, takeDue } from "./queue";
 
 /** Does one job's work; throws to have it tried again later. `signal` ends when the job's time is up. */
 export type JobHandler = (
@@ -35,7 +35,7 @@ export type JobRunnerOptions = {
  */
 async function runJob(options: JobRunnerOptions, job: TakenJob) {
   const { db, handlers, leaseMs = 60_000, backoff = backoffMs } = options;
-  const failed = (error: string) => finish(db, job, { done: false, error, retryInMs: backoff(job.attempt) });
+  const failed = (error: string) => finishFailed(db, job, { error, retryInMs: backoff(job.attempt) });
   try {
     const handler = handlers[job.kind];
     if (job.attempt > job.maxAttempts) {
@@ -86,7 +86,8 @@ export async function drainDue(options: JobRunnerOptions & { forMs: number }) {
 }
 
 /**
- * Runs due jobs until stopped: takes a batch (takeDue), runs each with its handler, ends each (finish); when none
+ * Runs due jobs until stopped: takes a batch (takeDue), runs each with its handler, ends them (finishDone,
+ * finishFailed); when none
  * is due, waits for a notification of new jobs or `pollMs`. A job whose kind has no handler here is tried again
  * later (another version of the app may have it), and ends dead like any other failure.
  */

@@ -2,6 +2,8 @@
 // from JWT_SECRET (HKDF-SHA-256), which never reaches the database. A copy of the jobs table, or a backup of it,
 // holds no link anyone can use; the runner unseals the token at send time, and the payload is cleared once sent.
 
+import { base64url } from "../credentials/secrets";
+
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 
@@ -24,11 +26,6 @@ function keyOf(secret: string) {
   return key;
 }
 
-const toBase64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
 const fromBase64Url = (text: string) =>
   Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
 
@@ -41,7 +38,7 @@ export async function seal(secret: string, text: string) {
   const out = new Uint8Array(iv.length + sealed.length);
   out.set(iv);
   out.set(sealed, iv.length);
-  return toBase64Url(out);
+  return base64url(out);
 }
 
 /** The text `seal` sealed; throws when it was sealed under another secret or changed since. */

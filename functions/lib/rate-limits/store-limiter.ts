@@ -78,9 +78,10 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
   const over = recentMap<{ limit: number; resetAt: Date }>(KNOWN_SUBJECTS);
   const counterKey = (ruleId: string, subject: string) => `rl:${ruleId}:${counterFor(subject)}`;
 
+  type MatchedRule = Awaited<ReturnType<typeof rules.match>>;
+
   /** A 429 for a counter already over its limit in this window; none otherwise. */
-  const alreadyOver = async (runner: Runner, subject: string, tierId: string | null, route: string) => {
-    const rule = await rules.match(runner, tierId, route);
+  const alreadyOver = (rule: MatchedRule, subject: string) => {
     const known = rule && over.get(counterKey(rule.id, subject));
     // A limit changed since (an admin raised it) is the store's to judge again.
     return known && known.limit === rule.limit && known.resetAt.getTime() > Date.now()
@@ -89,8 +90,9 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
   };
 
   /** Counts the hit on the subject's counter: the window, or none when no rule applies. Throws a 429 over the limit. */
-  const hit = async (runner: Runner, subject: string, tierId: string | null, route: string) => {
-    const rule = await rules.match(runner, tierId, route);
+  const hit = async (runner: Runner, subject: string, tierId: string | null, route: string) =>
+    hitRule(await rules.match(runner, tierId, route), subject);
+  const hitRule = async (rule: MatchedRule, subject: string) => {
     if (!rule) return null;
     const key = counterKey(rule.id, subject);
     const { hits, resetAt } = await store.hit(key, rule.period);
@@ -138,14 +140,15 @@ export function storeLimiter(store: CounterStore, { rulesTtlMs }: { rulesTtlMs: 
         return withWindow(ran, await counting(ran.caller.tierId));
       }
       // A read of a caller already over its limit: refused before its transaction runs.
-      const refusedBefore = await alreadyOver(runner, subject, tierId, route);
+      const rule = await rules.match(runner, tierId, route);
+      const refusedBefore = alreadyOver(rule, subject);
       if (refusedBefore) {
         counted();
         throw refusedBefore;
       }
       // A read: the count and the transaction at once. Over the limit (or the store unreachable), that is the
       // answer, whatever the transaction gave.
-      const [window, ran] = await Promise.allSettled([hit(runner, subject, tierId, route), flight(inDatabase)]);
+      const [window, ran] = await Promise.allSettled([hitRule(rule, subject), flight(inDatabase)]);
       const refused = ran.status === "rejected" && findPgError(ran.reason)?.code === "PT401";
       if (window.status === "rejected") {
         if (window.reason instanceof ApiError && window.reason.status === 429) counted();
